@@ -1,0 +1,35 @@
+import { nonEmpty, positiveInt, readConfig } from '../shared/config';
+import type { ApiConfig } from './app';
+
+export const ApiEnv = {
+  TABLE_NAME: nonEmpty,
+  STATE_MACHINE_ARN: nonEmpty,
+  AWS_REGION: nonEmpty,
+  JITSI_DOMAIN: nonEmpty,
+  LAUNCH_LEAD_SECONDS: positiveInt.default(600),
+  ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
+  HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(15),
+  HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(40),
+  MAX_DAYS_AHEAD: positiveInt.max(364).default(364),
+  RECORD_RETENTION_DAYS: positiveInt.default(90),
+  MAX_BODY_BYTES: positiveInt.default(16 * 1024),
+};
+
+export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig & { tableName: string } {
+  const c = readConfig(ApiEnv, env);
+  return {
+    tableName: c.TABLE_NAME,
+    stateMachineArn: c.STATE_MACHINE_ARN,
+    region: c.AWS_REGION,
+    jitsiDomain: c.JITSI_DOMAIN,
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    timings: {
+      leadSeconds: c.LAUNCH_LEAD_SECONDS,
+      attendanceCheckDelaySeconds: c.ATTENDANCE_CHECK_DELAY_SECONDS,
+      healthIntervalSeconds: c.HEALTH_CHECK_INTERVAL_SECONDS,
+      healthMaxAttempts: c.HEALTH_CHECK_MAX_ATTEMPTS,
+      maxDaysAhead: c.MAX_DAYS_AHEAD,
+      recordRetentionDays: c.RECORD_RETENTION_DAYS,
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/** The API's own view of an HTTP exchange, so the same code serves API Gateway and the local server. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string | undefined>;
+  body?: string;
+}
+
+export interface ApiResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function problem(
+  statusCode: number,
+  error: string,
+  message: string,
+  fields?: { field: string; message: string }[],
+): ApiResponse {
+  return json(statusCode, fields ? { error, message, fields } : { error, message });
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { meetingClosed } from '../shared/errors';
+import { isTerminal } from '../shared/meeting';
+import { parseTaskInput, type TaskDeps } from '../shared/taskDeps';
+
+export const AttendanceInput = z.object({ meetingId: z.string().min(1), instanceId: z.string().min(1) });
+export const AttendanceOutput = z.object({
+  decision: z.enum(['PRESENT', 'ABSENT', 'UNKNOWN']),
+  participants: z.number().int().nullable(),
+  reason: z.string(),
+});
+export type AttendanceOutput = z.infer<typeof AttendanceOutput>;
+
+/**
+ * Counts participants after the check delay. Only a *known* zero is ABSENT (→ NO_SHOW teardown): when the
+ * count cannot be read the meeting is kept and the reason recorded — a failed check never kills a lesson.
+ */
+export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps): Promise<AttendanceOutput> {
+  const { meetingId, instanceId } = parseTaskInput('attendance-check', AttendanceInput, input);
+  const meeting = await store.mustGet(meetingId);
+  if (isTerminal(meeting.status)) throw meetingClosed(meetingId, meeting.status);
+  if (meeting.status === 'IN_PROGRESS') {
+    // Already decided by an earlier run of this task: do not second-guess a live lesson.
+    return { decision: 'PRESENT', participants: meeting.participants ?? null, reason: 'already in progress' };
+  }
+  const count = await fleet.countParticipants({ meetingId, instanceId, hostname: meeting.hostname });
+  if (!count.known) {
+    await store.transition(meetingId, 'IN_PROGRESS', { attendanceNote: `attendance unknown: ${count.reason}` });
+    return { decision: 'UNKNOWN', participants: null, reason: count.reason };
+  }
+  if (count.participants === 0) {
+    await store.update(meetingId, { participants: 0, attendanceNote: 'nobody joined' });
+    return { decision: 'ABSENT', participants: 0, reason: 'nobody joined' };
+  }
+  await store.transition(meetingId, 'IN_PROGRESS', { participants: count.participants });
+  return { decision: 'PRESENT', participants: count.participants, reason: `${count.participants} joined` };
+}

@@ -1,0 +1,43 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { z } from 'zod';
+import { nonEmpty, positiveInt, readConfig } from './config';
+import { Ec2Fleet } from './ec2Fleet';
+import { MeetingStore } from './store';
+import type { TaskDeps } from './taskDeps';
+
+export const TaskEnv = {
+  TABLE_NAME: nonEmpty,
+  APP_TAG: nonEmpty,
+  LAUNCH_TEMPLATE_ID: nonEmpty,
+  INSTANCE_TYPES: nonEmpty.transform((s) => s.split(',').map((t) => t.trim())).pipe(z.array(nonEmpty).min(1)),
+  HOSTED_ZONE_ID: nonEmpty,
+  SSM_POLLS: positiveInt.default(20),
+};
+
+/** Builds the AWS-backed dependencies once per Lambda container. */
+export function awsTaskDeps(env: Record<string, string | undefined> = process.env): TaskDeps {
+  const config = readConfig(TaskEnv, env);
+  const store = new MeetingStore(new DynamoDBClient({}), config.TABLE_NAME);
+  const fleet = new Ec2Fleet(
+    {
+      appTag: config.APP_TAG,
+      launchTemplateId: config.LAUNCH_TEMPLATE_ID,
+      instanceTypes: config.INSTANCE_TYPES,
+      hostedZoneId: config.HOSTED_ZONE_ID,
+      ssmPolls: config.SSM_POLLS,
+      pollIntervalMs: 1000,
+      httpTimeoutMs: 5000,
+    },
+    {
+      ec2: new EC2Client({}),
+      route53: new Route53Client({}),
+      ssm: new SSMClient({}),
+      fetch: globalThis.fetch,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
+  );
+  return { store, fleet };
+}

@@ -1,0 +1,225 @@
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { noCapacity, TaskError } from './errors';
+import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, ServerRef } from './fleet';
+
+export interface Ec2FleetConfig {
+  appTag: string;
+  launchTemplateId: string;
+  /** Tried in order; the next one is used when EC2 has no capacity for the previous. */
+  instanceTypes: string[];
+  hostedZoneId: string;
+  /** How long attendance waits for the SSM command, in polls of pollIntervalMs. */
+  ssmPolls: number;
+  pollIntervalMs: number;
+  httpTimeoutMs: number;
+}
+
+export interface Ec2FleetClients {
+  ec2: EC2Client;
+  route53: Route53Client;
+  ssm: SSMClient;
+  fetch: typeof fetch;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+const CAPACITY_ERRORS = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'Unsupported']);
+/** JVB's REST statistics, asked on the instance itself so they are never exposed to the internet. */
+export const STATS_COMMAND = 'curl -fsS --max-time 5 http://127.0.0.1:8080/colibri/stats';
+
+export class Ec2Fleet implements Fleet {
+  constructor(
+    private readonly config: Ec2FleetConfig,
+    private readonly clients: Ec2FleetClients,
+  ) {}
+
+  async launch(server: ServerRef): Promise<LaunchedServer> {
+    const existing = (await this.instancesOf(server.meetingId, ['pending', 'running']))[0];
+    if (existing?.InstanceId) {
+      return { instanceId: existing.InstanceId, instanceType: existing.InstanceType ?? 'unknown' };
+    }
+    for (const instanceType of this.config.instanceTypes) {
+      try {
+        const out = await this.clients.ec2.send(
+          new RunInstancesCommand({
+            LaunchTemplate: { LaunchTemplateId: this.config.launchTemplateId, Version: '$Default' },
+            InstanceType: instanceType as never,
+            MinCount: 1,
+            MaxCount: 1,
+            // Same meeting + type → same token → EC2 answers with the instance it already started.
+            ClientToken: `${server.meetingId}-${instanceType}`.slice(0, 64),
+            TagSpecifications: (['instance', 'volume'] as const).map((ResourceType) => ({
+              ResourceType,
+              Tags: this.tags(server),
+            })),
+          }),
+        );
+        const instanceId = out.Instances?.[0]?.InstanceId;
+        if (!instanceId) throw new TaskError('LaunchFailed', 'RunInstances returned no instance');
+        return { instanceId, instanceType };
+      } catch (err) {
+        if (CAPACITY_ERRORS.has((err as Error).name)) continue;
+        throw err;
+      }
+    }
+    throw noCapacity(this.config.instanceTypes);
+  }
+
+  async probe(server: ServerRef & { instanceId: string }): Promise<HealthProbe> {
+    const out = await this.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [server.instanceId] }));
+    const instance = out.Reservations?.[0]?.Instances?.[0];
+    const state = instance?.State?.Name ?? 'missing';
+    if (!instance || ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
+      throw new TaskError('InstanceLost', `instance ${server.instanceId} is ${state}`);
+    }
+    if (state !== 'running' || !instance.PublicIpAddress) {
+      return { healthy: false, detail: `instance is ${state}` };
+    }
+    const publicIp = instance.PublicIpAddress;
+    await this.upsertDns(server.hostname, publicIp);
+    try {
+      const res = await this.clients.fetch(`https://${server.hostname}/health`, {
+        signal: AbortSignal.timeout(this.config.httpTimeoutMs),
+      });
+      return res.ok
+        ? { healthy: true, detail: 'jitsi answered', publicIp }
+        : { healthy: false, detail: `health endpoint answered ${res.status}`, publicIp };
+    } catch (err) {
+      return { healthy: false, detail: `health endpoint unreachable: ${(err as Error).message}`, publicIp };
+    }
+  }
+
+  async countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount> {
+    try {
+      const sent = await this.clients.ssm.send(
+        new SendCommandCommand({
+          DocumentName: 'AWS-RunShellScript',
+          InstanceIds: [server.instanceId],
+          Parameters: { commands: [STATS_COMMAND] },
+          TimeoutSeconds: 30,
+          Comment: `attendance ${server.meetingId}`.slice(0, 100),
+        }),
+      );
+      const commandId = sent.Command?.CommandId;
+      if (!commandId) return { known: false, reason: 'SSM returned no command id' };
+      for (let poll = 0; poll < this.config.ssmPolls; poll++) {
+        await this.clients.sleep(this.config.pollIntervalMs);
+        let inv;
+        try {
+          inv = await this.clients.ssm.send(
+            new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: server.instanceId }),
+          );
+        } catch (err) {
+          // The invocation is not visible for a moment after SendCommand.
+          if ((err as Error).name === 'InvocationDoesNotExist') continue;
+          throw err;
+        }
+        if (inv.Status === 'Pending' || inv.Status === 'InProgress' || inv.Status === 'Delayed') continue;
+        if (inv.Status !== 'Success') return { known: false, reason: `stats command ${inv.Status}` };
+        return parseParticipants(inv.StandardOutputContent ?? '');
+      }
+      return { known: false, reason: 'stats command did not finish in time' };
+    } catch (err) {
+      return { known: false, reason: `stats unavailable: ${(err as Error).name}: ${(err as Error).message}` };
+    }
+  }
+
+  async terminate(server: ServerRef): Promise<{ terminatedInstanceIds: string[] }> {
+    const ids = (await this.instancesOf(server.meetingId, LIVE_STATES.concat('shutting-down')))
+      .map((i) => i.InstanceId)
+      .filter((id): id is string => Boolean(id));
+    if (ids.length > 0) {
+      try {
+        await this.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+      } catch (err) {
+        if ((err as Error).name !== 'InvalidInstanceID.NotFound') throw err;
+      }
+    }
+    await this.deleteDns(server.hostname);
+    return { terminatedInstanceIds: ids };
+  }
+
+  private tags(server: ServerRef) {
+    return [
+      { Key: 'app', Value: this.config.appTag },
+      { Key: 'meetingId', Value: server.meetingId },
+      // Read by the bootstrap script through instance metadata to configure Jitsi and its certificate.
+      { Key: 'hostname', Value: server.hostname },
+      { Key: 'Name', Value: `jitsi-${server.meetingId}` },
+    ];
+  }
+
+  private async instancesOf(meetingId: string, states: string[]): Promise<Instance[]> {
+    const out = await this.clients.ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:app', Values: [this.config.appTag] },
+          { Name: 'tag:meetingId', Values: [meetingId] },
+          { Name: 'instance-state-name', Values: states },
+        ],
+      }),
+    );
+    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  }
+
+  private async upsertDns(hostname: string, ip: string): Promise<void> {
+    await this.clients.route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: this.config.hostedZoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: { Name: hostname, Type: 'A', TTL: 60, ResourceRecords: [{ Value: ip }] },
+            },
+          ],
+        },
+      }),
+    );
+  }
+
+  private async deleteDns(hostname: string): Promise<void> {
+    const out = await this.clients.route53.send(
+      new ListResourceRecordSetsCommand({
+        HostedZoneId: this.config.hostedZoneId,
+        StartRecordName: hostname,
+        StartRecordType: 'A',
+        MaxItems: 1,
+      }),
+    );
+    const record = out.ResourceRecordSets?.[0];
+    // Route 53 answers with the next name when ours is gone; only delete an exact match.
+    if (!record || record.Type !== 'A' || record.Name?.replace(/\.$/, '') !== hostname.replace(/\.$/, '')) return;
+    try {
+      await this.clients.route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: this.config.hostedZoneId,
+          ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: record }] },
+        }),
+      );
+    } catch (err) {
+      // Deleted by someone else between the list and the delete: the goal is reached.
+      if ((err as Error).name !== 'InvalidChangeBatch') throw err;
+    }
+  }
+}
+
+/** JVB's /colibri/stats answers JSON with a `participants` count. */
+export function parseParticipants(output: string): ParticipantCount {
+  try {
+    const stats: unknown = JSON.parse(output);
+    const n = (stats as { participants?: unknown }).participants;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return { known: true, participants: n };
+    return { known: false, reason: 'stats have no participants count' };
+  } catch {
+    return { known: false, reason: 'stats are not JSON' };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * What the lifecycle tasks need from "the servers". On AWS it is EC2 + Route 53 + SSM (ec2Fleet.ts); in the
+ * local stack it is a set of stand-in Jitsi processes (local/fleet.ts). The task logic only sees this.
+ */
+export interface ServerRef {
+  meetingId: string;
+  hostname: string;
+}
+
+export interface LaunchedServer {
+  instanceId: string;
+  instanceType: string;
+}
+
+export interface HealthProbe {
+  healthy: boolean;
+  /** Why not healthy yet (instance pending, HTTPS refused…), for the record and the logs. */
+  detail: string;
+  publicIp?: string;
+}
+
+export type ParticipantCount = { known: true; participants: number } | { known: false; reason: string };
+
+export interface Fleet {
+  /** Starts the meeting's server, or finds the one already started: calling it twice starts one server. */
+  launch(server: ServerRef): Promise<LaunchedServer>;
+  /** Is the instance running and Jitsi answering on its hostname? Throws InstanceLost if it is gone. */
+  probe(server: ServerRef & { instanceId: string }): Promise<HealthProbe>;
+  /** Participants now in the meeting's conference; never throws: an unknown count says why. */
+  countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount>;
+  /** Terminates every server tagged with the meeting and removes its DNS name; already gone is fine. */
+  terminate(server: ServerRef): Promise<{ terminatedInstanceIds: string[] }>;
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/** Lifecycle states of a meeting, in the order a healthy meeting passes through them. */
+export const MEETING_STATUSES = [
+  'SCHEDULED',
+  'LAUNCHING',
+  'READY',
+  'IN_PROGRESS',
+  'COMPLETED',
+  'NO_SHOW',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export const MeetingStatus = z.enum(MEETING_STATUSES);
+export type MeetingStatus = z.infer<typeof MeetingStatus>;
+
+export const TERMINAL_STATUSES: readonly MeetingStatus[] = ['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED'];
+export const ACTIVE_STATUSES: readonly MeetingStatus[] = ['LAUNCHING', 'READY', 'IN_PROGRESS'];
+
+/**
+ * Which statuses a meeting may move *from* to reach each status. A repeated or late task never moves a
+ * meeting backwards: the store turns this table into a DynamoDB condition.
+ */
+export const ALLOWED_PREDECESSORS: Record<MeetingStatus, readonly MeetingStatus[]> = {
+  SCHEDULED: [],
+  LAUNCHING: ['SCHEDULED'],
+  READY: ['LAUNCHING'],
+  IN_PROGRESS: ['READY'],
+  COMPLETED: ['IN_PROGRESS', 'READY'],
+  NO_SHOW: ['READY', 'IN_PROGRESS'],
+  FAILED: ['SCHEDULED', 'LAUNCHING', 'READY', 'IN_PROGRESS'],
+  CANCELLED: ['SCHEDULED', 'LAUNCHING', 'READY', 'IN_PROGRESS'],
+};
+
+export function isTerminal(status: MeetingStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** The outcome the state machine hands to teardown. */
+export const Outcome = z.enum(['COMPLETED', 'NO_SHOW', 'FAILED']);
+export type Outcome = z.infer<typeof Outcome>;
+
+export const MeetingRecord = z.object({
+  id: z.string(),
+  /** Constant partition key of the "newest first" index. */
+  kind: z.literal('meeting'),
+  status: MeetingStatus,
+  title: z.string().optional(),
+  teacherName: z.string(),
+  studentName: z.string(),
+  timeZone: z.string().optional(),
+  startTime: z.string(),
+  endAt: z.string(),
+  launchAt: z.string(),
+  attendanceCheckAt: z.string(),
+  durationMinutes: z.number().int(),
+  hostname: z.string(),
+  roomName: z.string(),
+  executionName: z.string(),
+  executionArn: z.string().optional(),
+  /** Fingerprint of the booking request, so an Idempotency-Key reused with another body is refused. */
+  requestHash: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  instanceId: z.string().optional(),
+  instanceType: z.string().optional(),
+  publicIp: z.string().optional(),
+  participants: z.number().int().optional(),
+  attendanceNote: z.string().optional(),
+  statusReason: z.string().optional(),
+  terminatedInstanceIds: z.array(z.string()).optional(),
+  /** DynamoDB TTL (epoch seconds): old records expire on their own. */
+  expiresAt: z.number().int(),
+});
+export type MeetingRecord = z.infer<typeof MeetingRecord>;
+
+/** Execution input: everything the state machine needs, so its Wait states are plain TimestampPaths. */
+export const LifecycleInput = z.object({
+  meetingId: z.string(),
+  launchAt: z.string(),
+  attendanceCheckAt: z.string(),
+  endAt: z.string(),
+  health: z.object({
+    intervalSeconds: z.number().int().min(1),
+    maxAttempts: z.number().int().min(1),
+  }),
+});
+export type LifecycleInput = z.infer<typeof LifecycleInput>;
+
+/** Step Functions execution names: 1–80 characters of [A-Za-z0-9-_]. */
+export function executionNameFor(meetingId: string, revision = 0): string {
+  return revision === 0 ? `meeting-${meetingId}` : `meeting-${meetingId}-r${revision}`;
+}

@@ -1,0 +1,174 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ALLOWED_PREDECESSORS, MeetingRecord, MeetingStatus } from './meeting';
+import { meetingNotFound } from './errors';
+
+export const INDEX_BY_CREATED = 'byCreatedAt';
+export const INDEX_BY_STATUS = 'byStatus';
+
+export type MeetingFields = Partial<Omit<MeetingRecord, 'id' | 'kind' | 'status' | 'createdAt'>>;
+
+export interface TransitionResult {
+  /** false when the meeting was already at or past the requested status: a repeated or late task. */
+  changed: boolean;
+  record: MeetingRecord;
+}
+
+export interface MeetingPage {
+  items: MeetingRecord[];
+  nextToken?: string;
+}
+
+/** The meetings table. Every status change is conditional, so a repeated or late task never moves it back. */
+export class MeetingStore {
+  constructor(
+    private readonly ddb: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Puts a new meeting; answers false (and writes nothing) when the id is already taken. */
+  async create(record: MeetingRecord): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(record, { removeUndefinedValues: true }),
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException')
+        return false;
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<MeetingRecord | undefined> {
+    const out = await this.ddb.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ id }), ConsistentRead: true }),
+    );
+    return out.Item ? MeetingRecord.parse(unmarshall(out.Item)) : undefined;
+  }
+
+  async mustGet(id: string): Promise<MeetingRecord> {
+    const record = await this.get(id);
+    if (!record) throw meetingNotFound(id);
+    return record;
+  }
+
+  /** Sets fields without touching the status; the meeting must exist. */
+  async update(id: string, fields: MeetingFields): Promise<MeetingRecord> {
+    const { expression, names, values } = setExpression({ ...fields, updatedAt: this.now().toISOString() });
+    try {
+      const out = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ id }),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(id)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return MeetingRecord.parse(unmarshall(out.Attributes ?? {}));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') throw meetingNotFound(id);
+      throw err;
+    }
+  }
+
+  /**
+   * Moves a meeting to `to` only from one of its allowed predecessors (see ALLOWED_PREDECESSORS). When the
+   * meeting is elsewhere, nothing is written and the current record comes back with changed=false.
+   */
+  async transition(id: string, to: MeetingStatus, fields: MeetingFields = {}): Promise<TransitionResult> {
+    const from = ALLOWED_PREDECESSORS[to];
+    const { expression, names, values } = setExpression({
+      ...fields,
+      status: to,
+      updatedAt: this.now().toISOString(),
+    });
+    const fromValues = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
+    try {
+      const out = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ id }),
+          UpdateExpression: expression,
+          ConditionExpression: `attribute_exists(id) AND #status IN (${Object.keys(fromValues).join(', ')})`,
+          ExpressionAttributeNames: { ...names, '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ...values, ...fromValues }, { removeUndefinedValues: true }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { changed: true, record: MeetingRecord.parse(unmarshall(out.Attributes ?? {})) };
+    } catch (err) {
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
+      return { changed: false, record: await this.mustGet(id) };
+    }
+  }
+
+  /** A page of meetings, newest first, optionally only those in one status. */
+  async list(opts: { status?: MeetingStatus; limit: number; nextToken?: string }): Promise<MeetingPage> {
+    const byStatus = opts.status !== undefined;
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byStatus ? INDEX_BY_STATUS : INDEX_BY_CREATED,
+        KeyConditionExpression: byStatus ? '#status = :pk' : '#kind = :pk',
+        ExpressionAttributeNames: byStatus ? { '#status': 'status' } : { '#kind': 'kind' },
+        ExpressionAttributeValues: marshall({ ':pk': byStatus ? opts.status : 'meeting' }),
+        ScanIndexForward: false,
+        Limit: opts.limit,
+        ExclusiveStartKey: opts.nextToken ? decodeToken(opts.nextToken) : undefined,
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((item) => MeetingRecord.parse(unmarshall(item))),
+      nextToken: out.LastEvaluatedKey ? encodeToken(out.LastEvaluatedKey) : undefined,
+    };
+  }
+}
+
+export class BadPageToken extends Error {
+  constructor() {
+    super('nextToken is not a token this API issued');
+    this.name = 'BadPageToken';
+  }
+}
+
+function encodeToken(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+function decodeToken(token: string): Record<string, never> {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadPageToken();
+    return parsed as Record<string, never>;
+  } catch {
+    throw new BadPageToken();
+  }
+}
+
+function setExpression(fields: Record<string, unknown>) {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const parts = entries.map(([key, value], i) => {
+    names[`#f${i}`] = key;
+    values[`:v${i}`] = value;
+    return `#f${i} = :v${i}`;
+  });
+  return { expression: `SET ${parts.join(', ')}`, names, values };
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { MeetingStatus, Outcome } from '../shared/meeting';
+import { parseTaskInput, type TaskDeps } from '../shared/taskDeps';
+
+export const TeardownInput = z.object({
+  meetingId: z.string().min(1),
+  outcome: Outcome,
+  reason: z.string().max(2000),
+});
+export const TeardownOutput = z.object({
+  status: MeetingStatus,
+  terminatedInstanceIds: z.array(z.string()),
+});
+export type TeardownOutput = z.infer<typeof TeardownOutput>;
+
+/**
+ * Terminates everything tagged with the meeting and records the outcome. Idempotent: servers already gone
+ * are fine, and a meeting that already has a final status (cancelled, say) keeps it.
+ */
+export async function teardownMeeting(input: unknown, { store, fleet }: TaskDeps): Promise<TeardownOutput> {
+  const { meetingId, outcome, reason } = parseTaskInput('teardown', TeardownInput, input);
+  const meeting = await store.mustGet(meetingId);
+  const { terminatedInstanceIds } = await fleet.terminate({ meetingId, hostname: meeting.hostname });
+  const { record } = await store.transition(meetingId, outcome, {
+    statusReason: reason.slice(0, 1000),
+    terminatedInstanceIds,
+  });
+  return { status: record.status, terminatedInstanceIds };
+}
