@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { DEFINITION_PATH, loadDefinition, localSubstitutions, TASK_PLACEHOLDERS } from '../../statemachine/definition';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+
+type State = { Type: string; Resource?: string; Catch?: { Next: string }[]; Retry?: { MaxAttempts?: number }[]; Next?: string };
+
+describe('statemachine/meeting.asl.json', () => {
+  const definition = loadDefinition(localSubstitutions()) as { States: Record<string, State>; QueryLanguage?: string };
+
+  test('is valid Amazon States Language', () => {
+    const result = aslValidator(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  test('uses JSONPath only (the local engine has no JSONata)', () => {
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(readFileSync(DEFINITION_PATH, 'utf8')).not.toMatch(/\{%/);
+  });
+
+  test('has one placeholder per task state and nothing else to substitute', () => {
+    const placeholders = [...readFileSync(DEFINITION_PATH, 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).sort();
+    expect(placeholders).toEqual(Object.values(TASK_PLACEHOLDERS).sort());
+    expect(() => loadDefinition({})).toThrow(/no substitution for \$\{LaunchFunctionArn\}/);
+  });
+
+  test('every task has a catch-all Catch, and every failure route reaches Teardown', () => {
+    const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(TASK_PLACEHOLDERS).sort());
+    const reachesTeardown = (name: string, seen = new Set<string>()): boolean => {
+      if (name === 'Teardown') return true;
+      if (seen.has(name)) return false;
+      seen.add(name);
+      const state = definition.States[name] as State & { Choices?: { Next: string }[]; Default?: string };
+      const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next)].filter(Boolean) as string[];
+      return next.some((n) => reachesTeardown(n, seen));
+    };
+    for (const [name, state] of tasks) {
+      const catchAll = state.Catch?.find((c) => (c as { ErrorEquals?: string[] }).ErrorEquals?.includes('States.ALL'));
+      expect({ name, caught: Boolean(catchAll) }).toEqual({ name, caught: true });
+      if (name !== 'Teardown') expect({ name, teardown: reachesTeardown(catchAll!.Next) }).toEqual({ name, teardown: true });
+    }
+  });
+
+  test('teardown retries are bounded and its failure ends the execution', () => {
+    const teardown = definition.States.Teardown;
+    expect(teardown.Retry?.every((r) => (r.MaxAttempts ?? 3) <= 10)).toBe(true);
+    expect(definition.States[teardown.Catch![0].Next].Type).toBe('Fail');
+  });
+});

@@ -1,0 +1,179 @@
+import { awsError } from '../support/fakeAws';
+import { dynamoWorld, fleetWorld, inputFor, scheduleMeeting, taskHandlers } from '../support/world';
+import { runLifecycle } from './run';
+import type { LocalDynamo } from '../../local/dynamo';
+import type { MeetingStore } from '../../functions/shared/store';
+
+/** Each path of statemachine/meeting.asl.json, run by the local ASL engine with the real task logic. */
+describe('meeting lifecycle paths', () => {
+  let dynamo: LocalDynamo;
+  let store: MeetingStore;
+
+  beforeAll(async () => {
+    ({ dynamo, store } = await dynamoWorld());
+  });
+  afterAll(() => dynamo.close());
+
+  test('happy path: launch, healthy, people join, teardown at the end → COMPLETED', async () => {
+    const { aws, deps } = fleetWorld(store, { pendingProbes: 1, participants: 2 });
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered.filter((s) => ['Launch', 'AttendanceCheck', 'WaitUntilEnd', 'Teardown'].includes(s))).toEqual([
+      'Launch',
+      'AttendanceCheck',
+      'WaitUntilEnd',
+      'Teardown',
+    ]);
+    expect(run.entered.filter((s) => s === 'HealthCheck')).toHaveLength(2); // pending once, then healthy
+    const record = await store.get(meeting.id);
+    expect(record).toMatchObject({ status: 'COMPLETED', participants: 2, statusReason: 'meeting ended' });
+    expect(record?.terminatedInstanceIds).toHaveLength(1);
+    expect(aws.liveInstances()).toEqual([]);
+    expect(aws.dns.size).toBe(0);
+    // The teardown happened no earlier than the meeting's end.
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(meeting.endAt));
+  });
+
+  test('no-show: nobody joined by the attendance check → teardown at once, NO_SHOW', async () => {
+    const { aws, deps } = fleetWorld(store, { participants: 0 });
+    const meeting = await scheduleMeeting(store, { launch: 20, attendance: 80, end: 60_000 });
+    const started = Date.now();
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered).toContain('NoShow');
+    expect(run.entered).not.toContain('WaitUntilEnd');
+    expect(Date.now() - started).toBeLessThan(30_000); // did not wait for the end
+    expect(await store.get(meeting.id)).toMatchObject({ status: 'NO_SHOW', participants: 0 });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('launch failure: no capacity for any type → retried, then teardown, FAILED with the cause', async () => {
+    const { aws, deps } = fleetWorld(store, { noCapacityFor: ['c6i.large', 'c5.large', 'm6i.large'] });
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(false);
+    expect(run.error?.name).toBe('MeetingFailed');
+    expect(run.failures.filter((s) => s === 'Launch')).toHaveLength(3); // first try + 2 NoCapacity retries
+    expect(run.entered).toEqual(expect.arrayContaining(['LaunchFailed', 'Teardown', 'MeetingFailed']));
+    const record = await store.get(meeting.id);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusReason).toMatch(/no capacity/);
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('never healthy: Jitsi never answers → bounded probes, teardown, FAILED', async () => {
+    const { aws, deps } = fleetWorld(store, { jitsiHealthy: false });
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(false);
+    expect(run.entered.filter((s) => s === 'HealthCheck')).toHaveLength(3); // healthMaxAttempts
+    expect(run.entered).toContain('NeverHealthy');
+    const record = await store.get(meeting.id);
+    expect(record).toMatchObject({ status: 'FAILED', statusReason: 'server never became healthy' });
+    expect(record?.terminatedInstanceIds).toHaveLength(1);
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('attendance unknown: stats unavailable → meeting kept, reason recorded, COMPLETED at the end', async () => {
+    const { aws, deps } = fleetWorld(store, { participants: 'unavailable' });
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered).toContain('WaitUntilEnd');
+    const record = await store.get(meeting.id);
+    expect(record?.status).toBe('COMPLETED');
+    expect(record?.attendanceNote).toMatch(/attendance unknown: stats unavailable: InvalidInstanceId/);
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('attendance task crashing outright still keeps the lesson until its end', async () => {
+    const { deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      AttendanceCheck: async () => {
+        throw awsError('Lambda.ServiceException', 'lambda is down');
+      },
+    });
+
+    expect(run.succeeded).toBe(true);
+    expect(run.failures.filter((s) => s === 'AttendanceCheck')).toHaveLength(4); // 1 + 3 retries
+    expect(run.entered).toEqual(expect.arrayContaining(['AttendanceUnknown', 'WaitUntilEnd', 'MeetingEnded']));
+    expect((await store.get(meeting.id))?.status).toBe('COMPLETED');
+  });
+
+  test('transient Lambda errors are retried and the meeting goes on', async () => {
+    const { deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    let launchCalls = 0;
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      Launch: async (input) => {
+        if (++launchCalls <= 2) throw awsError('Lambda.TooManyRequestsException', 'rate exceeded');
+        return handlers.Launch(input);
+      },
+    });
+    expect(run.succeeded).toBe(true);
+    expect(launchCalls).toBe(3);
+    expect((await store.get(meeting.id))?.status).toBe('COMPLETED');
+  });
+
+  test('teardown retried: EC2 throttles twice, the third teardown succeeds', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const meeting = await scheduleMeeting(store);
+    let throttles = 2;
+    const realTerminate = deps.fleet.terminate.bind(deps.fleet);
+    deps.fleet.terminate = async (server) => {
+      if (throttles-- > 0) throw awsError('RequestLimitExceeded', 'slow down');
+      return realTerminate(server);
+    };
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.failures.filter((s) => s === 'Teardown')).toHaveLength(2);
+    expect((await store.get(meeting.id))?.status).toBe('COMPLETED');
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('teardown that never succeeds stops after its bounded retries (no endless loop)', async () => {
+    const { deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    let teardownCalls = 0;
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      Teardown: async () => {
+        teardownCalls++;
+        throw awsError('Lambda.ServiceException', 'still broken');
+      },
+    });
+    expect(run.succeeded).toBe(false);
+    expect(run.error?.name).toBe('TeardownFailed');
+    expect(teardownCalls).toBe(7); // first try + 6 retries
+  });
+
+  test('a task failing with an unexpected error is caught and ends in teardown', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      HealthCheck: async () => {
+        throw awsError('UnauthorizedOperation', 'not allowed to describe instances');
+      },
+    });
+    expect(run.succeeded).toBe(false);
+    expect(run.entered).toEqual(expect.arrayContaining(['HealthCheckFailed', 'Teardown', 'MeetingFailed']));
+    const record = await store.get(meeting.id);
+    expect(record).toMatchObject({ status: 'FAILED', statusReason: 'not allowed to describe instances' });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+});

@@ -1,0 +1,50 @@
+import { StateMachine } from 'aws-local-stepfunctions';
+import { loadDefinition, localSubstitutions } from '../../statemachine/definition';
+
+type Handler = (input: unknown) => Promise<unknown>;
+
+export interface RunOutcome {
+  succeeded: boolean;
+  output?: Record<string, unknown>;
+  error?: { name: string; message: string };
+  /** Names of states entered, in order. */
+  entered: string[];
+  /** Count of invocations per task state (retries included). */
+  failures: string[];
+}
+
+/** Runs the real ASL file in aws-local-stepfunctions with the given task handlers. */
+export async function runLifecycle(
+  input: unknown,
+  handlers: Record<string, Handler>,
+  opts: { retryMs?: number; healthWaitMs?: number } = {},
+): Promise<RunOutcome> {
+  const machine = new StateMachine(loadDefinition(localSubstitutions()) as never);
+  const retry = opts.retryMs ?? 1;
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers as never,
+      // Only the pauses between retries and health probes are shortened; TimestampPath waits run as written.
+      retryIntervalOverrides: { Launch: retry, HealthCheck: retry, AttendanceCheck: retry, Teardown: retry },
+      waitTimeOverrides: { WaitBeforeNextHealthCheck: opts.healthWaitMs ?? 5 },
+    },
+  });
+  const entered: string[] = [];
+  const failures: string[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') entered.push(event.state.name);
+      if (event.type === 'StateFailed') failures.push(event.state.name);
+    }
+  })();
+  try {
+    const output = (await execution.result) as Record<string, unknown>;
+    await collecting;
+    return { succeeded: true, output, entered, failures };
+  } catch (err) {
+    await collecting;
+    // The engine wraps the state's error in an ExecutionError; the Fail state's error is its cause.
+    const cause = ((err as Error).cause ?? err) as Error;
+    return { succeeded: false, error: { name: cause.name, message: cause.message }, entered, failures };
+  }
+}

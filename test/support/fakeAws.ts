@@ -1,0 +1,149 @@
+import {
+  DescribeInstancesCommand,
+  EC2Client,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type Instance,
+} from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Ec2FleetClients, Ec2FleetConfig } from '../../functions/shared/ec2Fleet';
+
+export const FLEET_CONFIG: Ec2FleetConfig = {
+  appTag: 'meeting-scheduler',
+  launchTemplateId: 'lt-0123456789abcdef0',
+  instanceTypes: ['c6i.large', 'c5.large', 'm6i.large'],
+  hostedZoneId: 'Z123EXAMPLE',
+  ssmPolls: 3,
+  pollIntervalMs: 0,
+  httpTimeoutMs: 1000,
+};
+
+export function awsError(name: string, message = name): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+export interface FakeAwsOptions {
+  /** Instance types EC2 has no capacity for. */
+  noCapacityFor?: string[];
+  /** DescribeInstances answers "pending" this many times before "running". */
+  pendingProbes?: number;
+  /** Does https://host/health answer 200? */
+  jitsiHealthy?: boolean;
+  /** Participants the stats command reports; 'unavailable' makes SSM refuse the command. */
+  participants?: number | 'unavailable';
+}
+
+/**
+ * A small stateful EC2 / Route 53 / SSM, built on aws-sdk-client-mock: instances started by RunInstances
+ * (one per ClientToken, as EC2 does), found by tag filters, terminated by TerminateInstances.
+ */
+export function fakeAws(opts: FakeAwsOptions = {}) {
+  const ec2 = new EC2Client({ region: 'us-east-1' });
+  const route53 = new Route53Client({ region: 'us-east-1' });
+  const ssm = new SSMClient({ region: 'us-east-1' });
+  const ec2Mock = mockClient(ec2);
+  const route53Mock = mockClient(route53);
+  const ssmMock = mockClient(ssm);
+  const instances = new Map<string, Instance & { token: string; probes: number }>();
+  const dns = new Map<string, string>();
+  const fetched: string[] = [];
+
+  ec2Mock.on(RunInstancesCommand).callsFake((input) => {
+    if (opts.noCapacityFor?.includes(input.InstanceType)) {
+      throw awsError('InsufficientInstanceCapacity', `no ${input.InstanceType} capacity`);
+    }
+    const existing = [...instances.values()].find((i) => i.token === input.ClientToken);
+    if (existing) return { Instances: [existing] };
+    const id = `i-${(instances.size + 1).toString(16).padStart(17, '0')}`;
+    const instance = {
+      InstanceId: id,
+      InstanceType: input.InstanceType,
+      State: { Name: 'pending' as const },
+      Tags: input.TagSpecifications?.find((t: { ResourceType: string }) => t.ResourceType === 'instance')?.Tags,
+      token: input.ClientToken,
+      probes: 0,
+    };
+    instances.set(id, instance);
+    return { Instances: [instance] };
+  });
+  ec2Mock.on(DescribeInstancesCommand).callsFake((input) => {
+    let found = [...instances.values()];
+    if (input.InstanceIds) found = found.filter((i) => input.InstanceIds.includes(i.InstanceId));
+    for (const f of input.Filters ?? []) {
+      if (f.Name === 'instance-state-name') found = found.filter((i) => f.Values.includes(i.State?.Name));
+      if (f.Name.startsWith('tag:')) {
+        const key = f.Name.slice(4);
+        found = found.filter((i) => i.Tags?.some((t) => t.Key === key && f.Values.includes(t.Value)));
+      }
+    }
+    if (input.InstanceIds) {
+      for (const i of found) {
+        // Each look at a booting instance brings it closer to running, as time would.
+        if (i.State?.Name === 'pending' && i.probes++ >= (opts.pendingProbes ?? 0)) {
+          i.State = { Name: 'running' };
+          i.PublicIpAddress = '203.0.113.10';
+        }
+      }
+    }
+    return { Reservations: found.length ? [{ Instances: found }] : [] };
+  });
+  ec2Mock.on(TerminateInstancesCommand).callsFake((input) => {
+    for (const id of input.InstanceIds) {
+      const i = instances.get(id);
+      if (!i) throw awsError('InvalidInstanceID.NotFound');
+      i.State = { Name: 'terminated' };
+    }
+    return {};
+  });
+
+  route53Mock.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
+    for (const c of input.ChangeBatch.Changes) {
+      const name = c.ResourceRecordSet.Name.replace(/\.$/, '');
+      if (c.Action === 'DELETE') {
+        if (!dns.has(name)) throw awsError('InvalidChangeBatch');
+        dns.delete(name);
+      } else dns.set(name, c.ResourceRecordSet.ResourceRecords[0].Value);
+    }
+    return { ChangeInfo: { Id: 'c1', Status: 'PENDING', SubmittedAt: new Date() } };
+  });
+  route53Mock.on(ListResourceRecordSetsCommand).callsFake((input) => {
+    const names = [...dns.keys()].sort().filter((n) => n >= input.StartRecordName.replace(/\.$/, ''));
+    return {
+      ResourceRecordSets: names.slice(0, 1).map((n) => ({
+        Name: `${n}.`,
+        Type: 'A',
+        TTL: 60,
+        ResourceRecords: [{ Value: dns.get(n) }],
+      })),
+    };
+  });
+
+  ssmMock.on(SendCommandCommand).callsFake(() => {
+    if (opts.participants === 'unavailable') throw awsError('InvalidInstanceId', 'instance is not managed by SSM');
+    return { Command: { CommandId: 'cmd-1' } };
+  });
+  ssmMock.on(GetCommandInvocationCommand).resolves({
+    Status: 'Success',
+    StandardOutputContent: JSON.stringify({ participants: opts.participants ?? 2, conferences: 1 }),
+  });
+
+  const clients: Ec2FleetClients = {
+    ec2,
+    route53,
+    ssm,
+    fetch: (async (url: string) => {
+      fetched.push(url);
+      if (!opts.jitsiHealthy && opts.jitsiHealthy !== undefined) throw new TypeError('fetch failed');
+      return new Response('ok', { status: 200 });
+    }) as typeof fetch,
+    sleep: async () => undefined,
+  };
+
+  const liveInstances = () =>
+    [...instances.values()].filter((i) => i.State?.Name !== 'terminated').map((i) => i.InstanceId);
+  return { clients, ec2Mock, route53Mock, ssmMock, instances, dns, fetched, liveInstances };
+}
