@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { INDEX_BY_CREATED, INDEX_BY_STATUS } from '../functions/shared/store';
@@ -59,7 +64,8 @@ export async function ensureMeetingsTable(client: DynamoDBClient, tableName: str
       }),
     );
   } catch (err) {
-    if (!(err instanceof ResourceInUseException) && (err as Error).name !== 'ResourceInUseException') throw err;
+    if (!(err instanceof ResourceInUseException) && (err as Error).name !== 'ResourceInUseException')
+      throw err;
   }
   for (let i = 0; i < 50; i++) {
     const t = await client.send(new DescribeTableCommand({ TableName: tableName }));

@@ -31,19 +31,25 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 export async function handleApiRequest(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
     const segments = req.path.split('/').filter(Boolean);
-    if (segments[0] !== 'meetings' || segments.length > 2) return problem(404, 'NotFound', `no route ${req.path}`);
+    if (segments[0] !== 'meetings' || segments.length > 2)
+      return problem(404, 'NotFound', `no route ${req.path}`);
     if (segments.length === 1) {
       if (req.method === 'POST') return await bookMeeting(req, deps);
       if (req.method === 'GET') return await listMeetings(req, deps);
       return problem(405, 'MethodNotAllowed', `${req.method} is not allowed on /meetings`);
     }
     const id = decodeURIComponent(segments[1]);
-    if (!UUID.test(id)) return problem(400, 'ValidationError', 'id is not a meeting id', [{ field: 'id', message: 'must be a meeting id (UUID)' }]);
+    if (!UUID.test(id))
+      return problem(400, 'ValidationError', 'id is not a meeting id', [
+        { field: 'id', message: 'must be a meeting id (UUID)' },
+      ]);
     if (req.method === 'GET') return await getMeeting(id, deps);
     return problem(405, 'MethodNotAllowed', `${req.method} is not allowed on /meetings/{id}`);
   } catch (err) {
     if (err instanceof URIError) return problem(400, 'ValidationError', 'path is not valid percent-encoding');
-    console.error(JSON.stringify({ msg: 'unhandled API error', error: String(err), stack: (err as Error).stack }));
+    console.error(
+      JSON.stringify({ msg: 'unhandled API error', error: String(err), stack: (err as Error).stack }),
+    );
     return problem(500, 'InternalError', 'something went wrong; retry with the same Idempotency-Key');
   }
 }
@@ -63,15 +69,29 @@ async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
   try {
     body = JSON.parse(req.body ?? '');
   } catch {
-    return problem(400, 'ValidationError', 'body is not valid JSON', [{ field: 'body', message: 'must be a JSON object' }]);
+    return problem(400, 'ValidationError', 'body is not valid JSON', [
+      { field: 'body', message: 'must be a JSON object' },
+    ]);
   }
   const at = now();
   const valid = validateBooking(body, at, config.timings);
   if (!valid.ok) {
-    return problem(400, 'ValidationError', valid.errors.map((e) => `${e.field} ${e.message}`).join('; '), valid.errors);
+    return problem(
+      400,
+      'ValidationError',
+      valid.errors.map((e) => `${e.field} ${e.message}`).join('; '),
+      valid.errors,
+    );
   }
   const id = meetingIdFor(idempotencyKey);
-  const meeting = newMeeting({ id, booking: valid.booking, start: valid.start, now: at, timings: config.timings, jitsiDomain: config.jitsiDomain });
+  const meeting = newMeeting({
+    id,
+    booking: valid.booking,
+    start: valid.start,
+    now: at,
+    timings: config.timings,
+    jitsiDomain: config.jitsiDomain,
+  });
   let record = meeting;
   if (!(await store.create(meeting))) {
     const existing = await store.mustGet(id);
@@ -97,7 +117,10 @@ async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
 async function getMeeting(id: string, deps: ApiDeps): Promise<ApiResponse> {
   const record = await deps.store.get(id);
   if (!record) return problem(404, 'NotFound', 'no such meeting');
-  return json(200, { ...meetingView(record, deps.config), execution: await executionState(record, deps.sfn) });
+  return json(200, {
+    ...meetingView(record, deps.config),
+    execution: await executionState(record, deps.sfn),
+  });
 }
 
 async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -109,13 +132,23 @@ async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
   }
   const limit = req.query.limit === undefined ? 20 : Number(req.query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    return problem(400, 'ValidationError', 'limit must be 1–100', [{ field: 'limit', message: 'must be a whole number from 1 to 100' }]);
+    return problem(400, 'ValidationError', 'limit must be 1–100', [
+      { field: 'limit', message: 'must be a whole number from 1 to 100' },
+    ]);
   }
   try {
-    const page = await deps.store.list({ status: status as MeetingStatus | undefined, limit, nextToken: req.query.nextToken });
-    return json(200, { items: page.items.map((m) => meetingView(m, deps.config)), nextToken: page.nextToken ?? null });
+    const page = await deps.store.list({
+      status: status as MeetingStatus | undefined,
+      limit,
+      nextToken: req.query.nextToken,
+    });
+    return json(200, {
+      items: page.items.map((m) => meetingView(m, deps.config)),
+      nextToken: page.nextToken ?? null,
+    });
   } catch (err) {
-    if (err instanceof BadPageToken) return problem(400, 'ValidationError', err.message, [{ field: 'nextToken', message: err.message }]);
+    if (err instanceof BadPageToken)
+      return problem(400, 'ValidationError', err.message, [{ field: 'nextToken', message: err.message }]);
     throw err;
   }
 }
@@ -123,7 +156,8 @@ async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
 /** What the API shows of a meeting: times in UTC, links, and where to watch its execution. */
 export function meetingView(m: MeetingRecord, config: ApiConfig) {
   const roomUrl = `https://${m.hostname}/${m.roomName}`;
-  const link = (displayName: string) => `${roomUrl}#userInfo.displayName=${encodeURIComponent(JSON.stringify(displayName))}`;
+  const link = (displayName: string) =>
+    `${roomUrl}#userInfo.displayName=${encodeURIComponent(JSON.stringify(displayName))}`;
   return {
     id: m.id,
     status: m.status,

@@ -25,11 +25,7 @@ export const BookingRequest = z
       .min(15, 'must be at least 15')
       .max(480, 'must be at most 480')
       .default(60),
-    timeZone: z
-      .string()
-      .max(64)
-      .refine(isValidTimeZone, 'is not a known IANA time zone')
-      .optional(),
+    timeZone: z.string().max(64).refine(isValidTimeZone, 'is not a known IANA time zone').optional(),
     title: name(200).optional(),
   })
   .strict();
@@ -50,7 +46,8 @@ export interface FieldError {
   message: string;
 }
 
-export type Validated = { ok: true; booking: BookingRequest; start: Date } | { ok: false; errors: FieldError[] };
+export type Validated =
+  { ok: true; booking: BookingRequest; start: Date } | { ok: false; errors: FieldError[] };
 
 export function validateBooking(body: unknown, now: Date, timings: Timings): Validated {
   const parsed = BookingRequest.safeParse(body);
@@ -70,7 +67,10 @@ export function validateBooking(body: unknown, now: Date, timings: Timings): Val
     return { ok: false, errors: [{ field: 'startTime', message: 'is in the past' }] };
   }
   if (start.utc.getTime() > now.getTime() + timings.maxDaysAhead * 86_400_000) {
-    return { ok: false, errors: [{ field: 'startTime', message: `is more than ${timings.maxDaysAhead} days ahead` }] };
+    return {
+      ok: false,
+      errors: [{ field: 'startTime', message: `is more than ${timings.maxDaysAhead} days ahead` }],
+    };
   }
   return { ok: true, booking, start: start.utc };
 }

@@ -15,7 +15,9 @@ export const ApiEnv = {
   MAX_BODY_BYTES: positiveInt.default(16 * 1024),
 };
 
-export function readApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig & { tableName: string } {
+export function readApiConfig(
+  env: Record<string, string | undefined> = process.env,
+): ApiConfig & { tableName: string } {
   const c = readConfig(ApiEnv, env);
   return {
     tableName: c.TABLE_NAME,

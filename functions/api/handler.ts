@@ -21,7 +21,12 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       path: event.rawPath,
       headers: lowerCaseKeys(event.headers ?? {}),
       query: event.queryStringParameters ?? {},
-      body: event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+      body:
+        event.body === undefined
+          ? undefined
+          : event.isBase64Encoded
+            ? Buffer.from(event.body, 'base64').toString('utf8')
+            : event.body,
     },
     deps,
   );

@@ -31,7 +31,14 @@ function zoneOffsetMs(zone: string, utcMs: number): number {
     second: '2-digit',
   }).formatToParts(new Date(utcMs));
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
@@ -59,15 +66,26 @@ export type ParsedStart = { ok: true; utc: Date } | { ok: false; message: string
 export function parseStartTime(value: string, timeZone: string | undefined): ParsedStart {
   if (WITH_OFFSET.test(value)) {
     const date = new Date(value);
-    if (Number.isNaN(date.getTime()) || !sameCalendarDate(value, date)) return { ok: false, message: 'is not a real date-time' };
+    if (Number.isNaN(date.getTime()) || !sameCalendarDate(value, date))
+      return { ok: false, message: 'is not a real date-time' };
     return { ok: true, utc: date };
   }
   const m = LOCAL.exec(value);
-  if (!m) return { ok: false, message: 'must be ISO-8601, e.g. 2030-01-31T15:00:00+01:00 or 2030-01-31T15:00 with timeZone' };
+  if (!m)
+    return {
+      ok: false,
+      message: 'must be ISO-8601, e.g. 2030-01-31T15:00:00+01:00 or 2030-01-31T15:00 with timeZone',
+    };
   if (!timeZone) return { ok: false, message: 'has no UTC offset: add one, or give timeZone' };
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map((s) => Number(s ?? 0));
   const probe = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
-  if (probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+  if (
+    probe.getUTCMonth() !== month - 1 ||
+    probe.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
     return { ok: false, message: 'is not a real date-time' };
   }
   return { ok: true, utc: zonedTimeToUtc({ year, month, day, hour, minute, second }, timeZone) };
@@ -77,7 +95,9 @@ export function parseStartTime(value: string, timeZone: string | undefined): Par
 function sameCalendarDate(text: string, date: Date): boolean {
   const [, y, mo, d, h, mi] = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(text) ?? [];
   const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
-  const offsetMs = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000 : 0;
+  const offsetMs = offset
+    ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000
+    : 0;
   const wall = new Date(date.getTime() + offsetMs);
   return (
     wall.getUTCFullYear() === Number(y) &&

@@ -25,7 +25,9 @@ export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps
   }
   const count = await fleet.countParticipants({ meetingId, instanceId, hostname: meeting.hostname });
   if (!count.known) {
-    await store.transition(meetingId, 'IN_PROGRESS', { attendanceNote: `attendance unknown: ${count.reason}` });
+    await store.transition(meetingId, 'IN_PROGRESS', {
+      attendanceNote: `attendance unknown: ${count.reason}`,
+    });
     return { decision: 'UNKNOWN', participants: null, reason: count.reason };
   }
   if (count.participants === 0) {

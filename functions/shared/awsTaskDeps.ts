@@ -13,6 +13,7 @@ export const TaskEnv = {
   APP_TAG: nonEmpty,
   LAUNCH_TEMPLATE_ID: nonEmpty,
   INSTANCE_TYPES: nonEmpty.transform((s) => s.split(',').map((t) => t.trim())).pipe(z.array(nonEmpty).min(1)),
+  SUBNET_IDS: nonEmpty.transform((s) => s.split(',').map((t) => t.trim())).pipe(z.array(nonEmpty).min(1)),
   HOSTED_ZONE_ID: nonEmpty,
   SSM_POLLS: positiveInt.default(20),
 };
@@ -26,6 +27,7 @@ export function awsTaskDeps(env: Record<string, string | undefined> = process.en
       appTag: config.APP_TAG,
       launchTemplateId: config.LAUNCH_TEMPLATE_ID,
       instanceTypes: config.INSTANCE_TYPES,
+      subnetIds: config.SUBNET_IDS,
       hostedZoneId: config.HOSTED_ZONE_ID,
       ssmPolls: config.SSM_POLLS,
       pollIntervalMs: 1000,

@@ -5,7 +5,11 @@ import {
   TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { noCapacity, TaskError } from './errors';
 import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, ServerRef } from './fleet';
@@ -15,6 +19,8 @@ export interface Ec2FleetConfig {
   launchTemplateId: string;
   /** Tried in order; the next one is used when EC2 has no capacity for the previous. */
   instanceTypes: string[];
+  /** Public subnets, one per AZ; when no type fits in one AZ the next is tried. */
+  subnetIds: string[];
   hostedZoneId: string;
   /** How long attendance waits for the SSM command, in polls of pollIntervalMs. */
   ssmPolls: number;
@@ -46,16 +52,21 @@ export class Ec2Fleet implements Fleet {
     if (existing?.InstanceId) {
       return { instanceId: existing.InstanceId, instanceType: existing.InstanceType ?? 'unknown' };
     }
-    for (const instanceType of this.config.instanceTypes) {
+    // Every type in the first zone, then every type in the next: capacity runs out per AZ and type.
+    const candidates = this.config.subnetIds.flatMap((subnetId, zone) =>
+      this.config.instanceTypes.map((instanceType) => ({ subnetId, zone, instanceType })),
+    );
+    for (const { subnetId, zone, instanceType } of candidates) {
       try {
         const out = await this.clients.ec2.send(
           new RunInstancesCommand({
             LaunchTemplate: { LaunchTemplateId: this.config.launchTemplateId, Version: '$Default' },
             InstanceType: instanceType as never,
+            SubnetId: subnetId,
             MinCount: 1,
             MaxCount: 1,
-            // Same meeting + type → same token → EC2 answers with the instance it already started.
-            ClientToken: `${server.meetingId}-${instanceType}`.slice(0, 64),
+            // Same meeting + type + zone → same token → EC2 answers with the instance it already started.
+            ClientToken: `${server.meetingId}-${zone}-${instanceType}`.slice(0, 64),
             TagSpecifications: (['instance', 'volume'] as const).map((ResourceType) => ({
               ResourceType,
               Tags: this.tags(server),
@@ -74,7 +85,9 @@ export class Ec2Fleet implements Fleet {
   }
 
   async probe(server: ServerRef & { instanceId: string }): Promise<HealthProbe> {
-    const out = await this.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [server.instanceId] }));
+    const out = await this.clients.ec2.send(
+      new DescribeInstancesCommand({ InstanceIds: [server.instanceId] }),
+    );
     const instance = out.Reservations?.[0]?.Instances?.[0];
     const state = instance?.State?.Name ?? 'missing';
     if (!instance || ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
@@ -197,7 +210,8 @@ export class Ec2Fleet implements Fleet {
     );
     const record = out.ResourceRecordSets?.[0];
     // Route 53 answers with the next name when ours is gone; only delete an exact match.
-    if (!record || record.Type !== 'A' || record.Name?.replace(/\.$/, '') !== hostname.replace(/\.$/, '')) return;
+    if (!record || record.Type !== 'A' || record.Name?.replace(/\.$/, '') !== hostname.replace(/\.$/, ''))
+      return;
     try {
       await this.clients.route53.send(
         new ChangeResourceRecordSetsCommand({

@@ -13,7 +13,8 @@ export class TaskError extends Error {
 export const meetingClosed = (id: string, status: string) =>
   new TaskError('MeetingClosed', `meeting ${id} is ${status}; nothing to do`);
 
-export const meetingNotFound = (id: string) => new TaskError('MeetingNotFound', `meeting ${id} does not exist`);
+export const meetingNotFound = (id: string) =>
+  new TaskError('MeetingNotFound', `meeting ${id} does not exist`);
 
 /** Every instance type was out of capacity: worth a slow retry, then teardown. */
 export const noCapacity = (types: string[]) =>

@@ -13,7 +13,10 @@ export interface TaskDeps {
 export function parseTaskInput<T extends z.ZodType>(task: string, schema: T, input: unknown): z.infer<T> {
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw invalidTaskInput(task, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw invalidTaskInput(
+      task,
+      parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   }
   return parsed.data;
 }

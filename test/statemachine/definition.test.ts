@@ -1,13 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { DEFINITION_PATH, loadDefinition, localSubstitutions, TASK_PLACEHOLDERS } from '../../statemachine/definition';
+import {
+  DEFINITION_PATH,
+  loadDefinition,
+  localSubstitutions,
+  TASK_PLACEHOLDERS,
+} from '../../statemachine/definition';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const aslValidator = require('asl-validator') as (definition: unknown) => { isValid: boolean; errorsText: (sep?: string) => string };
+const aslValidator = require('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (sep?: string) => string;
+};
 
-type State = { Type: string; Resource?: string; Catch?: { Next: string }[]; Retry?: { MaxAttempts?: number }[]; Next?: string };
+type State = {
+  Type: string;
+  Resource?: string;
+  Catch?: { Next: string }[];
+  Retry?: { MaxAttempts?: number }[];
+  Next?: string;
+};
 
 describe('statemachine/meeting.asl.json', () => {
-  const definition = loadDefinition(localSubstitutions()) as { States: Record<string, State>; QueryLanguage?: string };
+  const definition = loadDefinition(localSubstitutions()) as {
+    States: Record<string, State>;
+    QueryLanguage?: string;
+  };
 
   test('is valid Amazon States Language', () => {
     const result = aslValidator(definition);
@@ -21,7 +38,9 @@ describe('statemachine/meeting.asl.json', () => {
   });
 
   test('has one placeholder per task state and nothing else to substitute', () => {
-    const placeholders = [...readFileSync(DEFINITION_PATH, 'utf8').matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]).sort();
+    const placeholders = [...readFileSync(DEFINITION_PATH, 'utf8').matchAll(/\$\{(\w+)\}/g)]
+      .map((m) => m[1])
+      .sort();
     expect(placeholders).toEqual(Object.values(TASK_PLACEHOLDERS).sort());
     expect(() => loadDefinition({})).toThrow(/no substitution for \$\{LaunchFunctionArn\}/);
   });
@@ -34,13 +53,18 @@ describe('statemachine/meeting.asl.json', () => {
       if (seen.has(name)) return false;
       seen.add(name);
       const state = definition.States[name] as State & { Choices?: { Next: string }[]; Default?: string };
-      const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next)].filter(Boolean) as string[];
+      const next = [state.Next, state.Default, ...(state.Choices ?? []).map((c) => c.Next)].filter(
+        Boolean,
+      ) as string[];
       return next.some((n) => reachesTeardown(n, seen));
     };
     for (const [name, state] of tasks) {
-      const catchAll = state.Catch?.find((c) => (c as { ErrorEquals?: string[] }).ErrorEquals?.includes('States.ALL'));
+      const catchAll = state.Catch?.find((c) =>
+        (c as { ErrorEquals?: string[] }).ErrorEquals?.includes('States.ALL'),
+      );
       expect({ name, caught: Boolean(catchAll) }).toEqual({ name, caught: true });
-      if (name !== 'Teardown') expect({ name, teardown: reachesTeardown(catchAll!.Next) }).toEqual({ name, teardown: true });
+      if (name !== 'Teardown')
+        expect({ name, teardown: reachesTeardown(catchAll!.Next) }).toEqual({ name, teardown: true });
     }
   });
 

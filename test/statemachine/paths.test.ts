@@ -20,12 +20,9 @@ describe('meeting lifecycle paths', () => {
     const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
 
     expect(run.succeeded).toBe(true);
-    expect(run.entered.filter((s) => ['Launch', 'AttendanceCheck', 'WaitUntilEnd', 'Teardown'].includes(s))).toEqual([
-      'Launch',
-      'AttendanceCheck',
-      'WaitUntilEnd',
-      'Teardown',
-    ]);
+    expect(
+      run.entered.filter((s) => ['Launch', 'AttendanceCheck', 'WaitUntilEnd', 'Teardown'].includes(s)),
+    ).toEqual(['Launch', 'AttendanceCheck', 'WaitUntilEnd', 'Teardown']);
     expect(run.entered.filter((s) => s === 'HealthCheck')).toHaveLength(2); // pending once, then healthy
     const record = await store.get(meeting.id);
     expect(record).toMatchObject({ status: 'COMPLETED', participants: 2, statusReason: 'meeting ended' });
@@ -105,7 +102,9 @@ describe('meeting lifecycle paths', () => {
 
     expect(run.succeeded).toBe(true);
     expect(run.failures.filter((s) => s === 'AttendanceCheck')).toHaveLength(4); // 1 + 3 retries
-    expect(run.entered).toEqual(expect.arrayContaining(['AttendanceUnknown', 'WaitUntilEnd', 'MeetingEnded']));
+    expect(run.entered).toEqual(
+      expect.arrayContaining(['AttendanceUnknown', 'WaitUntilEnd', 'MeetingEnded']),
+    );
     expect((await store.get(meeting.id))?.status).toBe('COMPLETED');
   });
 

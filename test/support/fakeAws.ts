@@ -5,7 +5,11 @@ import {
   TerminateInstancesCommand,
   type Instance,
 } from '@aws-sdk/client-ec2';
-import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import {
+  ChangeResourceRecordSetsCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+} from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Ec2FleetClients, Ec2FleetConfig } from '../../functions/shared/ec2Fleet';
@@ -14,6 +18,7 @@ export const FLEET_CONFIG: Ec2FleetConfig = {
   appTag: 'meeting-scheduler',
   launchTemplateId: 'lt-0123456789abcdef0',
   instanceTypes: ['c6i.large', 'c5.large', 'm6i.large'],
+  subnetIds: ['subnet-0aaa', 'subnet-0bbb'],
   hostedZoneId: 'Z123EXAMPLE',
   ssmPolls: 3,
   pollIntervalMs: 0,
@@ -63,7 +68,8 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
       InstanceId: id,
       InstanceType: input.InstanceType,
       State: { Name: 'pending' as const },
-      Tags: input.TagSpecifications?.find((t: { ResourceType: string }) => t.ResourceType === 'instance')?.Tags,
+      Tags: input.TagSpecifications?.find((t: { ResourceType: string }) => t.ResourceType === 'instance')
+        ?.Tags,
       token: input.ClientToken,
       probes: 0,
     };
@@ -123,7 +129,8 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
   });
 
   ssmMock.on(SendCommandCommand).callsFake(() => {
-    if (opts.participants === 'unavailable') throw awsError('InvalidInstanceId', 'instance is not managed by SSM');
+    if (opts.participants === 'unavailable')
+      throw awsError('InvalidInstanceId', 'instance is not managed by SSM');
     return { Command: { CommandId: 'cmd-1' } };
   });
   ssmMock.on(GetCommandInvocationCommand).resolves({

@@ -22,7 +22,11 @@ export const TEST_TIMINGS: Timings = {
 let tableCounter = 0;
 
 /** dynalite with a fresh meetings table, and the store on top of it. */
-export async function dynamoWorld(): Promise<{ dynamo: LocalDynamo; store: MeetingStore; tableName: string }> {
+export async function dynamoWorld(): Promise<{
+  dynamo: LocalDynamo;
+  store: MeetingStore;
+  tableName: string;
+}> {
   const dynamo = await startDynalite();
   const tableName = `meetings-${++tableCounter}`;
   await ensureMeetingsTable(dynamo.client, tableName);
@@ -50,7 +54,12 @@ export async function scheduleMeeting(
     jitsiDomain: 'meet.example.test',
   });
   const at = (ms: number) => new Date(now.getTime() + ms).toISOString();
-  const meeting = { ...base, launchAt: at(offsetsMs.launch), attendanceCheckAt: at(offsetsMs.attendance), endAt: at(offsetsMs.end) };
+  const meeting = {
+    ...base,
+    launchAt: at(offsetsMs.launch),
+    attendanceCheckAt: at(offsetsMs.attendance),
+    endAt: at(offsetsMs.end),
+  };
   await store.create(meeting);
   return meeting;
 }

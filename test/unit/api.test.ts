@@ -45,13 +45,25 @@ describe('meetings API', () => {
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     handleApiRequest(
-      { method: 'POST', path: '/meetings', headers, query: {}, body: typeof body === 'string' ? body : JSON.stringify(body) },
+      {
+        method: 'POST',
+        path: '/meetings',
+        headers,
+        query: {},
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      },
       deps,
     );
   const get = (path: string, query: ApiRequest['query'] = {}) =>
     handleApiRequest({ method: 'GET', path, headers: {}, query }, deps);
-  const itemCount = async () => (await dynamo.client.send(new ScanCommand({ TableName: tableName }))).Count ?? 0;
-  const valid = { teacherName: 'Ada Lovelace', studentName: 'Ben', startTime: '2030-01-11T15:00:00+01:00', durationMinutes: 45 };
+  const itemCount = async () =>
+    (await dynamo.client.send(new ScanCommand({ TableName: tableName }))).Count ?? 0;
+  const valid = {
+    teacherName: 'Ada Lovelace',
+    studentName: 'Ben',
+    startTime: '2030-01-11T15:00:00+01:00',
+    durationMinutes: 45,
+  };
 
   test('books a meeting: 201 with UTC times, links, execution and console URL; one execution started', async () => {
     const res = await post({ ...valid, title: 'Algebra' });
@@ -69,7 +81,9 @@ describe('meetings API', () => {
     expect(body.teacherLink.startsWith(body.roomUrl)).toBe(true);
     expect(decodeURIComponent(body.teacherLink)).toContain('"Ada Lovelace"');
     expect(decodeURIComponent(body.studentLink)).toContain('"Ben"');
-    expect(body.executionArn).toBe(`arn:aws:states:eu-west-1:123456789012:execution:meeting-lifecycle:meeting-${body.id}`);
+    expect(body.executionArn).toBe(
+      `arn:aws:states:eu-west-1:123456789012:execution:meeting-lifecycle:meeting-${body.id}`,
+    );
     expect(body.consoleUrl).toBe(
       `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${body.executionArn}`,
     );
@@ -83,18 +97,29 @@ describe('meetings API', () => {
       endAt: body.endAt,
       health: { intervalSeconds: 15, maxAttempts: 40 },
     });
-    expect(await deps.store.get(body.id)).toMatchObject({ status: 'SCHEDULED', executionArn: body.executionArn });
+    expect(await deps.store.get(body.id)).toMatchObject({
+      status: 'SCHEDULED',
+      executionArn: body.executionArn,
+    });
   });
 
   test('reads a local date-time in its IANA zone and stores UTC', async () => {
     const res = await post({ ...valid, startTime: '2030-07-01T09:30', timeZone: 'America/New_York' });
     expect(res.statusCode).toBe(201);
-    expect(JSON.parse(res.body)).toMatchObject({ startTime: '2030-07-01T13:30:00.000Z', timeZone: 'America/New_York' });
+    expect(JSON.parse(res.body)).toMatchObject({
+      startTime: '2030-07-01T13:30:00.000Z',
+      timeZone: 'America/New_York',
+    });
   });
 
   test('room names are unguessable: 128 random bits, never repeated', async () => {
     const rooms = new Set<string>();
-    for (let i = 0; i < 5; i++) rooms.add(JSON.parse((await post(valid)).body).roomUrl.split('/').pop());
+    for (let i = 0; i < 5; i++)
+      rooms.add(
+        JSON.parse((await post(valid)).body)
+          .roomUrl.split('/')
+          .pop(),
+      );
     expect(rooms.size).toBe(5);
     for (const r of rooms) expect(r).toMatch(/^[0-9a-f]{32}$/);
   });
@@ -182,10 +207,20 @@ describe('meetings API', () => {
 
   test('GET /meetings/{id}: the record, its status and the execution state', async () => {
     const booked = JSON.parse((await post(valid)).body);
-    sfnMock.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', startDate: NOW, executionArn: booked.executionArn, stateMachineArn: SM_ARN });
+    sfnMock.on(DescribeExecutionCommand).resolves({
+      status: 'RUNNING',
+      startDate: NOW,
+      executionArn: booked.executionArn,
+      stateMachineArn: SM_ARN,
+    });
     sfnMock.on(GetExecutionHistoryCommand).resolves({
       events: [
-        { id: 3, type: 'WaitStateEntered', timestamp: NOW, stateEnteredEventDetails: { name: 'WaitUntilLaunch' } },
+        {
+          id: 3,
+          type: 'WaitStateEntered',
+          timestamp: NOW,
+          stateEnteredEventDetails: { name: 'WaitUntilLaunch' },
+        },
         { id: 1, type: 'ExecutionStarted', timestamp: NOW },
       ],
     });
@@ -220,7 +255,8 @@ describe('meetings API', () => {
       ids.push(JSON.parse(res.body).id);
     }
     await store.transition(ids[0], 'FAILED', { statusReason: 'test' });
-    const list = (query: ApiRequest['query']) => handleApiRequest({ method: 'GET', path: '/meetings', headers: {}, query }, local);
+    const list = (query: ApiRequest['query']) =>
+      handleApiRequest({ method: 'GET', path: '/meetings', headers: {}, query }, local);
 
     const all = JSON.parse((await list({})).body);
     expect(all.items.map((m: { id: string }) => m.id)).toEqual([ids[2], ids[1], ids[0]]);
@@ -239,6 +275,8 @@ describe('meetings API', () => {
 
   test('unknown routes and methods', async () => {
     expect((await get('/nothing')).statusCode).toBe(404);
-    expect((await handleApiRequest({ method: 'PUT', path: '/meetings', headers: {}, query: {} }, deps)).statusCode).toBe(405);
+    expect(
+      (await handleApiRequest({ method: 'PUT', path: '/meetings', headers: {}, query: {} }, deps)).statusCode,
+    ).toBe(405);
   });
 });

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
+  .pipe(
+    z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, 'must be EC2 instance types like c6i.large')).min(1),
+  );
+
+/**
+ * Deployment settings, read from CDK context (cdk.json or `-c key=value`) and validated once at synth time.
+ * The README's configuration table lists the same keys.
+ */
+export const AppConfig = z
+  .object({
+    appName: z.string().regex(/^[a-z][a-z0-9-]{2,30}$/, 'must be 3–31 lower-case letters, digits or dashes'),
+    jitsiDomain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS domain like meet.example.com'),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{5,31}$/, 'must be a Route 53 hosted zone id'),
+    acmeEmail: z.email('must be an e-mail address for Let\u2019s Encrypt'),
+    instanceTypes: csv,
+    launchLeadMinutes: int(1, 60),
+    attendanceCheckDelayMinutes: int(1, 60),
+    healthCheckIntervalSeconds: int(5, 300),
+    healthCheckMaxAttempts: int(1, 200),
+    maxInstanceHours: int(1, 48),
+    apiAuth: z.enum(['iam', 'jwt']),
+    jwtIssuer: z.url().optional(),
+    jwtAudience: z.string().min(1).optional(),
+    allowedOrigin: z.url('must be the URL of the platform front end, e.g. https://app.example.com'),
+    apiRateLimit: int(1, 10_000),
+    apiBurstLimit: int(1, 5_000),
+    logRetentionDays: int(1, 3653),
+  })
+  .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
+    message: 'apiAuth=jwt needs jwtIssuer and jwtAudience',
+    path: ['apiAuth'],
+  });
+export type AppConfig = z.infer<typeof AppConfig>;
+
+/** Values used when a key is not in the context. Domain and zone have none: a deployment must name its own. */
+export const DEFAULTS: Record<string, string> = {
+  appName: 'meeting-scheduler',
+  instanceTypes: 'c6i.large,c5.large,m6i.large',
+  launchLeadMinutes: '10',
+  attendanceCheckDelayMinutes: '15',
+  healthCheckIntervalSeconds: '15',
+  healthCheckMaxAttempts: '40',
+  maxInstanceHours: '12',
+  apiAuth: 'iam',
+  apiRateLimit: '10',
+  apiBurstLimit: '20',
+  logRetentionDays: '30',
+};
+
+/** Every context key the app reads. */
+export const CONTEXT_KEYS = Object.keys(AppConfig.shape);
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Reads every key through `get` (CDK's tryGetContext), applying defaults; names each bad key. */
+export function readAppConfig(get: (key: string) => unknown): AppConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) {
+    const value = get(key) ?? DEFAULTS[key];
+    if (value !== undefined) raw[key] = typeof value === 'number' ? String(value) : value;
+  }
+  const parsed = AppConfig.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || 'context'}: ${i.message}`)
+      .join('; ');
+    throw new ConfigurationError(`invalid CDK context: ${problems}`);
+  }
+  return parsed.data;
+}

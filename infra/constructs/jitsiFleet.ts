@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { acknowledge } from './acknowledge';
+import { Construct } from 'constructs';
+
+export const BOOTSTRAP_SCRIPT = join(__dirname, '..', 'bootstrap', 'jitsi-bootstrap.sh');
+/** Ubuntu 22.04 LTS, resolved at deploy time from Canonical's public SSM parameter (no lookup at synth). */
+export const UBUNTU_AMI_PARAMETER =
+  '/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id';
+
+export interface JitsiFleetProps {
+  appName: string;
+  acmeEmail: string;
+  maxInstanceHours: number;
+}
+
+/** Where meeting servers run: a public-subnet VPC, the security group, the instance role, the launch template. */
+export class JitsiFleet extends Construct {
+  readonly vpc: ec2.Vpc;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly instanceRole: iam.Role;
+  readonly launchTemplate: ec2.LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: JitsiFleetProps) {
+    super(scope, id);
+    // Jitsi needs a public address per server; no NAT gateway, nothing private to reach.
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, mapPublicIpOnLaunch: true }],
+      flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+    });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'JitsiSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Jitsi meeting servers: HTTPS, media over UDP, HTTP for the ACME challenge only',
+      allowAllOutbound: true,
+    });
+    this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Jitsi web and signalling');
+    this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(10000), 'Jitsi videobridge media');
+    this.securityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(80),
+      "Let's Encrypt HTTP-01 challenge",
+    );
+
+    this.instanceRole = new iam.Role(this, 'InstanceRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: 'Jitsi servers: SSM management only (attendance statistics are read through Run Command)',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    });
+
+    const userData = ec2.UserData.custom(
+      readFileSync(BOOTSTRAP_SCRIPT, 'utf8')
+        .replace('@@ACME_EMAIL@@', props.acmeEmail)
+        .replace('@@MAX_LIFETIME_MINUTES@@', String(props.maxInstanceHours * 60)),
+    );
+    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+      machineImage: ec2.MachineImage.fromSsmParameter(UBUNTU_AMI_PARAMETER, {
+        os: ec2.OperatingSystemType.LINUX,
+      }),
+      instanceType: new ec2.InstanceType('c6i.large'),
+      securityGroup: this.securityGroup,
+      role: this.instanceRole,
+      userData,
+      requireImdsv2: true,
+      instanceMetadataTags: true,
+      instanceInitiatedShutdownBehavior: ec2.InstanceInitiatedShutdownBehavior.TERMINATE,
+      blockDevices: [
+        {
+          deviceName: '/dev/sda1',
+          volume: ec2.BlockDeviceVolume.ebs(16, {
+            encrypted: true,
+            volumeType: ec2.EbsDeviceVolumeType.GP3,
+            deleteOnTermination: true,
+          }),
+        },
+      ],
+      // No key pair: nobody logs in over SSH; SSM Session Manager is the way in.
+    });
+
+    acknowledge(this.securityGroup, {
+      'AwsSolutions-EC23':
+        'A public video server: students and teachers join from anywhere on 443/tcp and 10000/udp; 80/tcp serves only the ACME challenge.',
+    });
+    acknowledge(this.instanceRole, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]':
+        'AmazonSSMManagedInstanceCore is the documented minimum for SSM Run Command and Session Manager.',
+    });
+  }
+
+  /** RunInstances names one of these (the template has none) and moves on to the next AZ when one is full. */
+  get publicSubnetIds(): string[] {
+    return this.vpc.publicSubnets.map((s) => s.subnetId);
+  }
+}

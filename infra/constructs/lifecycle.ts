@@ -1,0 +1,184 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { DEFINITION_PATH, TASK_PLACEHOLDERS, type TaskStateName } from '../../statemachine/definition';
+import { acknowledge } from './acknowledge';
+import type { JitsiFleet } from './jitsiFleet';
+import { TaskFunction } from './taskFunction';
+
+export interface LifecycleProps {
+  appName: string;
+  table: dynamodb.ITable;
+  fleet: JitsiFleet;
+  hostedZoneId: string;
+  instanceTypes: string[];
+  logRetention: logs.RetentionDays;
+}
+
+/** The four lifecycle tasks and the state machine that drives them, loaded from statemachine/meeting.asl.json. */
+export class Lifecycle extends Construct {
+  readonly tasks: Record<TaskStateName, TaskFunction>;
+  readonly stateMachine: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: LifecycleProps) {
+    super(scope, id);
+    // Pseudo-parameters, not the synth-time env: ARNs (and the cdk-nag findings naming them) stay the same.
+    const { ACCOUNT_ID: account, REGION: region, PARTITION: partition } = Aws;
+    const environment = {
+      TABLE_NAME: props.table.tableName,
+      APP_TAG: props.appName,
+      LAUNCH_TEMPLATE_ID: props.fleet.launchTemplate.launchTemplateId!,
+      INSTANCE_TYPES: props.instanceTypes.join(','),
+      SUBNET_IDS: props.fleet.publicSubnetIds.join(','),
+      HOSTED_ZONE_ID: props.hostedZoneId,
+    };
+    const task = (name: TaskStateName, entryDir: string, description: string, timeout: number) =>
+      new TaskFunction(this, name, {
+        entryDir,
+        description,
+        environment,
+        timeout: Duration.seconds(timeout),
+        logRetention: props.logRetention,
+      });
+    this.tasks = {
+      Launch: task('Launch', 'launch', 'Starts the meeting server from the launch template', 60),
+      HealthCheck: task('HealthCheck', 'health-check', 'Probes the meeting server until Jitsi answers', 30),
+      AttendanceCheck: task('AttendanceCheck', 'attendance-check', 'Counts participants in the meeting', 60),
+      Teardown: task('Teardown', 'teardown', 'Terminates the meeting server and records the outcome', 60),
+    };
+
+    const tableRw = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
+    for (const t of Object.values(this.tasks)) {
+      t.role.addToPolicy(new iam.PolicyStatement({ actions: tableRw, resources: [props.table.tableArn] }));
+      // Describe* has no resource-level permissions in EC2: '*' is the only resource it accepts.
+      t.role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+      acknowledge(t.role, {
+        'AwsSolutions-IAM5[Resource::*]':
+          'ec2:DescribeInstances supports no resource-level permissions; the tasks filter by tag.',
+      });
+    }
+
+    const ec2Arn = (resource: string) => `arn:${partition}:ec2:${region}:${account}:${resource}`;
+    const appTagged = { StringEquals: { 'aws:RequestTag/app': props.appName } };
+    const launch = this.tasks.Launch.role;
+    launch.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [ec2Arn('instance/*'), ec2Arn('volume/*')],
+        // New instances and volumes must carry this app's tag: the launch role cannot start anything else.
+        conditions: appTagged,
+      }),
+    );
+    launch.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [
+          ec2Arn(`launch-template/${props.fleet.launchTemplate.launchTemplateId}`),
+          ec2Arn(`security-group/${props.fleet.securityGroup.securityGroupId}`),
+          ec2Arn('network-interface/*'),
+          ...props.fleet.publicSubnetIds.map((s) => ec2Arn(`subnet/${s}`)),
+          `arn:${partition}:ec2:${region}::image/*`,
+        ],
+      }),
+    );
+    launch.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:CreateTags'],
+        resources: [ec2Arn('instance/*'), ec2Arn('volume/*')],
+        conditions: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+      }),
+    );
+    launch.addToPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [props.fleet.instanceRole.roleArn] }),
+    );
+    acknowledge(launch, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
+        'Instance ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app condition.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]`]:
+        'Volume ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app condition.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`]:
+        'RunInstances creates the network interface; its id is unknown before launch.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]`]:
+        "The AMI comes from Canonical's SSM parameter and changes with every Ubuntu release.",
+    });
+
+    const zoneArn = `arn:${partition}:route53:::hostedzone/${props.hostedZoneId}`;
+    this.tasks.HealthCheck.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['route53:ChangeResourceRecordSets'], resources: [zoneArn] }),
+    );
+
+    const appOwned = { StringEquals: { 'aws:ResourceTag/app': props.appName } };
+    const attendance = this.tasks.AttendanceCheck.role;
+    attendance.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [ec2Arn('instance/*')],
+        conditions: appOwned,
+      }),
+    );
+    attendance.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:SendCommand'],
+        resources: [`arn:${partition}:ssm:${region}::document/AWS-RunShellScript`],
+      }),
+    );
+    // GetCommandInvocation has no resource-level permissions.
+    attendance.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation'], resources: ['*'] }),
+    );
+    acknowledge(attendance, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
+        'Run Command only on instances tagged with this app (aws:ResourceTag/app condition).',
+    });
+
+    const teardown = this.tasks.Teardown.role;
+    teardown.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:TerminateInstances'],
+        resources: [ec2Arn('instance/*')],
+        conditions: appOwned,
+      }),
+    );
+    teardown.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'],
+        resources: [zoneArn],
+      }),
+    );
+    acknowledge(teardown, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
+        'Terminates only instances tagged with this app (aws:ResourceTag/app condition).',
+    });
+
+    const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromFile(DEFINITION_PATH),
+      definitionSubstitutions: Object.fromEntries(
+        (Object.entries(TASK_PLACEHOLDERS) as [TaskStateName, string][]).map(([state, placeholder]) => [
+          placeholder,
+          this.tasks[state].fn.functionArn,
+        ]),
+      ),
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // The ASL names the unqualified function ARNs, so no version or alias wildcard (grantInvoke adds ':*').
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(this.tasks).map((t) => t.fn.functionArn),
+      }),
+    );
+    acknowledge(this.stateMachine, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'X-Ray and CloudWatch Logs delivery actions used by Step Functions accept only Resource "*".',
+    });
+  }
+}

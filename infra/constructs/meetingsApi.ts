@@ -1,0 +1,130 @@
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge } from './acknowledge';
+import { TaskFunction } from './taskFunction';
+
+export interface MeetingsApiProps {
+  table: dynamodb.ITable;
+  stateMachine: sfn.StateMachine;
+  jitsiDomain: string;
+  timings: {
+    leadSeconds: number;
+    attendanceCheckDelaySeconds: number;
+    healthIntervalSeconds: number;
+    healthMaxAttempts: number;
+  };
+  auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string };
+  allowedOrigin: string;
+  throttle: { rateLimit: number; burstLimit: number };
+  logRetention: logs.RetentionDays;
+}
+
+/** The platform backend's HTTP API: never anonymous, throttled, CORS only for the platform's front end. */
+export class MeetingsApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly handler: TaskFunction;
+
+  constructor(scope: Construct, id: string, props: MeetingsApiProps) {
+    super(scope, id);
+    const { ACCOUNT_ID: account, REGION: region, PARTITION: partition } = Aws;
+    this.handler = new TaskFunction(this, 'Handler', {
+      entryDir: 'api',
+      description: 'Meetings API: book, read and list meetings',
+      timeout: Duration.seconds(15),
+      logRetention: props.logRetention,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        JITSI_DOMAIN: props.jitsiDomain,
+        LAUNCH_LEAD_SECONDS: String(props.timings.leadSeconds),
+        ATTENDANCE_CHECK_DELAY_SECONDS: String(props.timings.attendanceCheckDelaySeconds),
+        HEALTH_CHECK_INTERVAL_SECONDS: String(props.timings.healthIntervalSeconds),
+        HEALTH_CHECK_MAX_ATTEMPTS: String(props.timings.healthMaxAttempts),
+      },
+    });
+    const role = this.handler.role;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.stateMachine.stateMachineArn],
+      }),
+    );
+    const executions = `arn:${partition}:states:${region}:${account}:execution:${props.stateMachine.stateMachineName}:*`;
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:StopExecution'],
+        resources: [executions],
+      }),
+    );
+    const logicalId = (c: Construct) => Stack.of(this).getLogicalId(c.node.defaultChild as CfnElement);
+    acknowledge(role, {
+      [`AwsSolutions-IAM5[Resource::<${logicalId(props.table)}.Arn>/index/*]`]:
+        "Queries this table's own indexes (newest first, by status) and nothing else.",
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${logicalId(props.stateMachine)}.Name>:*]`]:
+        'Executions are named per meeting at run time; the grant covers only executions of this state machine.',
+    });
+
+    const authorizer =
+      props.auth.kind === 'jwt'
+        ? new HttpJwtAuthorizer('JwtAuthorizer', props.auth.issuer, { jwtAudience: [props.auth.audience] })
+        : new HttpIamAuthorizer();
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'meeting-scheduler: meetings API',
+      defaultAuthorizer: authorizer,
+      createDefaultStage: false,
+      corsPreflight: {
+        allowOrigins: [props.allowedOrigin],
+        allowMethods: [
+          apigw.CorsHttpMethod.GET,
+          apigw.CorsHttpMethod.POST,
+          apigw.CorsHttpMethod.PATCH,
+          apigw.CorsHttpMethod.DELETE,
+        ],
+        allowHeaders: [
+          'authorization',
+          'content-type',
+          'idempotency-key',
+          'x-amz-date',
+          'x-amz-security-token',
+          'x-amz-content-sha256',
+        ],
+        maxAge: Duration.hours(1),
+      },
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+    });
+    const integration = new HttpLambdaIntegration('Meetings', this.handler.fn);
+    this.api.addRoutes({
+      path: '/meetings',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
+      integration,
+    });
+    this.api.addRoutes({ path: '/meetings/{id}', methods: [apigw.HttpMethod.GET], integration });
+  }
+
+  get url(): string {
+    return `https://${this.api.apiId}.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}/`;
+  }
+}

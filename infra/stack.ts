@@ -1,0 +1,56 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { AppConfig } from './config';
+import { JitsiFleet } from './constructs/jitsiFleet';
+import { Lifecycle } from './constructs/lifecycle';
+import { MeetingsApi } from './constructs/meetingsApi';
+import { MeetingTable } from './constructs/meetingTable';
+
+export interface MeetingSchedulerStackProps extends StackProps {
+  config: AppConfig;
+}
+
+/** Everything one deployment needs: table, fleet, lifecycle state machine and tasks, API. */
+export class MeetingSchedulerStack extends Stack {
+  constructor(scope: Construct, id: string, props: MeetingSchedulerStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const { table } = new MeetingTable(this, 'Meetings');
+    const fleet = new JitsiFleet(this, 'Fleet', {
+      appName: config.appName,
+      acmeEmail: config.acmeEmail,
+      maxInstanceHours: config.maxInstanceHours,
+    });
+    const lifecycle = new Lifecycle(this, 'Lifecycle', {
+      appName: config.appName,
+      table,
+      fleet,
+      hostedZoneId: config.hostedZoneId,
+      instanceTypes: config.instanceTypes,
+      logRetention,
+    });
+    const api = new MeetingsApi(this, 'Api', {
+      table,
+      stateMachine: lifecycle.stateMachine,
+      jitsiDomain: config.jitsiDomain,
+      timings: {
+        leadSeconds: config.launchLeadMinutes * 60,
+        attendanceCheckDelaySeconds: config.attendanceCheckDelayMinutes * 60,
+        healthIntervalSeconds: config.healthCheckIntervalSeconds,
+        healthMaxAttempts: config.healthCheckMaxAttempts,
+      },
+      auth:
+        config.apiAuth === 'jwt'
+          ? { kind: 'jwt', issuer: config.jwtIssuer!, audience: config.jwtAudience! }
+          : { kind: 'iam' },
+      allowedOrigin: config.allowedOrigin,
+      throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      logRetention,
+    });
+    new CfnOutput(this, 'ApiUrl', { value: api.url });
+    new CfnOutput(this, 'StateMachineArn', { value: lifecycle.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+  }
+}

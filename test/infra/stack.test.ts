@@ -1,0 +1,324 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readAppConfig, type AppConfig } from '../../infra/config';
+import { BOOTSTRAP_SCRIPT } from '../../infra/constructs/jitsiFleet';
+import { MeetingSchedulerStack } from '../../infra/stack';
+import { DEFINITION_PATH } from '../../statemachine/definition';
+
+const CONTEXT = {
+  jitsiDomain: 'meet.example.com',
+  hostedZoneId: 'Z0123456789EXAMPLE',
+  acmeEmail: 'ops@example.com',
+  allowedOrigin: 'https://app.example.com',
+};
+
+/** Bundling is skipped (esbuild is exercised by `npx cdk synth`); everything else is the real stack. */
+function synth(
+  context: Record<string, unknown> = {},
+  withNag = false,
+  extend?: (stack: MeetingSchedulerStack) => void,
+) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config: AppConfig = readAppConfig((k) => ({ ...CONTEXT, ...context })[k]);
+  const stack = new MeetingSchedulerStack(app, 'MeetingScheduler', { config });
+  extend?.(stack);
+  if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, template: withNag ? undefined : Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+function statementsOf(template: Template, rolePathPart: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.entries(policies)
+    .filter(([id]) => id.startsWith(rolePathPart))
+    .flatMap(
+      ([, p]) =>
+        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+          .Statement,
+    );
+}
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+describe('MeetingSchedulerStack', () => {
+  const built = synth();
+  const { app } = built;
+  const template = built.template!;
+
+  test('meetings table: on demand, point-in-time recovery, TTL, two newest-first indexes', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({
+          IndexName: 'byCreatedAt',
+          KeySchema: [
+            { AttributeName: 'kind', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+        }),
+        Match.objectLike({
+          IndexName: 'byStatus',
+          KeySchema: [
+            { AttributeName: 'status', KeyType: 'HASH' },
+            { AttributeName: 'createdAt', KeyType: 'RANGE' },
+          ],
+        }),
+      ]),
+    });
+  });
+
+  test('five functions on Node.js 22, each with a role of its own', () => {
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
+      Properties: { Runtime: string; Role: { 'Fn::GetAtt': string[] } };
+    }[];
+    expect(fns).toHaveLength(5);
+    for (const f of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
+    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(5);
+    // No managed policy on a function role: each writes only its own log group.
+    const roles = template.findResources('AWS::IAM::Role', {
+      Properties: {
+        AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] },
+      },
+    });
+    for (const r of Object.values(roles))
+      expect(
+        (r as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns,
+      ).toBeUndefined();
+  });
+
+  test('state machine: Standard, from the ASL file with each task substituted, logged and traced', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      DefinitionSubstitutions: {
+        LaunchFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LifecycleLaunchFunction'), 'Arn'] },
+        HealthCheckFunctionArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^LifecycleHealthCheckFunction'), 'Arn'],
+        },
+        AttendanceCheckFunctionArn: {
+          'Fn::GetAtt': [Match.stringLikeRegexp('^LifecycleAttendanceCheckFunction'), 'Arn'],
+        },
+        TeardownFunctionArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LifecycleTeardownFunction'), 'Arn'] },
+      },
+    });
+    // DefinitionBody.fromFile ships the ASL file itself as an asset: byte for byte the file the local engine runs.
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionS3Location: Match.objectLike({ Key: Match.stringLikeRegexp('\\.json$') }),
+    });
+    const assembly = app.synth();
+    const manifest = JSON.parse(
+      readFileSync(join(assembly.directory, 'MeetingScheduler.assets.json'), 'utf8'),
+    ) as { files: Record<string, { source: { path: string } }> };
+    const shipped = Object.values(manifest.files)
+      .filter((f) => f.source.path.endsWith('.json'))
+      .map((f) => readFileSync(join(assembly.directory, f.source.path), 'utf8'));
+    expect(shipped).toContain(readFileSync(DEFINITION_PATH, 'utf8'));
+    // It may invoke exactly the four task functions.
+    const invoke = statementsOf(template, 'LifecycleStateMachineRole').find((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
+    expect((invoke?.Resource as unknown[]).length).toBe(4);
+  });
+
+  test('API: every route needs IAM auth; throttled; CORS only for the configured origin', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as {
+      Properties: { RouteKey: string; AuthorizationType: string };
+    }[];
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
+      expect.arrayContaining(['GET /meetings', 'POST /meetings', 'GET /meetings/{id}']),
+    );
+    const bookingRoutes = routes.filter((r) => r.Properties.RouteKey.includes('/meetings'));
+    for (const r of bookingRoutes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }),
+    });
+  });
+
+  test('API with apiAuth=jwt uses a JWT authorizer for the issuer and audience', () => {
+    const jwt = synth({
+      apiAuth: 'jwt',
+      jwtIssuer: 'https://auth.example.com/',
+      jwtAudience: 'meetings',
+    }).template!;
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://auth.example.com/', Audience: ['meetings'] },
+    });
+    const routes = Object.values(jwt.findResources('AWS::ApiGatewayV2::Route')) as {
+      Properties: { RouteKey: string; AuthorizationType: string };
+    }[];
+    for (const r of routes.filter((x) => x.Properties.RouteKey.includes('/meetings')))
+      expect(r.Properties.AuthorizationType).toBe('JWT');
+  });
+
+  test('launch template: IMDSv2, encrypted EBS, no SSH key, SSM role, terminates on shutdown', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: { HttpTokens: 'required', InstanceMetadataTags: 'enabled' },
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ Encrypted: true }) })],
+        KeyName: Match.absent(),
+        InstanceInitiatedShutdownBehavior: 'terminate',
+        UserData: Match.anyValue(),
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })],
+      },
+      ManagedPolicyArns: [
+        {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonSSMManagedInstanceCore'],
+          ],
+        },
+      ],
+    });
+  });
+
+  test('security group: 443/tcp, 10000/udp and 80/tcp (ACME) only', () => {
+    const sg = Object.values(template.findResources('AWS::EC2::SecurityGroup'))[0] as {
+      Properties: { SecurityGroupIngress: { IpProtocol: string; FromPort: number; ToPort: number }[] };
+    };
+    expect(
+      sg.Properties.SecurityGroupIngress.map((r) => `${r.FromPort}-${r.ToPort}/${r.IpProtocol}`).sort(),
+    ).toEqual(['10000-10000/udp', '443-443/tcp', '80-80/tcp']);
+  });
+
+  test('IAM: no wildcard actions; "*" resources only for actions that have no resource-level permissions', () => {
+    const all = statementsOf(template, '');
+    for (const s of all) for (const a of actionsOf(s)) expect(a).not.toMatch(/\*/);
+    const starOnly = new Set([
+      'ec2:DescribeInstances',
+      'ssm:GetCommandInvocation',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    for (const s of all.filter((x) => x.Resource === '*'))
+      for (const a of actionsOf(s)) expect(starOnly).toContain(a);
+  });
+
+  test('IAM: launch may start and tag only app-tagged instances; teardown and Run Command only on app-tagged ones', () => {
+    const launch = statementsOf(template, 'LifecycleLaunchRole');
+    const run = launch.find((s) => actionsOf(s).includes('ec2:RunInstances') && s.Condition);
+    expect(run?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/app': 'meeting-scheduler' } });
+    expect(launch.find((s) => actionsOf(s).includes('ec2:CreateTags'))?.Condition).toEqual({
+      StringEquals: { 'ec2:CreateAction': 'RunInstances' },
+    });
+    expect(launch.some((s) => actionsOf(s).includes('iam:PassRole'))).toBe(true);
+    expect(launch.some((s) => actionsOf(s).includes('ec2:TerminateInstances'))).toBe(false);
+
+    const terminate = statementsOf(template, 'LifecycleTeardownRole').find((s) =>
+      actionsOf(s).includes('ec2:TerminateInstances'),
+    );
+    expect(terminate?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } });
+    const send = statementsOf(template, 'LifecycleAttendanceCheckRole').filter((s) =>
+      actionsOf(s).includes('ssm:SendCommand'),
+    );
+    expect(
+      send.some(
+        (s) =>
+          JSON.stringify(s.Condition) ===
+          JSON.stringify({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } }),
+      ),
+    ).toBe(true);
+
+    const route53 = statementsOf(template, 'LifecycleHealthCheckRole').find((s) =>
+      actionsOf(s).includes('route53:ChangeResourceRecordSets'),
+    );
+    expect(JSON.stringify(route53?.Resource)).toContain('hostedzone/Z0123456789EXAMPLE');
+  });
+
+  test('IAM: the API may start executions of its own state machine only, and cannot touch EC2', () => {
+    const api = statementsOf(template, 'ApiHandlerRole');
+    const start = api.find((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(start?.Resource).toEqual({ Ref: expect.stringMatching(/^LifecycleStateMachine/) });
+    expect(api.flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
+  });
+
+  test('cdk-nag AwsSolutions: no unacknowledged finding, and every acknowledgement has a reason', () => {
+    const { app } = synth({}, true);
+    expect(() => app.synth()).not.toThrow();
+    const acknowledged = app.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .filter(([id]) => id.includes('AwsSolutions'));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged)
+      expect({ id, reason: reason.length > 20 }).toEqual({ id, reason: true });
+  });
+
+  test('cdk-nag check has teeth: an unacknowledged wildcard grant fails synthesis', () => {
+    const { app } = synth({}, true, (stack) =>
+      new iam.Role(stack, 'Careless', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      }).addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] })),
+    );
+    expect(() => app.synth()).toThrow(/[Vv]alidation/);
+  });
+});
+
+describe('configuration', () => {
+  test('names the bad context key', () => {
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, jitsiDomain: 'not a domain' })[k])).toThrow(
+      /jitsiDomain/,
+    );
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, hostedZoneId: undefined })[k as 'jitsiDomain'])).toThrow(
+      /hostedZoneId/,
+    );
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, launchLeadMinutes: 'ten' })[k])).toThrow(
+      /launchLeadMinutes/,
+    );
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, apiAuth: 'jwt' })[k])).toThrow(
+      /apiAuth=jwt needs jwtIssuer/,
+    );
+  });
+
+  test('lead time and check delay come from context', () => {
+    const c = readAppConfig(
+      (k) => ({ ...CONTEXT, launchLeadMinutes: 5, attendanceCheckDelayMinutes: '20' })[k],
+    );
+    expect(c).toMatchObject({
+      launchLeadMinutes: 5,
+      attendanceCheckDelayMinutes: 20,
+      instanceTypes: ['c6i.large', 'c5.large', 'm6i.large'],
+    });
+    const template = synth({ launchLeadMinutes: 5 }).template!;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ LAUNCH_LEAD_SECONDS: '300', ATTENDANCE_CHECK_DELAY_SECONDS: '900' }),
+      },
+    });
+  });
+});
+
+test('the bootstrap script passes shellcheck', () => {
+  const res = spawnSync('shellcheck', ['--severity=style', BOOTSTRAP_SCRIPT], { encoding: 'utf8' });
+  expect(res.error).toBeUndefined(); // shellcheck is installed (.ci/run installs it with apt-get)
+  expect(res.stdout + res.stderr).toBe('');
+  expect(res.status).toBe(0);
+});
