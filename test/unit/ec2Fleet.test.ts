@@ -1,0 +1,200 @@
+import { RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { Ec2Fleet, parseParticipants, STATS_COMMAND } from '../../functions/shared/ec2Fleet';
+import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support/fakeAws';
+
+const server = { meetingId: '11111111-2222-3333-4444-555555555555', hostname: 'm1.meet.example.test' };
+
+function fleet(opts: FakeAwsOptions = {}) {
+  const aws = fakeAws(opts);
+  return { aws, fleet: new Ec2Fleet(FLEET_CONFIG, aws.clients) };
+}
+
+describe('Ec2Fleet.launch', () => {
+  test('runs the launch template with app and meeting tags and a ClientToken from the meeting id', async () => {
+    const { aws, fleet: f } = fleet();
+    const launched = await f.launch(server);
+    expect(launched.instanceType).toBe('c6i.large');
+    const input = aws.ec2Mock.commandCalls(RunInstancesCommand)[0].args[0].input;
+    expect(input.LaunchTemplate).toEqual({
+      LaunchTemplateId: FLEET_CONFIG.launchTemplateId,
+      Version: '$Default',
+    });
+    expect(input.ClientToken).toBe(`${server.meetingId}-0-c6i.large`);
+    expect(input.SubnetId).toBe('subnet-0aaa');
+    const tags = input.TagSpecifications?.find((t) => t.ResourceType === 'instance')?.Tags;
+    expect(tags).toEqual(
+      expect.arrayContaining([
+        { Key: 'app', Value: 'meeting-scheduler' },
+        { Key: 'meetingId', Value: server.meetingId },
+        { Key: 'hostname', Value: server.hostname },
+      ]),
+    );
+    expect(input.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
+  });
+
+  test('is idempotent: a second launch finds the running instance and starts nothing', async () => {
+    const { aws, fleet: f } = fleet();
+    const first = await f.launch(server);
+    const again = await f.launch(server);
+    expect(again.instanceId).toBe(first.instanceId);
+    expect(aws.ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(1);
+    expect(aws.liveInstances()).toHaveLength(1);
+  });
+
+  test('falls back to the next instance type on InsufficientInstanceCapacity', async () => {
+    const { aws, fleet: f } = fleet({ noCapacityFor: ['c6i.large'] });
+    expect((await f.launch(server)).instanceType).toBe('c5.large');
+    expect(aws.ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.InstanceType)).toEqual([
+      'c6i.large',
+      'c5.large',
+    ]);
+  });
+
+  test('tries every type in every zone, then fails with NoCapacity', async () => {
+    const { aws, fleet: f } = fleet({ noCapacityFor: FLEET_CONFIG.instanceTypes });
+    await expect(f.launch(server)).rejects.toMatchObject({ name: 'NoCapacity' });
+    const calls = aws.ec2Mock
+      .commandCalls(RunInstancesCommand)
+      .map((c) => `${c.args[0].input.SubnetId}/${c.args[0].input.InstanceType}`);
+    expect(calls).toHaveLength(6);
+    expect(new Set(calls).size).toBe(6);
+  });
+
+  test('throttling is not swallowed: the state machine retries it', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.ec2Mock.on(RunInstancesCommand).rejects(awsError('RequestLimitExceeded', 'slow down'));
+    await expect(f.launch(server)).rejects.toMatchObject({ name: 'RequestLimitExceeded' });
+  });
+});
+
+describe('Ec2Fleet.probe', () => {
+  test('pending instance: not healthy yet, no DNS record written', async () => {
+    const { aws, fleet: f } = fleet({ pendingProbes: 5 });
+    const { instanceId } = await f.launch(server);
+    expect(await f.probe({ ...server, instanceId })).toEqual({
+      healthy: false,
+      detail: 'instance is pending',
+    });
+    expect(aws.dns.size).toBe(0);
+  });
+
+  test('running and Jitsi answering over HTTPS on its hostname: healthy, DNS points at it', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    const probe = await f.probe({ ...server, instanceId });
+    expect(probe).toMatchObject({ healthy: true, publicIp: '203.0.113.10' });
+    expect(aws.fetched).toEqual([`https://${server.hostname}/health`]);
+    expect(aws.dns.get(server.hostname)).toBe('203.0.113.10');
+  });
+
+  test('never healthy: Jitsi unreachable answers "not yet" with the reason', async () => {
+    const { fleet: f } = fleet({ jitsiHealthy: false });
+    const { instanceId } = await f.launch(server);
+    const probe = await f.probe({ ...server, instanceId });
+    expect(probe.healthy).toBe(false);
+    expect(probe.detail).toMatch(/unreachable: fetch failed/);
+  });
+
+  test('an instance that is gone throws InstanceLost', async () => {
+    const { fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    await f.terminate(server);
+    await expect(f.probe({ ...server, instanceId })).rejects.toMatchObject({ name: 'InstanceLost' });
+  });
+});
+
+describe('Ec2Fleet.countParticipants', () => {
+  test('asks JVB statistics on the instance through SSM Run Command', async () => {
+    const { aws, fleet: f } = fleet({ participants: 3 });
+    const { instanceId } = await f.launch(server);
+    expect(await f.countParticipants({ ...server, instanceId })).toEqual({ known: true, participants: 3 });
+    const sent = aws.ssmMock.commandCalls(SendCommandCommand)[0].args[0].input;
+    expect(sent).toMatchObject({
+      DocumentName: 'AWS-RunShellScript',
+      InstanceIds: [instanceId],
+      Parameters: { commands: [STATS_COMMAND] },
+    });
+  });
+
+  test('attendance unknown when SSM refuses: says why, never throws', async () => {
+    const { fleet: f } = fleet({ participants: 'unavailable' });
+    const { instanceId } = await f.launch(server);
+    const count = await f.countParticipants({ ...server, instanceId });
+    expect(count).toEqual({
+      known: false,
+      reason: 'stats unavailable: InvalidInstanceId: instance is not managed by SSM',
+    });
+  });
+
+  test('waits for a pending invocation, tolerating InvocationDoesNotExist at first', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.ssmMock
+      .on(GetCommandInvocationCommand)
+      .rejectsOnce(awsError('InvocationDoesNotExist'))
+      .resolvesOnce({ Status: 'InProgress' })
+      .resolves({ Status: 'Success', StandardOutputContent: '{"participants":0}' });
+    const { instanceId } = await f.launch(server);
+    expect(await f.countParticipants({ ...server, instanceId })).toEqual({ known: true, participants: 0 });
+  });
+
+  test('a command that never finishes, or fails, is unknown', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    aws.ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
+    expect(await f.countParticipants({ ...server, instanceId })).toEqual({
+      known: false,
+      reason: 'stats command did not finish in time',
+    });
+    aws.ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'Failed' });
+    expect(await f.countParticipants({ ...server, instanceId })).toEqual({
+      known: false,
+      reason: 'stats command Failed',
+    });
+  });
+
+  test('parseParticipants reads only a whole, non-negative count', () => {
+    expect(parseParticipants('{"participants":4}')).toEqual({ known: true, participants: 4 });
+    expect(parseParticipants('{"participants":-1}').known).toBe(false);
+    expect(parseParticipants('{"conferences":1}')).toEqual({
+      known: false,
+      reason: 'stats have no participants count',
+    });
+    expect(parseParticipants('curl: (7) refused')).toEqual({ known: false, reason: 'stats are not JSON' });
+  });
+});
+
+describe('Ec2Fleet.terminate', () => {
+  test('terminates every instance tagged with the meeting and deletes its DNS record', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    await f.probe({ ...server, instanceId }); // writes the record
+    expect(await f.terminate(server)).toEqual({ terminatedInstanceIds: [instanceId] });
+    expect(aws.liveInstances()).toEqual([]);
+    expect(aws.dns.size).toBe(0);
+  });
+
+  test('an already terminated instance is fine; nothing to delete is fine', async () => {
+    const { aws, fleet: f } = fleet();
+    await f.launch(server);
+    await f.terminate(server);
+    expect(await f.terminate(server)).toEqual({ terminatedInstanceIds: [] });
+    expect(aws.ec2Mock.commandCalls(TerminateInstancesCommand)).toHaveLength(1);
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  test('InvalidInstanceID.NotFound during terminate (gone meanwhile) is fine', async () => {
+    const { aws, fleet: f } = fleet();
+    await f.launch(server);
+    aws.ec2Mock.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
+    await expect(f.terminate(server)).resolves.toMatchObject({ terminatedInstanceIds: [expect.any(String)] });
+  });
+
+  test('does not delete a neighbour record that Route 53 lists after ours', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.dns.set('z-other.meet.example.test', '198.51.100.1');
+    await f.terminate(server);
+    expect(aws.dns.get('z-other.meet.example.test')).toBe('198.51.100.1');
+  });
+});

@@ -1,0 +1,150 @@
+import { checkAttendance } from '../../functions/attendance-check/checkAttendance';
+import { checkHealth } from '../../functions/health-check/checkHealth';
+import { launchMeeting } from '../../functions/launch/launchMeeting';
+import { awsTaskDeps } from '../../functions/shared/awsTaskDeps';
+import type { MeetingStore } from '../../functions/shared/store';
+import { teardownMeeting } from '../../functions/teardown/teardownMeeting';
+import type { LocalDynamo } from '../../local/dynamo';
+import { dynamoWorld, fleetWorld, scheduleMeeting } from '../support/world';
+
+describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', () => {
+  let dynamo: LocalDynamo;
+  let store: MeetingStore;
+  beforeAll(async () => ({ dynamo, store } = await dynamoWorld()));
+  afterAll(() => dynamo.close());
+
+  test('launch: moves SCHEDULED → LAUNCHING, records the instance; repeated launch starts no second one', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store);
+    const first = await launchMeeting({ meetingId: m.id }, deps);
+    const again = await launchMeeting({ meetingId: m.id }, deps);
+    expect(again).toEqual(first);
+    expect(aws.liveInstances()).toEqual([first.instanceId]);
+    expect(await store.get(m.id)).toMatchObject({ status: 'LAUNCHING', instanceId: first.instanceId });
+  });
+
+  test('launch of a closed meeting starts nothing (MeetingClosed)', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store);
+    await store.transition(m.id, 'CANCELLED');
+    await expect(launchMeeting({ meetingId: m.id }, deps)).rejects.toMatchObject({ name: 'MeetingClosed' });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('bad task input is a typed error naming the field', async () => {
+    const { deps } = fleetWorld(store);
+    await expect(launchMeeting({}, deps)).rejects.toMatchObject({
+      name: 'InvalidTaskInput',
+      message: expect.stringMatching(/meetingId/),
+    });
+    await expect(checkHealth({ meetingId: 'x', instanceId: 'i-1' }, deps)).rejects.toMatchObject({
+      name: 'InvalidTaskInput',
+      message: expect.stringMatching(/attempts/),
+    });
+    await expect(
+      teardownMeeting({ meetingId: 'x', outcome: 'MAYBE', reason: '' }, deps),
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/outcome/),
+    });
+    await expect(launchMeeting({ meetingId: 'nope' }, deps)).rejects.toMatchObject({
+      name: 'MeetingNotFound',
+    });
+  });
+
+  test('health-check: counts attempts, READY once healthy, never moves a meeting backwards', async () => {
+    const { deps } = fleetWorld(store, { pendingProbes: 1 });
+    const m = await scheduleMeeting(store);
+    const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
+    expect(await checkHealth({ meetingId: m.id, instanceId, attempts: 0 }, deps)).toMatchObject({
+      healthy: false,
+      attempts: 1,
+    });
+    expect(await checkHealth({ meetingId: m.id, instanceId, attempts: 1 }, deps)).toMatchObject({
+      healthy: true,
+      attempts: 2,
+    });
+    expect((await store.get(m.id))?.status).toBe('READY');
+    await store.transition(m.id, 'IN_PROGRESS');
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 2 }, deps); // a late, repeated probe
+    expect((await store.get(m.id))?.status).toBe('IN_PROGRESS');
+  });
+
+  test('attendance: a known zero is ABSENT; people present → IN_PROGRESS with the count', async () => {
+    for (const [participants, decision, status] of [
+      [0, 'ABSENT', 'READY'],
+      [2, 'PRESENT', 'IN_PROGRESS'],
+    ] as const) {
+      const { deps } = fleetWorld(store, { participants });
+      const m = await scheduleMeeting(store);
+      const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
+      await checkHealth({ meetingId: m.id, instanceId, attempts: 0 }, deps);
+      expect(await checkAttendance({ meetingId: m.id, instanceId }, deps)).toMatchObject({
+        decision,
+        participants,
+      });
+      expect(await store.get(m.id)).toMatchObject({ status, participants });
+    }
+  });
+
+  test('attendance unknown keeps the lesson and records why', async () => {
+    const { deps } = fleetWorld(store, { participants: 'unavailable' });
+    const m = await scheduleMeeting(store);
+    const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0 }, deps);
+    expect(await checkAttendance({ meetingId: m.id, instanceId }, deps)).toMatchObject({
+      decision: 'UNKNOWN',
+    });
+    const record = await store.get(m.id);
+    expect(record?.status).toBe('IN_PROGRESS');
+    expect(record?.attendanceNote).toMatch(/^attendance unknown: stats unavailable/);
+  });
+
+  test('teardown: terminates, records outcome and reason; again (instance already terminated) is harmless', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store);
+    const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
+    const input = { meetingId: m.id, outcome: 'FAILED', reason: 'server never became healthy' };
+    expect(await teardownMeeting(input, deps)).toEqual({
+      status: 'FAILED',
+      terminatedInstanceIds: [instanceId],
+    });
+    expect(await teardownMeeting(input, deps)).toEqual({ status: 'FAILED', terminatedInstanceIds: [] });
+    expect(aws.liveInstances()).toEqual([]);
+    expect(await store.get(m.id)).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'server never became healthy',
+    });
+  });
+
+  test('teardown keeps a final status that is already there (a cancelled meeting stays CANCELLED)', async () => {
+    const { deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store);
+    await launchMeeting({ meetingId: m.id }, deps);
+    await store.transition(m.id, 'CANCELLED');
+    expect(
+      await teardownMeeting({ meetingId: m.id, outcome: 'COMPLETED', reason: 'meeting ended' }, deps),
+    ).toMatchObject({
+      status: 'CANCELLED',
+    });
+  });
+});
+
+describe('task configuration', () => {
+  const env = {
+    TABLE_NAME: 't',
+    APP_TAG: 'meeting-scheduler',
+    LAUNCH_TEMPLATE_ID: 'lt-1',
+    INSTANCE_TYPES: 'c6i.large, c5.large',
+    SUBNET_IDS: 'subnet-1',
+    HOSTED_ZONE_ID: 'Z1',
+    AWS_REGION: 'eu-west-1',
+  };
+  test('builds the AWS dependencies from a complete environment', () => {
+    expect(awsTaskDeps(env).fleet).toBeDefined();
+  });
+  test.each(Object.keys(env).filter((k) => k !== 'AWS_REGION'))('fails fast naming a missing %s', (name) => {
+    expect(() => awsTaskDeps({ ...env, [name]: undefined })).toThrow(
+      new RegExp(`invalid configuration: ${name}`),
+    );
+  });
+});
