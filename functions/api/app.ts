@@ -15,6 +15,8 @@ export interface ApiConfig {
   jitsiDomain: string;
   timings: Timings;
   maxBodyBytes: number;
+  /** Where a meeting's room is; default https://<meeting host>/<room>. The local stack points at its proxy. */
+  roomUrlFor?: (m: MeetingRecord) => string;
 }
 
 export interface ApiDeps {
@@ -155,7 +157,7 @@ async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
 
 /** What the API shows of a meeting: times in UTC, links, and where to watch its execution. */
 export function meetingView(m: MeetingRecord, config: ApiConfig) {
-  const roomUrl = `https://${m.hostname}/${m.roomName}`;
+  const roomUrl = config.roomUrlFor ? config.roomUrlFor(m) : `https://${m.hostname}/${m.roomName}`;
   const link = (displayName: string) =>
     `${roomUrl}#userInfo.displayName=${encodeURIComponent(JSON.stringify(displayName))}`;
   return {

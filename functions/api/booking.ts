@@ -22,7 +22,7 @@ export const BookingRequest = z
     durationMinutes: z
       .number({ error: 'must be a whole number of minutes' })
       .int('must be a whole number of minutes')
-      .min(15, 'must be at least 15')
+      .min(1, 'must be at least 1')
       .max(480, 'must be at most 480')
       .default(60),
     timeZone: z.string().max(64).refine(isValidTimeZone, 'is not a known IANA time zone').optional(),
@@ -36,6 +36,8 @@ export interface Timings {
   attendanceCheckDelaySeconds: number;
   healthIntervalSeconds: number;
   healthMaxAttempts: number;
+  /** Shortest meeting, in minutes (15 in production; the local stack's tests use 1). */
+  minDurationMinutes: number;
   /** Standard executions end after a year; refuse what the state machine could not wait for. */
   maxDaysAhead: number;
   recordRetentionDays: number;
@@ -61,6 +63,12 @@ export function validateBooking(body: unknown, now: Date, timings: Timings): Val
     };
   }
   const booking = parsed.data;
+  if (booking.durationMinutes < timings.minDurationMinutes) {
+    return {
+      ok: false,
+      errors: [{ field: 'durationMinutes', message: `must be at least ${timings.minDurationMinutes}` }],
+    };
+  }
   const start = parseStartTime(booking.startTime, booking.timeZone);
   if (!start.ok) return { ok: false, errors: [{ field: 'startTime', message: start.message }] };
   if (start.utc.getTime() <= now.getTime()) {

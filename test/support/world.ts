@@ -15,6 +15,7 @@ export const TEST_TIMINGS: Timings = {
   attendanceCheckDelaySeconds: 900,
   healthIntervalSeconds: 1,
   healthMaxAttempts: 3,
+  minDurationMinutes: 15,
   maxDaysAhead: 364,
   recordRetentionDays: 90,
 };

@@ -1,0 +1,81 @@
+/**
+ * A stand-in for one meeting's Jitsi server, run as its own process by the local fleet (local/fleet.ts):
+ * /health answers once the simulated boot is over, /colibri/stats counts participants like JVB does, and
+ * any other path is the room page, where a person joins and leaves, so attendance in the local stack is real.
+ *
+ * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+const bootDelayMs = Number(process.env.BOOT_DELAY_MS ?? 0);
+const maxLifetimeMs = Number(process.env.MAX_LIFETIME_MS ?? 12 * 3600_000);
+const meetingId = process.env.MEETING_ID ?? 'unknown';
+const bootedAt = Date.now() + bootDelayMs;
+const participants = new Set<string>();
+
+const page = (room: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Meeting room</title>
+<style>body{font-family:sans-serif;max-width:36rem;margin:3rem auto}button{font-size:1rem;margin-right:.5rem}</style>
+</head><body>
+<h1>Meeting room</h1>
+<p>Local stand-in for the Jitsi server of meeting <code>${meetingId}</code>, room <code>${room.replace(/[^a-z0-9]/gi, '')}</code>.</p>
+<p><button id="join">Join</button><button id="leave" disabled>Leave</button></p>
+<p>In the room now: <strong id="count">…</strong></p>
+<script>
+const id = crypto.randomUUID();
+const base = location.pathname.replace(/\\/$/, '');
+const count = document.getElementById('count');
+async function refresh() { count.textContent = (await (await fetch('/colibri/stats')).json()).participants; }
+async function act(what) {
+  await fetch(base + '/' + what, { method: 'POST', body: id });
+  document.getElementById('join').disabled = what === 'join';
+  document.getElementById('leave').disabled = what !== 'join';
+  await refresh();
+}
+document.getElementById('join').onclick = () => act('join');
+document.getElementById('leave').onclick = () => act('leave');
+addEventListener('pagehide', () => navigator.sendBeacon(base + '/leave', id));
+refresh();
+</script>
+</body></html>`;
+
+const server = createServer((req, res) => {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const send = (status: number, type: string, body: string) => {
+    res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+    res.end(body);
+  };
+  if (path === '/health') {
+    return Date.now() >= bootedAt ? send(200, 'text/plain', 'ok') : send(503, 'text/plain', 'booting');
+  }
+  if (path === '/colibri/stats') {
+    return send(
+      200,
+      'application/json',
+      JSON.stringify({ participants: participants.size, conferences: participants.size > 0 ? 1 : 0 }),
+    );
+  }
+  const action = /^\/[^/]+\/(join|leave)$/.exec(path);
+  if (action && req.method === 'POST') {
+    let body = '';
+    req.on('data', (c: Buffer) => (body = (body + c.toString()).slice(0, 100)));
+    req.on('end', () => {
+      const who = body.trim() || 'anonymous';
+      if (action[1] === 'join') participants.add(who);
+      else participants.delete(who);
+      send(204, 'text/plain', '');
+    });
+    return;
+  }
+  if (req.method === 'GET' && /^\/[A-Za-z0-9]+$/.test(path))
+    return send(200, 'text/html; charset=utf-8', page(path.slice(1)));
+  send(404, 'text/plain', 'not found');
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+});
+// Like the EC2 bootstrap's shutdown timer: never outlive the maximum lifetime, whatever the control plane does.
+setTimeout(() => process.exit(0), maxLifetimeMs).unref();
+process.on('SIGTERM', () => process.exit(0));

@@ -1,0 +1,227 @@
+import '../local/polyfills';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import { join } from 'node:path';
+import { handleApiRequest, type ApiConfig } from '../functions/api/app';
+import type { Timings } from '../functions/api/booking';
+import { checkAttendance } from '../functions/attendance-check/checkAttendance';
+import { checkHealth } from '../functions/health-check/checkHealth';
+import { launchMeeting } from '../functions/launch/launchMeeting';
+import { MeetingStore } from '../functions/shared/store';
+import type { TaskDeps } from '../functions/shared/taskDeps';
+import { teardownMeeting } from '../functions/teardown/teardownMeeting';
+import {
+  loadDefinition,
+  localSubstitutions,
+  TASK_PLACEHOLDERS,
+  type TaskStateName,
+} from '../statemachine/definition';
+import { ensureMeetingsTable, LOCAL_CREDENTIALS, startDynalite } from './dynamo';
+import { LocalFleet } from './fleet';
+import { LocalStepFunctions, type LocalFunction } from './sfn/engine';
+import { loadMockConfig } from './sfn/mockConfig';
+import { listen, sfnApi } from './sfn/server';
+import { FileStateStore, MemoryStateStore } from './sfn/stateStore';
+import { lambdaApi } from './lambdaApi';
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT = '000000000000';
+export const STATE_MACHINE_NAME = 'meeting-lifecycle';
+export const TABLE_NAME = 'meetings';
+
+export interface LocalStackOptions {
+  /** Folder for DynamoDB data, executions and the fleet list; null keeps everything in memory. */
+  dataDir: string | null;
+  host?: string;
+  ports?: { api?: number; sfn?: number; dynamodb?: number; lambda?: number };
+  timings: Timings;
+  bootDelayMs: number;
+  maxLifetimeMs: number;
+  /** Step Functions Local mock configuration file (SFN_MOCK_CONFIG). */
+  mockConfigPath?: string;
+  /** Fixed pause before retries (tests); default the ASL's own backoff. */
+  retryDelayMs?: number;
+  /** Use this Step Functions endpoint (say, a real Step Functions Local) instead of the built-in one. */
+  externalSfnEndpoint?: string;
+}
+
+export interface LocalStack {
+  apiUrl: string;
+  sfnUrl: string;
+  dynamodbUrl: string;
+  lambdaUrl: string;
+  stateMachineArn: string;
+  store: MeetingStore;
+  fleet: LocalFleet;
+  engine?: LocalStepFunctions;
+  sfn: SFNClient;
+  deps: TaskDeps;
+  /** Stops the endpoints; executions, data and meeting servers stay for the next start. */
+  close(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine: dynalite for DynamoDB, a Step Functions API running the real ASL file on
+ * aws-local-stepfunctions with the real task code in-process, stand-in Jitsi processes for EC2, and the API's
+ * own handler over plain HTTP.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const data = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const dynamo = await startDynalite({ port: options.ports?.dynamodb ?? 0, path: data('dynamodb') });
+    closers.push(() => dynamo.close());
+    await ensureMeetingsTable(dynamo.client, TABLE_NAME);
+    const store = new MeetingStore(dynamo.client, TABLE_NAME);
+    const fleet = new LocalFleet({
+      stateFile: data('fleet.json'),
+      bootDelayMs: options.bootDelayMs,
+      maxLifetimeMs: options.maxLifetimeMs,
+    });
+    const deps: TaskDeps = { store, fleet };
+
+    const arns = localSubstitutions(LOCAL_REGION, LOCAL_ACCOUNT);
+    const logic: Record<TaskStateName, LocalFunction> = {
+      Launch: (i) => launchMeeting(i, deps),
+      HealthCheck: (i) => checkHealth(i, deps),
+      AttendanceCheck: (i) => checkAttendance(i, deps),
+      Teardown: (i) => teardownMeeting(i, deps),
+    };
+    const functions = Object.fromEntries(
+      (Object.entries(TASK_PLACEHOLDERS) as [TaskStateName, string][]).map(([state, placeholder]) => [
+        arns[placeholder],
+        logic[state],
+      ]),
+    );
+
+    // The Lambda Invoke API, so a real Step Functions Local (LAMBDA_ENDPOINT) can call the same task code.
+    const lambda = await listen(lambdaApi(functions), options.ports?.lambda ?? 0, host);
+    closers.push(() => closeServer(lambda.server));
+
+    let engine: LocalStepFunctions | undefined;
+    let sfnUrl = options.externalSfnEndpoint;
+    if (!sfnUrl) {
+      engine = new LocalStepFunctions({
+        region: LOCAL_REGION,
+        account: LOCAL_ACCOUNT,
+        store: data('stepfunctions.json')
+          ? new FileStateStore(data('stepfunctions.json')!)
+          : new MemoryStateStore(),
+        functions,
+        mockConfig: options.mockConfigPath ? loadMockConfig(options.mockConfigPath) : undefined,
+        retryDelayMs: options.retryDelayMs,
+      });
+      await engine.start();
+      closers.push(() => engine!.close());
+      const sfnServer = await listen(sfnApi(engine), options.ports?.sfn ?? 0, host);
+      closers.push(() => closeServer(sfnServer.server));
+      sfnUrl = sfnServer.url;
+    }
+    const sfn = new SFNClient({ endpoint: sfnUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    closers.push(async () => sfn.destroy());
+    const stateMachineArn = await ensureStateMachine(sfn, JSON.stringify(loadDefinition(arns), null, 2));
+
+    let apiUrl = '';
+    const config: ApiConfig = {
+      stateMachineArn,
+      region: LOCAL_REGION,
+      jitsiDomain: 'meet.localhost',
+      timings: options.timings,
+      maxBodyBytes: 16 * 1024,
+      roomUrlFor: (m) => `${apiUrl}/rooms/${m.id}/${m.roomName}`,
+    };
+    const api = await listen(
+      localApi({ store, sfn, config, now: () => new Date() }, fleet),
+      options.ports?.api ?? 0,
+      host,
+    );
+    closers.push(() => closeServer(api.server));
+    apiUrl = api.url;
+
+    return {
+      apiUrl,
+      sfnUrl,
+      dynamodbUrl: dynamo.endpoint,
+      lambdaUrl: lambda.url,
+      stateMachineArn,
+      store,
+      fleet,
+      engine,
+      sfn,
+      deps,
+      close: () => closeAll(closers),
+    };
+  } catch (err) {
+    await closeAll(closers);
+    throw err;
+  }
+}
+
+async function closeAll(closers: Array<() => Promise<void>>) {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  closers.length = 0;
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function ensureStateMachine(sfn: SFNClient, definition: string): Promise<string> {
+  const { CreateStateMachineCommand } = await import('@aws-sdk/client-sfn');
+  // Same name and definition answers the existing machine, so a restart reuses it.
+  const out = await sfn.send(
+    new CreateStateMachineCommand({
+      name: STATE_MACHINE_NAME,
+      definition,
+      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${STATE_MACHINE_NAME}`,
+      type: 'STANDARD',
+    }),
+  );
+  return out.stateMachineArn!;
+}
+
+/** The API handler over node:http, plus /rooms/{id}/{room}: the link that leads to the meeting's server. */
+function localApi(deps: Parameters<typeof handleApiRequest>[1], fleet: LocalFleet) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const room = /^\/rooms\/([0-9a-f-]{36})\/([0-9a-f]{32})$/.exec(url.pathname);
+    if (room) {
+      const server = fleet.serverOf(room[1]);
+      const meeting = await deps.store.get(room[1]).catch(() => undefined);
+      if (!server || !meeting || meeting.roomName !== room[2]) {
+        res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '30' });
+        res.end(
+          'The meeting server is not running (yet). It starts shortly before the meeting; try again then.\n',
+        );
+        return;
+      }
+      res.writeHead(302, { location: `http://127.0.0.1:${server.port}/${room[2]}` });
+      res.end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of req) {
+      size += (c as Buffer).length;
+      // Keep reading nothing past a limit; the handler answers 413 for anything over its own maximum.
+      if (size <= 1024 * 1024) chunks.push(c as Buffer);
+    }
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]),
+    );
+    const out = await handleApiRequest(
+      {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        headers,
+        query: Object.fromEntries(url.searchParams),
+        body: chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined,
+      },
+      deps,
+    );
+    res.writeHead(out.statusCode, out.headers);
+    res.end(out.body);
+  };
+}

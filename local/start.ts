@@ -1,0 +1,83 @@
+import './polyfills';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { positiveInt, readConfig } from '../functions/shared/config';
+import { startLocalStack } from './stack';
+
+/** `npm start`: every setting is an environment variable, validated here once (a bad one is named). */
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const LocalEnv = {
+  HOST: z.string().default('127.0.0.1'),
+  API_PORT: port(3000),
+  SFN_PORT: port(8083),
+  DYNAMODB_PORT: port(8000),
+  LAMBDA_PORT: port(3001),
+  DATA_DIR: z.string().default('.local-data'),
+  IN_MEMORY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  LAUNCH_LEAD_SECONDS: positiveInt.default(600),
+  ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
+  HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(5),
+  HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(24),
+  BOOT_DELAY_SECONDS: z.coerce.number().min(0).default(5),
+  MIN_DURATION_MINUTES: positiveInt.max(480).default(15),
+  MAX_INSTANCE_HOURS: positiveInt.default(12),
+  SFN_MOCK_CONFIG: z.string().optional(),
+};
+
+async function main() {
+  const env = readConfig(LocalEnv);
+  const inMemory = env.IN_MEMORY === '1' || env.IN_MEMORY === 'true';
+  const stack = await startLocalStack({
+    dataDir: inMemory ? null : resolve(env.DATA_DIR),
+    host: env.HOST,
+    ports: { api: env.API_PORT, sfn: env.SFN_PORT, dynamodb: env.DYNAMODB_PORT, lambda: env.LAMBDA_PORT },
+    timings: {
+      leadSeconds: env.LAUNCH_LEAD_SECONDS,
+      attendanceCheckDelaySeconds: env.ATTENDANCE_CHECK_DELAY_SECONDS,
+      healthIntervalSeconds: env.HEALTH_CHECK_INTERVAL_SECONDS,
+      healthMaxAttempts: env.HEALTH_CHECK_MAX_ATTEMPTS,
+      minDurationMinutes: env.MIN_DURATION_MINUTES,
+      maxDaysAhead: 364,
+      recordRetentionDays: 90,
+    },
+    bootDelayMs: env.BOOT_DELAY_SECONDS * 1000,
+    maxLifetimeMs: env.MAX_INSTANCE_HOURS * 3600_000,
+    mockConfigPath: env.SFN_MOCK_CONFIG,
+  });
+  const start = new Date(Date.now() + (env.LAUNCH_LEAD_SECONDS + 120) * 1000)
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z');
+  const running = stack.engine ? stack.engine.listExecutions(stack.stateMachineArn, 'RUNNING').length : 0;
+  console.log(`meeting-scheduler local stack is up (${inMemory ? 'in memory' : `data in ${resolve(env.DATA_DIR)}`})
+
+  Meetings API      ${stack.apiUrl}/meetings
+  Step Functions    ${stack.sfnUrl}   (state machine ${stack.stateMachineArn})
+  DynamoDB          ${stack.dynamodbUrl}   (table meetings)
+  Lambda (invoke)   ${stack.lambdaUrl}
+  Executions resumed: ${running}
+
+Book a meeting that starts in ${Math.round((env.LAUNCH_LEAD_SECONDS + 120) / 60)} minutes (its server launches ${Math.round(env.LAUNCH_LEAD_SECONDS / 60)} minutes before):
+
+  curl -s -X POST ${stack.apiUrl}/meetings -H 'content-type: application/json' \\
+    -d '{"teacherName":"Ada","studentName":"Ben","startTime":"${start}","durationMinutes":15}'
+
+Watch it with the AWS CLI (any credentials will do locally):
+
+  AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws stepfunctions list-executions \\
+    --endpoint-url ${stack.sfnUrl} --region us-east-1 --state-machine-arn ${stack.stateMachineArn}
+
+Faster: LAUNCH_LEAD_SECONDS=30 ATTENDANCE_CHECK_DELAY_SECONDS=60 npm start. Ctrl-C stops the stack; meeting
+servers keep running like EC2 instances and the next npm start picks their meetings up again.`);
+
+  const stop = async () => {
+    await stack.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,152 @@
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Timings } from '../../functions/api/booking';
+import type { MeetingRecord } from '../../functions/shared/meeting';
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../local/stack';
+
+/** Lifecycle timings in seconds, so each path runs in seconds (the one-minute meeting is the longest). */
+export const FAST: Timings = {
+  leadSeconds: 2,
+  attendanceCheckDelaySeconds: 6,
+  healthIntervalSeconds: 1,
+  healthMaxAttempts: 10,
+  minDurationMinutes: 1,
+  maxDaysAhead: 364,
+  recordRetentionDays: 1,
+};
+
+/** Step Functions Local-style mock configuration used by the failure paths. */
+export const MOCK_CONFIG = {
+  StateMachines: {
+    'meeting-lifecycle': {
+      TestCases: {
+        LaunchFails: { Launch: 'LaunchUnauthorized' },
+        NeverHealthy: { HealthCheck: 'NotHealthyYet' },
+      },
+    },
+  },
+  MockedResponses: {
+    LaunchUnauthorized: {
+      '0': { Throw: { Error: 'UnauthorizedOperation', Cause: 'not allowed to run instances' } },
+    },
+    NotHealthyYet: {
+      '0': { Return: { healthy: false, attempts: 1, detail: 'health endpoint answered 502' } },
+      '1': { Return: { healthy: false, attempts: 2, detail: 'health endpoint answered 502' } },
+      '2-9': { Return: { healthy: false, attempts: 10, detail: 'health endpoint answered 502' } },
+    },
+  },
+};
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `meeting-scheduler-${prefix}-`));
+}
+
+/**
+ * Starts the local stack on free ports. With SFN_ENDPOINT set, executions run on that Step Functions
+ * endpoint instead (a real Step Functions Local, started with LAMBDA_ENDPOINT pointing at our Lambda API).
+ */
+export async function startStack(overrides: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
+  const mockPath = join(tempDir('mocks'), 'MockConfigFile.json');
+  writeFileSync(mockPath, JSON.stringify(MOCK_CONFIG));
+  return startLocalStack({
+    dataDir: null,
+    timings: FAST,
+    bootDelayMs: 500,
+    maxLifetimeMs: 10 * 60_000,
+    mockConfigPath: mockPath,
+    retryDelayMs: 50,
+    externalSfnEndpoint: process.env.SFN_ENDPOINT,
+    ...overrides,
+  });
+}
+
+export async function api(
+  stack: LocalStack,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${stack.apiUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+
+export async function book(stack: LocalStack, startInSeconds: number, extra: Record<string, unknown> = {}) {
+  const res = await api(stack, 'POST', '/meetings', {
+    teacherName: 'Ada',
+    studentName: 'Ben',
+    startTime: inSeconds(startInSeconds),
+    durationMinutes: 1,
+    ...extra,
+  });
+  expect(res.status).toBe(201);
+  return res.body as {
+    id: string;
+    executionArn: string;
+    roomUrl: string;
+    teacherLink: string;
+    status: string;
+  };
+}
+
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function meetingStatus(stack: LocalStack, id: string): Promise<MeetingRecord['status']> {
+  return (await api(stack, 'GET', `/meetings/${id}`)).body.status as MeetingRecord['status'];
+}
+
+export async function settled(stack: LocalStack, executionArn: string, timeoutMs = 120_000) {
+  return until(
+    `${executionArn} to end`,
+    async () => {
+      const d = await stack.sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status !== 'RUNNING' && d;
+    },
+    timeoutMs,
+  );
+}
+
+export async function history(stack: LocalStack, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await stack.sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 100 }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+/** Invariant after every path: no server runs for a meeting that is not LAUNCHING / READY / IN_PROGRESS. */
+export async function expectNoStrayServers(stack: LocalStack) {
+  for (const server of stack.fleet.list()) {
+    const status = await meetingStatus(stack, server.meetingId);
+    expect({ meeting: server.meetingId, status }).toEqual({
+      meeting: server.meetingId,
+      status: expect.stringMatching(/^(LAUNCHING|READY|IN_PROGRESS)$/),
+    });
+  }
+}
