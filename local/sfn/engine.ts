@@ -332,6 +332,9 @@ export class LocalStepFunctions {
           async (input: unknown) => {
             const attempt = e.invocations[stateName] ?? 0;
             e.invocations[stateName] = attempt + 1;
+            // The engine queues its StateEntered event before calling us; its log is read asynchronously, so let
+            // the reader catch up first and the history stays in order.
+            await new Promise((resolve) => setImmediate(resolve));
             history.lambdaScheduled(state.Resource!, input);
             history.lambdaStarted();
             try {
@@ -354,12 +357,13 @@ export class LocalStepFunctions {
     definition: Definition,
     waits: Set<string>,
   ): void {
+    const { name } = event.state ?? {};
+    if (!name) return;
+    const type = waits.has(name) ? 'Wait' : definition.States[name].Type;
     if (event.type === 'StateEntered') {
-      const { name, input } = event.state;
-      history.stateEntered(name, waits.has(name) ? 'Wait' : definition.States[name].Type, input);
-    } else if (event.type === 'StateExited') {
-      const { name, output } = event.state;
-      if (!waits.has(name)) history.stateExited(name, definition.States[name].Type, output);
+      history.stateEntered(name, type, event.state.input);
+    } else if (event.type === 'StateExited' && type !== 'Wait') {
+      history.stateExited(name, type, event.state.output);
     }
   }
 
