@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timings } from '../../functions/api/booking';
@@ -17,27 +17,8 @@ export const FAST: Timings = {
   recordRetentionDays: 1,
 };
 
-/** Step Functions Local-style mock configuration used by the failure paths. */
-export const MOCK_CONFIG = {
-  StateMachines: {
-    'meeting-lifecycle': {
-      TestCases: {
-        LaunchFails: { Launch: 'LaunchUnauthorized' },
-        NeverHealthy: { HealthCheck: 'NotHealthyYet' },
-      },
-    },
-  },
-  MockedResponses: {
-    LaunchUnauthorized: {
-      '0': { Throw: { Error: 'UnauthorizedOperation', Cause: 'not allowed to run instances' } },
-    },
-    NotHealthyYet: {
-      '0': { Return: { healthy: false, attempts: 1, detail: 'health endpoint answered 502' } },
-      '1': { Return: { healthy: false, attempts: 2, detail: 'health endpoint answered 502' } },
-      '2-9': { Return: { healthy: false, attempts: 10, detail: 'health endpoint answered 502' } },
-    },
-  },
-};
+/** Step Functions Local's mock configuration for the failure paths (the same file works with the real one). */
+export const MOCK_CONFIG_PATH = join(__dirname, 'MockConfigFile.json');
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `meeting-scheduler-${prefix}-`));
@@ -48,16 +29,17 @@ export function tempDir(prefix: string): string {
  * endpoint instead (a real Step Functions Local, started with LAMBDA_ENDPOINT pointing at our Lambda API).
  */
 export async function startStack(overrides: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
-  const mockPath = join(tempDir('mocks'), 'MockConfigFile.json');
-  writeFileSync(mockPath, JSON.stringify(MOCK_CONFIG));
+  const external = process.env.SFN_ENDPOINT;
   return startLocalStack({
     dataDir: null,
     timings: FAST,
     bootDelayMs: 500,
     maxLifetimeMs: 10 * 60_000,
-    mockConfigPath: mockPath,
+    mockConfigPath: MOCK_CONFIG_PATH,
     retryDelayMs: 50,
-    externalSfnEndpoint: process.env.SFN_ENDPOINT,
+    externalSfnEndpoint: external,
+    // A Step Functions Local container calls the task functions on a fixed port (its LAMBDA_ENDPOINT).
+    ports: external ? { lambda: Number(process.env.LAMBDA_PORT ?? 3001) } : undefined,
     ...overrides,
   });
 }
