@@ -131,8 +131,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxBodyBytes: 16 * 1024,
       roomUrlFor: (m) => `${apiUrl}/rooms/${m.id}/${m.roomName}`,
     };
+    const teardown = (input: unknown) => teardownMeeting(input, deps);
     const api = await listen(
-      localApi({ store, sfn, config, now: () => new Date() }, fleet),
+      localApi({ store, sfn, config, now: () => new Date(), teardown }, fleet, () => apiUrl),
       options.ports?.api ?? 0,
       host,
     );
@@ -183,7 +184,7 @@ async function ensureStateMachine(sfn: SFNClient, definition: string): Promise<s
 }
 
 /** The API handler over node:http, plus /rooms/{id}/{room}: the link that leads to the meeting's server. */
-function localApi(deps: Parameters<typeof handleApiRequest>[1], fleet: LocalFleet) {
+function localApi(deps: Parameters<typeof handleApiRequest>[1], fleet: LocalFleet, origin: () => string) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const room = /^\/rooms\/([0-9a-f-]{36})\/([0-9a-f]{32})$/.exec(url.pathname);
@@ -217,6 +218,7 @@ function localApi(deps: Parameters<typeof handleApiRequest>[1], fleet: LocalFlee
         path: url.pathname,
         headers,
         query: Object.fromEntries(url.searchParams),
+        origin: origin(),
         body: chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined,
       },
       deps,

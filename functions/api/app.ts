@@ -3,10 +3,25 @@ import {
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { MeetingRecord, MeetingStatus } from '../shared/meeting';
+import { timingSafeEqual } from 'node:crypto';
+import { executionNameFor, MeetingRecord, MeetingStatus } from '../shared/meeting';
 import { BadPageToken, MeetingStore } from '../shared/store';
-import { lifecycleInput, meetingIdFor, newMeeting, requestHash, Timings, validateBooking } from './booking';
+import type { TeardownInput } from '../teardown/teardownMeeting';
+import type { z } from 'zod';
+import {
+  checkStart,
+  fieldErrors,
+  lifecycleInput,
+  meetingIdFor,
+  meetingTimes,
+  newMeeting,
+  RescheduleRequest,
+  requestHash,
+  Timings,
+  validateBooking,
+} from './booking';
 import { ApiRequest, ApiResponse, json, problem } from './http';
 
 export interface ApiConfig {
@@ -24,6 +39,8 @@ export interface ApiDeps {
   sfn: SFNClient;
   config: ApiConfig;
   now: () => Date;
+  /** Runs the teardown task now (cancel, reschedule): on AWS a Lambda invoke, locally the function itself. */
+  teardown: (input: z.input<typeof TeardownInput>) => Promise<unknown>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -33,6 +50,11 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
 export async function handleApiRequest(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
     const segments = req.path.split('/').filter(Boolean);
+    if (segments[0] === 'join' && segments.length === 2) {
+      if (req.method !== 'GET')
+        return problem(405, 'MethodNotAllowed', `${req.method} is not allowed on /join/{token}`);
+      return await join(decodeURIComponent(segments[1]), deps);
+    }
     if (segments[0] !== 'meetings' || segments.length > 2)
       return problem(404, 'NotFound', `no route ${req.path}`);
     if (segments.length === 1) {
@@ -45,7 +67,9 @@ export async function handleApiRequest(req: ApiRequest, deps: ApiDeps): Promise<
       return problem(400, 'ValidationError', 'id is not a meeting id', [
         { field: 'id', message: 'must be a meeting id (UUID)' },
       ]);
-    if (req.method === 'GET') return await getMeeting(id, deps);
+    if (req.method === 'GET') return await getMeeting(id, req, deps);
+    if (req.method === 'DELETE') return await cancelMeeting(id, req, deps);
+    if (req.method === 'PATCH') return await rescheduleMeeting(id, req, deps);
     return problem(405, 'MethodNotAllowed', `${req.method} is not allowed on /meetings/{id}`);
   } catch (err) {
     if (err instanceof URIError) return problem(400, 'ValidationError', 'path is not valid percent-encoding');
@@ -78,12 +102,7 @@ async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
   const at = now();
   const valid = validateBooking(body, at, config.timings);
   if (!valid.ok) {
-    return problem(
-      400,
-      'ValidationError',
-      valid.errors.map((e) => `${e.field} ${e.message}`).join('; '),
-      valid.errors,
-    );
+    return validationProblem(valid.errors);
   }
   const id = meetingIdFor(idempotencyKey);
   const meeting = newMeeting({
@@ -113,16 +132,169 @@ async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
     );
     record = await store.update(id, { executionArn: started.executionArn });
   }
-  return json(201, meetingView(record, config), { location: `/meetings/${id}` });
+  return json(201, meetingView(record, config, req.origin), { location: `/meetings/${id}` });
 }
 
-async function getMeeting(id: string, deps: ApiDeps): Promise<ApiResponse> {
+async function getMeeting(id: string, req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const record = await deps.store.get(id);
   if (!record) return problem(404, 'NotFound', 'no such meeting');
   return json(200, {
-    ...meetingView(record, deps.config),
+    ...meetingView(record, deps.config, req.origin),
     execution: await executionState(record, deps.sfn),
   });
+}
+
+/**
+ * DELETE: cancels at any stage before the end. StopExecution runs no Catch, so the cleanup is explicit: the
+ * status first (a late task then sees a closed meeting and starts nothing), then the execution, then the
+ * server. Repeating it repeats the (idempotent) cleanup and answers the same.
+ */
+async function cancelMeeting(id: string, req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const existing = await deps.store.get(id);
+  if (!existing) return problem(404, 'NotFound', 'no such meeting');
+  const { record } = await deps.store.transition(id, 'CANCELLED', { statusReason: 'cancelled by request' });
+  if (record.status !== 'CANCELLED') {
+    return problem(409, 'Conflict', `meeting is already ${record.status}; nothing to cancel`);
+  }
+  await stopExecution(deps.sfn, record.executionArn, 'MeetingCancelled', 'cancelled by request');
+  await deps.teardown({
+    meetingId: id,
+    outcome: 'CANCELLED',
+    reason: 'cancelled by request',
+    revision: record.revision,
+  });
+  return json(200, meetingView(await deps.store.mustGet(id), deps.config, req.origin));
+}
+
+/**
+ * PATCH: new time and/or duration. Execution names cannot be reused (for 90 days), so the new execution is
+ * named with the new revision; the old one is stopped, and its late tasks see the new revision and do nothing.
+ * A server already running is torn down when the new launch time is still ahead; when the meeting is imminent
+ * anyway it is kept and the new execution finds it.
+ */
+async function rescheduleMeeting(id: string, req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const { config, store } = deps;
+  if (Buffer.byteLength(req.body ?? '', 'utf8') > config.maxBodyBytes) {
+    return problem(413, 'PayloadTooLarge', `body is larger than ${config.maxBodyBytes} bytes`);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(req.body ?? '');
+  } catch {
+    return validationProblem([{ field: 'body', message: 'must be a JSON object' }]);
+  }
+  const parsed = RescheduleRequest.safeParse(body);
+  if (!parsed.success) return validationProblem(fieldErrors(parsed.error));
+  const change = parsed.data;
+  const record = await store.get(id);
+  if (!record) return problem(404, 'NotFound', 'no such meeting');
+  if (!['SCHEDULED', 'LAUNCHING', 'READY'].includes(record.status)) {
+    return problem(
+      409,
+      'Conflict',
+      `meeting is ${record.status}; only meetings that have not started can be moved`,
+    );
+  }
+  const now = deps.now();
+  const duration = change.durationMinutes ?? record.durationMinutes;
+  if (duration < config.timings.minDurationMinutes) {
+    return validationProblem([
+      { field: 'durationMinutes', message: `must be at least ${config.timings.minDurationMinutes}` },
+    ]);
+  }
+  let start = new Date(record.startTime);
+  if (change.startTime !== undefined) {
+    const checked = checkStart(change.startTime, change.timeZone ?? record.timeZone, now, config.timings);
+    if (!checked.ok) return validationProblem([{ field: 'startTime', message: checked.message }]);
+    start = checked.utc;
+  }
+  const times = meetingTimes(start, duration, now, config.timings);
+  const tearDown = record.status !== 'SCHEDULED' && Date.parse(times.launchAt) > now.getTime();
+  const revision = record.revision + 1;
+  const updated = await store.reschedule(id, record.revision, {
+    ...times,
+    timeZone: change.timeZone ?? record.timeZone,
+    revision,
+    executionName: executionNameFor(id, revision),
+    status: tearDown ? 'SCHEDULED' : record.status,
+    statusReason: `rescheduled (revision ${revision})`,
+  });
+  if (!updated) return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
+  await stopExecution(
+    deps.sfn,
+    record.executionArn,
+    'MeetingRescheduled',
+    `rescheduled to revision ${revision}`,
+  );
+  if (tearDown)
+    await deps.teardown({ meetingId: id, outcome: 'RESCHEDULED', reason: 'rescheduled', revision });
+  const started = await deps.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: config.stateMachineArn,
+      name: updated.executionName,
+      input: JSON.stringify(lifecycleInput(updated, config.timings)),
+    }),
+  );
+  const final = await store.update(id, { executionArn: started.executionArn });
+  return json(200, meetingView(final, config, req.origin));
+}
+
+async function stopExecution(sfn: SFNClient, executionArn: string | undefined, error: string, cause: string) {
+  if (!executionArn) return;
+  try {
+    await sfn.send(new StopExecutionCommand({ executionArn, error, cause }));
+  } catch (err) {
+    if ((err as Error).name !== 'ExecutionDoesNotExist') throw err;
+  }
+}
+
+const TOKEN = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{32})$/;
+
+/**
+ * GET /join/{token}: what a teacher or student link shows. The meeting's status always; the Jitsi URL only
+ * once the server is ready. Any token that is not exactly a live link answers the same 404, so a guess tells
+ * nothing about which meetings exist.
+ */
+async function join(token: string, deps: ApiDeps): Promise<ApiResponse> {
+  const notFound = problem(404, 'NotFound', 'no such link');
+  const m = TOKEN.exec(token);
+  if (!m || !UUID.test(m[1])) return notFound;
+  const record = await deps.store.get(m[1]);
+  if (!record) return notFound;
+  const role = sameSecret(m[2], record.teacherToken)
+    ? 'teacher'
+    : sameSecret(m[2], record.studentToken)
+      ? 'student'
+      : undefined;
+  if (!role) return notFound;
+  const displayName = role === 'teacher' ? record.teacherName : record.studentName;
+  const ready = record.status === 'READY' || record.status === 'IN_PROGRESS';
+  return json(200, {
+    role,
+    displayName,
+    title: record.title ?? null,
+    status: record.status,
+    startTime: record.startTime,
+    endAt: record.endAt,
+    joinUrl: ready ? roomLink(record, deps.config, displayName) : null,
+    message: ready ? 'the meeting room is open' : joinMessage(record.status),
+  });
+}
+
+function joinMessage(status: MeetingStatus): string {
+  if (status === 'SCHEDULED' || status === 'LAUNCHING') return 'the room opens shortly before the start time';
+  if (status === 'CANCELLED') return 'this meeting was cancelled';
+  return 'this meeting has ended';
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function validationProblem(fields: { field: string; message: string }[]): ApiResponse {
+  return problem(400, 'ValidationError', fields.map((e) => `${e.field} ${e.message}`).join('; '), fields);
 }
 
 async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -145,7 +317,7 @@ async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
       nextToken: req.query.nextToken,
     });
     return json(200, {
-      items: page.items.map((m) => meetingView(m, deps.config)),
+      items: page.items.map((m) => meetingView(m, deps.config, req.origin)),
       nextToken: page.nextToken ?? null,
     });
   } catch (err) {
@@ -156,10 +328,9 @@ async function listMeetings(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse
 }
 
 /** What the API shows of a meeting: times in UTC, links, and where to watch its execution. */
-export function meetingView(m: MeetingRecord, config: ApiConfig) {
-  const roomUrl = config.roomUrlFor ? config.roomUrlFor(m) : `https://${m.hostname}/${m.roomName}`;
-  const link = (displayName: string) =>
-    `${roomUrl}#userInfo.displayName=${encodeURIComponent(JSON.stringify(displayName))}`;
+export function meetingView(m: MeetingRecord, config: ApiConfig, origin = '') {
+  const roomUrl = roomLink(m, config);
+  const link = (token: string) => `${origin}/join/${m.id}.${token}`;
   return {
     id: m.id,
     status: m.status,
@@ -174,15 +345,24 @@ export function meetingView(m: MeetingRecord, config: ApiConfig) {
     endAt: m.endAt,
     durationMinutes: m.durationMinutes,
     roomUrl,
-    teacherLink: link(m.teacherName),
-    studentLink: link(m.studentName),
+    teacherLink: link(m.teacherToken),
+    studentLink: link(m.studentToken),
     instanceId: m.instanceId ?? null,
     participants: m.participants ?? null,
     attendanceNote: m.attendanceNote ?? null,
+    revision: m.revision,
     executionArn: m.executionArn ?? null,
     consoleUrl: m.executionArn ? consoleUrl(m.executionArn, config.region) : null,
     createdAt: m.createdAt,
   };
+}
+
+/** The Jitsi room; with a display name, the link a person opens to join under that name. */
+export function roomLink(m: MeetingRecord, config: ApiConfig, displayName?: string): string {
+  const url = config.roomUrlFor ? config.roomUrlFor(m) : `https://${m.hostname}/${m.roomName}`;
+  return displayName === undefined
+    ? url
+    : `${url}#userInfo.displayName=${encodeURIComponent(JSON.stringify(displayName))}`;
 }
 
 export function consoleUrl(executionArn: string, region: string): string {

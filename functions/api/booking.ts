@@ -11,7 +11,9 @@ const name = (max: number) =>
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters');
+    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
+    // Names end up in pages and e-mails of the platform: markup has no place in them.
+    .refine((s) => !/[<>]/.test(s), 'must not contain < or >');
 
 /** POST /meetings body. Unknown fields are refused so a typo ("duration") is not silently ignored. */
 export const BookingRequest = z
@@ -54,13 +56,7 @@ export type Validated =
 export function validateBooking(body: unknown, now: Date, timings: Timings): Validated {
   const parsed = BookingRequest.safeParse(body);
   if (!parsed.success) {
-    return {
-      ok: false,
-      errors: parsed.error.issues.map((issue) => ({
-        field: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || 'body',
-        message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message,
-      })),
-    };
+    return { ok: false, errors: fieldErrors(parsed.error) };
   }
   const booking = parsed.data;
   if (booking.durationMinutes < timings.minDurationMinutes) {
@@ -69,18 +65,45 @@ export function validateBooking(body: unknown, now: Date, timings: Timings): Val
       errors: [{ field: 'durationMinutes', message: `must be at least ${timings.minDurationMinutes}` }],
     };
   }
-  const start = parseStartTime(booking.startTime, booking.timeZone);
+  const start = checkStart(booking.startTime, booking.timeZone, now, timings);
   if (!start.ok) return { ok: false, errors: [{ field: 'startTime', message: start.message }] };
-  if (start.utc.getTime() <= now.getTime()) {
-    return { ok: false, errors: [{ field: 'startTime', message: 'is in the past' }] };
-  }
-  if (start.utc.getTime() > now.getTime() + timings.maxDaysAhead * 86_400_000) {
-    return {
-      ok: false,
-      errors: [{ field: 'startTime', message: `is more than ${timings.maxDaysAhead} days ahead` }],
-    };
-  }
   return { ok: true, booking, start: start.utc };
+}
+
+/** A start time that parses, is in the future and no further ahead than an execution can wait. */
+export function checkStart(value: string, timeZone: string | undefined, now: Date, timings: Timings) {
+  const start = parseStartTime(value, timeZone);
+  if (!start.ok) return start;
+  if (start.utc.getTime() <= now.getTime()) return { ok: false as const, message: 'is in the past' };
+  if (start.utc.getTime() > now.getTime() + timings.maxDaysAhead * 86_400_000) {
+    return { ok: false as const, message: `is more than ${timings.maxDaysAhead} days ahead` };
+  }
+  return start;
+}
+
+/** PATCH /meetings/{id}: a new start and/or duration. */
+export const RescheduleRequest = z
+  .object({
+    startTime: z.string().max(40, 'must be at most 40 characters').optional(),
+    durationMinutes: z
+      .number({ error: 'must be a whole number of minutes' })
+      .int('must be a whole number of minutes')
+      .min(1, 'must be at least 1')
+      .max(480, 'must be at most 480')
+      .optional(),
+    timeZone: z.string().max(64).refine(isValidTimeZone, 'is not a known IANA time zone').optional(),
+  })
+  .strict()
+  .refine((r) => r.startTime !== undefined || r.durationMinutes !== undefined, {
+    message: 'needs startTime or durationMinutes',
+    path: ['body'],
+  });
+
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.') || 'body',
+    message: issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message,
+  }));
 }
 
 /** Meeting ids: random, or derived from the Idempotency-Key so a retried request finds the same meeting. */
@@ -104,9 +127,6 @@ export function newMeeting(args: {
   jitsiDomain: string;
 }): MeetingRecord {
   const { id, booking, start, now, timings } = args;
-  const startMs = start.getTime();
-  const endMs = startMs + booking.durationMinutes * 60_000;
-  const iso = (ms: number) => new Date(ms).toISOString();
   return {
     id,
     kind: 'meeting',
@@ -115,19 +135,33 @@ export function newMeeting(args: {
     teacherName: booking.teacherName,
     studentName: booking.studentName,
     timeZone: booking.timeZone,
-    startTime: iso(startMs),
-    endAt: iso(endMs),
-    // Never before now: a meeting booked inside its lead time launches at once.
-    launchAt: iso(Math.max(now.getTime(), startMs - timings.leadSeconds * 1000)),
-    attendanceCheckAt: iso(Math.min(endMs, startMs + timings.attendanceCheckDelaySeconds * 1000)),
+    ...meetingTimes(start, booking.durationMinutes, now, timings),
     durationMinutes: booking.durationMinutes,
     hostname: `${id}.${args.jitsiDomain}`,
     // Jitsi lower-cases room names, so hex (not base64) keeps all 128 random bits.
     roomName: randomBytes(16).toString('hex'),
     executionName: executionNameFor(id),
+    revision: 0,
+    teacherToken: randomBytes(24).toString('base64url'),
+    studentToken: randomBytes(24).toString('base64url'),
     requestHash: requestHash(booking),
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
+  };
+}
+
+/** The lifecycle's instants for a meeting starting at `start`, all in UTC. */
+export function meetingTimes(start: Date, durationMinutes: number, now: Date, timings: Timings) {
+  const startMs = start.getTime();
+  const endMs = startMs + durationMinutes * 60_000;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    startTime: iso(startMs),
+    endAt: iso(endMs),
+    // Never before now: a meeting booked inside its lead time launches at once.
+    launchAt: iso(Math.max(now.getTime(), startMs - timings.leadSeconds * 1000)),
+    attendanceCheckAt: iso(Math.min(endMs, startMs + timings.attendanceCheckDelaySeconds * 1000)),
+    durationMinutes,
     expiresAt: Math.floor(endMs / 1000) + timings.recordRetentionDays * 86_400,
   };
 }
@@ -135,6 +169,7 @@ export function newMeeting(args: {
 export function lifecycleInput(meeting: MeetingRecord, timings: Timings): LifecycleInput {
   return {
     meetingId: meeting.id,
+    revision: meeting.revision,
     launchAt: meeting.launchAt,
     attendanceCheckAt: meeting.attendanceCheckAt,
     endAt: meeting.endAt,

@@ -6,6 +6,7 @@ export const ApiEnv = {
   STATE_MACHINE_ARN: nonEmpty,
   AWS_REGION: nonEmpty,
   JITSI_DOMAIN: nonEmpty,
+  TEARDOWN_FUNCTION_NAME: nonEmpty,
   LAUNCH_LEAD_SECONDS: positiveInt.default(600),
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
   HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(15),
@@ -18,10 +19,11 @@ export const ApiEnv = {
 
 export function readApiConfig(
   env: Record<string, string | undefined> = process.env,
-): ApiConfig & { tableName: string } {
+): ApiConfig & { tableName: string; teardownFunctionName: string } {
   const c = readConfig(ApiEnv, env);
   return {
     tableName: c.TABLE_NAME,
+    teardownFunctionName: c.TEARDOWN_FUNCTION_NAME,
     stateMachineArn: c.STATE_MACHINE_ARN,
     region: c.AWS_REGION,
     jitsiDomain: c.JITSI_DOMAIN,

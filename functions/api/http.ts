@@ -6,6 +6,8 @@ export interface ApiRequest {
   headers: Record<string, string | undefined>;
   query: Record<string, string | undefined>;
   body?: string;
+  /** This API's own base URL (scheme and host), for the join links it hands out. */
+  origin?: string;
 }
 
 export interface ApiResponse {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { meetingClosed } from '../shared/errors';
-import { isTerminal } from '../shared/meeting';
-import { parseTaskInput, type TaskDeps } from '../shared/taskDeps';
+import { liveMeeting, parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
-export const AttendanceInput = z.object({ meetingId: z.string().min(1), instanceId: z.string().min(1) });
+export const AttendanceInput = z.object({
+  meetingId: z.string().min(1),
+  instanceId: z.string().min(1),
+  revision: Revision,
+});
 export const AttendanceOutput = z.object({
   decision: z.enum(['PRESENT', 'ABSENT', 'UNKNOWN']),
   participants: z.number().int().nullable(),
@@ -16,9 +18,8 @@ export type AttendanceOutput = z.infer<typeof AttendanceOutput>;
  * count cannot be read the meeting is kept and the reason recorded — a failed check never kills a lesson.
  */
 export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps): Promise<AttendanceOutput> {
-  const { meetingId, instanceId } = parseTaskInput('attendance-check', AttendanceInput, input);
-  const meeting = await store.mustGet(meetingId);
-  if (isTerminal(meeting.status)) throw meetingClosed(meetingId, meeting.status);
+  const { meetingId, instanceId, revision } = parseTaskInput('attendance-check', AttendanceInput, input);
+  const meeting = await liveMeeting(store, meetingId, revision);
   if (meeting.status === 'IN_PROGRESS') {
     // Already decided by an earlier run of this task: do not second-guess a live lesson.
     return { decision: 'PRESENT', participants: meeting.participants ?? null, reason: 'already in progress' };

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { meetingClosed } from '../shared/errors';
-import { isTerminal } from '../shared/meeting';
-import { parseTaskInput, type TaskDeps } from '../shared/taskDeps';
+import { liveMeeting, parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 export const HealthCheckInput = z.object({
   meetingId: z.string().min(1),
   instanceId: z.string().min(1),
   attempts: z.number().int().min(0),
+  revision: Revision,
 });
 export const HealthCheckOutput = z.object({
   healthy: z.boolean(),
@@ -20,9 +19,12 @@ export type HealthCheckOutput = z.infer<typeof HealthCheckOutput>;
  * "not yet" instead of throwing while the server boots; healthy moves the meeting to READY.
  */
 export async function checkHealth(input: unknown, { store, fleet }: TaskDeps): Promise<HealthCheckOutput> {
-  const { meetingId, instanceId, attempts } = parseTaskInput('health-check', HealthCheckInput, input);
-  const meeting = await store.mustGet(meetingId);
-  if (isTerminal(meeting.status)) throw meetingClosed(meetingId, meeting.status);
+  const { meetingId, instanceId, attempts, revision } = parseTaskInput(
+    'health-check',
+    HealthCheckInput,
+    input,
+  );
+  const meeting = await liveMeeting(store, meetingId, revision);
   const probe = await fleet.probe({ meetingId, instanceId, hostname: meeting.hostname });
   if (probe.healthy) {
     await store.transition(meetingId, 'READY', { publicIp: probe.publicIp });

@@ -37,7 +37,7 @@ export function isTerminal(status: MeetingStatus): boolean {
 }
 
 /** The outcome the state machine hands to teardown. */
-export const Outcome = z.enum(['COMPLETED', 'NO_SHOW', 'FAILED']);
+export const Outcome = z.enum(['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED']);
 export type Outcome = z.infer<typeof Outcome>;
 
 export const MeetingRecord = z.object({
@@ -57,6 +57,11 @@ export const MeetingRecord = z.object({
   hostname: z.string(),
   roomName: z.string(),
   executionName: z.string(),
+  /** Bumped by every reschedule; each execution carries the revision it was started for. */
+  revision: z.number().int().min(0),
+  /** Secrets of the teacher's and the student's join links (compared in constant time). */
+  teacherToken: z.string(),
+  studentToken: z.string(),
   executionArn: z.string().optional(),
   /** Fingerprint of the booking request, so an Idempotency-Key reused with another body is refused. */
   requestHash: z.string(),
@@ -77,6 +82,7 @@ export type MeetingRecord = z.infer<typeof MeetingRecord>;
 /** Execution input: everything the state machine needs, so its Wait states are plain TimestampPaths. */
 export const LifecycleInput = z.object({
   meetingId: z.string(),
+  revision: z.number().int().min(0),
   launchAt: z.string(),
   attendanceCheckAt: z.string(),
   endAt: z.string(),

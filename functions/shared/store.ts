@@ -13,7 +13,7 @@ import { meetingNotFound } from './errors';
 export const INDEX_BY_CREATED = 'byCreatedAt';
 export const INDEX_BY_STATUS = 'byStatus';
 
-export type MeetingFields = Partial<Omit<MeetingRecord, 'id' | 'kind' | 'status' | 'createdAt'>>;
+export type MeetingFields = Partial<Omit<MeetingRecord, 'id' | 'kind' | 'status' | 'createdAt' | 'revision'>>;
 
 export interface TransitionResult {
   /** false when the meeting was already at or past the requested status: a repeated or late task. */
@@ -118,6 +118,44 @@ export class MeetingStore {
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
       return { changed: false, record: await this.mustGet(id) };
+    }
+  }
+
+  /**
+   * Moves a meeting to new times under a new revision, only if nobody rescheduled it meanwhile and it has not
+   * started: answers undefined (and writes nothing) otherwise.
+   */
+  async reschedule(
+    id: string,
+    expectedRevision: number,
+    fields: MeetingFields & { revision: number; status: MeetingStatus },
+  ): Promise<MeetingRecord | undefined> {
+    const { expression, names, values } = setExpression({ ...fields, updatedAt: this.now().toISOString() });
+    try {
+      const out = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ id }),
+          UpdateExpression: expression,
+          ConditionExpression: '#rev = :expected AND #st IN (:s0, :s1, :s2)',
+          ExpressionAttributeNames: { ...names, '#rev': 'revision', '#st': 'status' },
+          ExpressionAttributeValues: marshall(
+            {
+              ...values,
+              ':expected': expectedRevision,
+              ':s0': 'SCHEDULED',
+              ':s1': 'LAUNCHING',
+              ':s2': 'READY',
+            },
+            { removeUndefinedValues: true },
+          ),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return MeetingRecord.parse(unmarshall(out.Attributes ?? {}));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw err;
     }
   }
 

@@ -9,7 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handleApiRequest, type ApiConfig, type ApiDeps } from '../../functions/api/app';
 import type { ApiRequest } from '../../functions/api/http';
 import type { LocalDynamo } from '../../local/dynamo';
-import { dynamoWorld, TEST_TIMINGS } from '../support/world';
+import { teardownMeeting } from '../../functions/teardown/teardownMeeting';
+import { dynamoWorld, fleetWorld, TEST_TIMINGS } from '../support/world';
 
 const NOW = new Date('2030-01-10T12:00:00.000Z');
 const SM_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:meeting-lifecycle';
@@ -25,6 +26,7 @@ describe('meetings API', () => {
   let dynamo: LocalDynamo;
   let deps: ApiDeps;
   let tableName: string;
+  let fleet: ReturnType<typeof fleetWorld>;
   const sfn = new SFNClient({ region: 'eu-west-1' });
   const sfnMock = mockClient(sfn);
 
@@ -32,7 +34,14 @@ describe('meetings API', () => {
     const world = await dynamoWorld();
     dynamo = world.dynamo;
     tableName = world.tableName;
-    deps = { store: world.store, sfn, config, now: () => NOW };
+    fleet = fleetWorld(world.store);
+    deps = {
+      store: world.store,
+      sfn,
+      config,
+      now: () => NOW,
+      teardown: (input) => teardownMeeting(input, fleet.deps),
+    };
   });
   afterAll(() => dynamo.close());
   beforeEach(() => {
@@ -78,9 +87,10 @@ describe('meetings API', () => {
       title: 'Algebra',
     });
     expect(body.roomUrl).toMatch(new RegExp(`^https://${body.id}\\.meet\\.example\\.com/[0-9a-f]{32}$`));
-    expect(body.teacherLink.startsWith(body.roomUrl)).toBe(true);
-    expect(decodeURIComponent(body.teacherLink)).toContain('"Ada Lovelace"');
-    expect(decodeURIComponent(body.studentLink)).toContain('"Ben"');
+    // Join links: each with its own unguessable token, never the room itself.
+    expect(body.teacherLink).toMatch(new RegExp(`^/join/${body.id}\\.[A-Za-z0-9_-]{32}$`));
+    expect(body.studentLink).toMatch(new RegExp(`^/join/${body.id}\\.[A-Za-z0-9_-]{32}$`));
+    expect(body.teacherLink).not.toBe(body.studentLink);
     expect(body.executionArn).toBe(
       `arn:aws:states:eu-west-1:123456789012:execution:meeting-lifecycle:meeting-${body.id}`,
     );
@@ -95,6 +105,7 @@ describe('meetings API', () => {
       launchAt: body.launchAt,
       attendanceCheckAt: body.attendanceCheckAt,
       endAt: body.endAt,
+      revision: 0,
       health: { intervalSeconds: 15, maxAttempts: 40 },
     });
     expect(await deps.store.get(body.id)).toMatchObject({

@@ -19,7 +19,7 @@ describe('functions/api/handler', () => {
     ({
       rawPath: '/meetings',
       headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'handler-test-1' },
-      requestContext: { http: { method: 'POST' } },
+      requestContext: { http: { method: 'POST' }, domainName: 'abc123.execute-api.us-east-1.amazonaws.com' },
       body,
       isBase64Encoded,
     }) as unknown as APIGatewayProxyEventV2;
@@ -30,6 +30,7 @@ describe('functions/api/handler', () => {
       STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:m',
       AWS_REGION: 'us-east-1',
       JITSI_DOMAIN: 'meet.example.com',
+      TEARDOWN_FUNCTION_NAME: 'teardown',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
@@ -47,6 +48,9 @@ describe('functions/api/handler', () => {
     });
     const res = await handler(event(Buffer.from(body).toString('base64'), true));
     expect(res.statusCode).toBe(201);
+    expect(JSON.parse(res.body as string).studentLink).toMatch(
+      /^https:\/\/abc123\.execute-api\.us-east-1\.amazonaws\.com\/join\//,
+    );
     const again = await handler(event(body, false));
     expect(JSON.parse(again.body as string).id).toBe(JSON.parse(res.body as string).id); // Idempotency-Key header read case-insensitively
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);

@@ -16,8 +16,8 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
   test('launch: moves SCHEDULED → LAUNCHING, records the instance; repeated launch starts no second one', async () => {
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store);
-    const first = await launchMeeting({ meetingId: m.id }, deps);
-    const again = await launchMeeting({ meetingId: m.id }, deps);
+    const first = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    const again = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
     expect(again).toEqual(first);
     expect(aws.liveInstances()).toEqual([first.instanceId]);
     expect(await store.get(m.id)).toMatchObject({ status: 'LAUNCHING', instanceId: first.instanceId });
@@ -27,7 +27,9 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store);
     await store.transition(m.id, 'CANCELLED');
-    await expect(launchMeeting({ meetingId: m.id }, deps)).rejects.toMatchObject({ name: 'MeetingClosed' });
+    await expect(launchMeeting({ meetingId: m.id, revision: 0 }, deps)).rejects.toMatchObject({
+      name: 'MeetingClosed',
+    });
     expect(aws.liveInstances()).toEqual([]);
   });
 
@@ -46,7 +48,7 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     ).rejects.toMatchObject({
       message: expect.stringMatching(/outcome/),
     });
-    await expect(launchMeeting({ meetingId: 'nope' }, deps)).rejects.toMatchObject({
+    await expect(launchMeeting({ meetingId: 'nope', revision: 0 }, deps)).rejects.toMatchObject({
       name: 'MeetingNotFound',
     });
   });
@@ -54,18 +56,18 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
   test('health-check: counts attempts, READY once healthy, never moves a meeting backwards', async () => {
     const { deps } = fleetWorld(store, { pendingProbes: 1 });
     const m = await scheduleMeeting(store);
-    const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
-    expect(await checkHealth({ meetingId: m.id, instanceId, attempts: 0 }, deps)).toMatchObject({
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    expect(await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, deps)).toMatchObject({
       healthy: false,
       attempts: 1,
     });
-    expect(await checkHealth({ meetingId: m.id, instanceId, attempts: 1 }, deps)).toMatchObject({
+    expect(await checkHealth({ meetingId: m.id, instanceId, attempts: 1, revision: 0 }, deps)).toMatchObject({
       healthy: true,
       attempts: 2,
     });
     expect((await store.get(m.id))?.status).toBe('READY');
     await store.transition(m.id, 'IN_PROGRESS');
-    await checkHealth({ meetingId: m.id, instanceId, attempts: 2 }, deps); // a late, repeated probe
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 2, revision: 0 }, deps); // a late, repeated probe
     expect((await store.get(m.id))?.status).toBe('IN_PROGRESS');
   });
 
@@ -76,9 +78,9 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     ] as const) {
       const { deps } = fleetWorld(store, { participants });
       const m = await scheduleMeeting(store);
-      const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
-      await checkHealth({ meetingId: m.id, instanceId, attempts: 0 }, deps);
-      expect(await checkAttendance({ meetingId: m.id, instanceId }, deps)).toMatchObject({
+      const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+      await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, deps);
+      expect(await checkAttendance({ meetingId: m.id, instanceId, revision: 0 }, deps)).toMatchObject({
         decision,
         participants,
       });
@@ -89,9 +91,9 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
   test('attendance unknown keeps the lesson and records why', async () => {
     const { deps } = fleetWorld(store, { participants: 'unavailable' });
     const m = await scheduleMeeting(store);
-    const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
-    await checkHealth({ meetingId: m.id, instanceId, attempts: 0 }, deps);
-    expect(await checkAttendance({ meetingId: m.id, instanceId }, deps)).toMatchObject({
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, deps);
+    expect(await checkAttendance({ meetingId: m.id, instanceId, revision: 0 }, deps)).toMatchObject({
       decision: 'UNKNOWN',
     });
     const record = await store.get(m.id);
@@ -102,8 +104,8 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
   test('teardown: terminates, records outcome and reason; again (instance already terminated) is harmless', async () => {
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store);
-    const { instanceId } = await launchMeeting({ meetingId: m.id }, deps);
-    const input = { meetingId: m.id, outcome: 'FAILED', reason: 'server never became healthy' };
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    const input = { meetingId: m.id, outcome: 'FAILED', reason: 'server never became healthy', revision: 0 };
     expect(await teardownMeeting(input, deps)).toEqual({
       status: 'FAILED',
       terminatedInstanceIds: [instanceId],
@@ -119,10 +121,13 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
   test('teardown keeps a final status that is already there (a cancelled meeting stays CANCELLED)', async () => {
     const { deps } = fleetWorld(store);
     const m = await scheduleMeeting(store);
-    await launchMeeting({ meetingId: m.id }, deps);
+    await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
     await store.transition(m.id, 'CANCELLED');
     expect(
-      await teardownMeeting({ meetingId: m.id, outcome: 'COMPLETED', reason: 'meeting ended' }, deps),
+      await teardownMeeting(
+        { meetingId: m.id, outcome: 'COMPLETED', reason: 'meeting ended', revision: 0 },
+        deps,
+      ),
     ).toMatchObject({
       status: 'CANCELLED',
     });
