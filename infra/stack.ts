@@ -6,6 +6,7 @@ import { JitsiFleet } from './constructs/jitsiFleet';
 import { Lifecycle } from './constructs/lifecycle';
 import { MeetingsApi } from './constructs/meetingsApi';
 import { MeetingTable } from './constructs/meetingTable';
+import { Sweeper } from './constructs/sweeper';
 
 export interface MeetingSchedulerStackProps extends StackProps {
   config: AppConfig;
@@ -34,6 +35,7 @@ export class MeetingSchedulerStack extends Stack {
     const api = new MeetingsApi(this, 'Api', {
       table,
       stateMachine: lifecycle.stateMachine,
+      teardownFunction: lifecycle.tasks.Teardown.fn,
       jitsiDomain: config.jitsiDomain,
       timings: {
         leadSeconds: config.launchLeadMinutes * 60,
@@ -47,6 +49,15 @@ export class MeetingSchedulerStack extends Stack {
           : { kind: 'iam' },
       allowedOrigin: config.allowedOrigin,
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      logRetention,
+    });
+    new Sweeper(this, 'Sweeper', {
+      appName: config.appName,
+      table,
+      stateMachine: lifecycle.stateMachine,
+      hostedZoneId: config.hostedZoneId,
+      taskEnvironment: lifecycle.taskEnvironment,
+      maxInstanceHours: config.maxInstanceHours,
       logRetention,
     });
     new CfnOutput(this, 'ApiUrl', { value: api.url });

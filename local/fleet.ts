@@ -7,6 +7,7 @@ import type {
   HealthProbe,
   LaunchedServer,
   ParticipantCount,
+  RunningServer,
   ServerRef,
 } from '../functions/shared/fleet';
 
@@ -108,6 +109,20 @@ export class LocalFleet implements Fleet {
     if (!isAlive(s.pid)) return { terminatedInstanceIds: [] };
     await stopProcess(s.pid);
     return { terminatedInstanceIds: [s.instanceId] };
+  }
+
+  async listServers(): Promise<RunningServer[]> {
+    return this.list().map((s) => ({
+      instanceId: s.instanceId,
+      meetingId: s.meetingId,
+      launchedAt: new Date(s.launchedAt),
+    }));
+  }
+
+  async terminateInstances(instanceIds: string[]): Promise<void> {
+    for (const s of this.list().filter((x) => instanceIds.includes(x.instanceId))) {
+      await this.terminate({ meetingId: s.meetingId, hostname: '' });
+    }
   }
 
   /** Stops every server (tests and `npm start --stop-servers`); a normal restart leaves them running. */

@@ -23,6 +23,8 @@ import { loadMockConfig } from './sfn/mockConfig';
 import { listen, sfnApi } from './sfn/server';
 import { FileStateStore, MemoryStateStore } from './sfn/stateStore';
 import { lambdaApi } from './lambdaApi';
+import { sweep, type Swept } from '../functions/sweeper/sweep';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -41,6 +43,8 @@ export interface LocalStackOptions {
   mockConfigPath?: string;
   /** Fixed pause before retries (tests); default the ASL's own backoff. */
   retryDelayMs?: number;
+  /** How often the sweeper runs (default every 10 minutes, as on AWS). */
+  sweepIntervalMs?: number;
   /** Use this Step Functions endpoint (say, a real Step Functions Local) instead of the built-in one. */
   externalSfnEndpoint?: string;
 }
@@ -56,6 +60,8 @@ export interface LocalStack {
   engine?: LocalStepFunctions;
   sfn: SFNClient;
   deps: TaskDeps;
+  /** Runs the sweeper once now (it also runs every sweepIntervalMs). */
+  sweep(): Promise<Swept[]>;
   /** Stops the endpoints; executions, data and meeting servers stay for the next start. */
   close(): Promise<void>;
 }
@@ -140,7 +146,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => closeServer(api.server));
     apiUrl = api.url;
 
+    const runSweep = () =>
+      sweep(deps, {
+        now: new Date(),
+        maxLifetimeMs: options.maxLifetimeMs,
+        graceMs: 60_000,
+        executionStatus: async (executionArn) =>
+          (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined))?.status,
+      });
+    const sweeper = setInterval(
+      () => void runSweep().catch((err) => console.error('sweep failed', err)),
+      options.sweepIntervalMs ?? 600_000,
+    );
+    sweeper.unref();
+    closers.push(async () => clearInterval(sweeper));
+
     return {
+      sweep: runSweep,
       apiUrl,
       sfnUrl,
       dynamodbUrl: dynamo.endpoint,

@@ -44,6 +44,8 @@ async function main() {
     maxLifetimeMs: env.MAX_INSTANCE_HOURS * 3600_000,
     mockConfigPath: env.SFN_MOCK_CONFIG,
   });
+  // Servers left from an earlier run whose meetings ended meanwhile are stopped at once, not in 10 minutes.
+  const swept = await stack.sweep();
   const start = new Date(Date.now() + (env.LAUNCH_LEAD_SECONDS + 120) * 1000)
     .toISOString()
     .replace(/\.\d+Z$/, 'Z');
@@ -54,7 +56,7 @@ async function main() {
   Step Functions    ${stack.sfnUrl}   (state machine ${stack.stateMachineArn})
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
   Lambda (invoke)   ${stack.lambdaUrl}
-  Executions resumed: ${running}
+  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}
 
 Book a meeting that starts in ${Math.round((env.LAUNCH_LEAD_SECONDS + 120) / 60)} minutes (its server launches ${Math.round(env.LAUNCH_LEAD_SECONDS / 60)} minutes before):
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { noCapacity, TaskError } from './errors';
-import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, ServerRef } from './fleet';
+import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, RunningServer, ServerRef } from './fleet';
 
 export interface Ec2FleetConfig {
   appTag: string;
@@ -158,6 +158,41 @@ export class Ec2Fleet implements Fleet {
     }
     await this.deleteDns(server.hostname);
     return { terminatedInstanceIds: ids };
+  }
+
+  async listServers(): Promise<RunningServer[]> {
+    const servers: RunningServer[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await this.clients.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: 'tag:app', Values: [this.config.appTag] },
+            { Name: 'instance-state-name', Values: LIVE_STATES },
+          ],
+          NextToken,
+        }),
+      );
+      for (const i of (out.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        if (!i.InstanceId) continue;
+        servers.push({
+          instanceId: i.InstanceId,
+          meetingId: i.Tags?.find((t) => t.Key === 'meetingId')?.Value,
+          launchedAt: i.LaunchTime ?? new Date(0),
+        });
+      }
+      NextToken = out.NextToken;
+    } while (NextToken);
+    return servers;
+  }
+
+  async terminateInstances(instanceIds: string[]): Promise<void> {
+    if (instanceIds.length === 0) return;
+    try {
+      await this.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: instanceIds }));
+    } catch (err) {
+      if ((err as Error).name !== 'InvalidInstanceID.NotFound') throw err;
+    }
   }
 
   private tags(server: ServerRef) {

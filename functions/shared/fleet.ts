@@ -21,6 +21,14 @@ export interface HealthProbe {
 
 export type ParticipantCount = { known: true; participants: number } | { known: false; reason: string };
 
+/** A server as the sweeper sees it: whatever runs with this app's tag. */
+export interface RunningServer {
+  instanceId: string;
+  /** From the meetingId tag; undefined when the tag is missing. */
+  meetingId?: string;
+  launchedAt: Date;
+}
+
 export interface Fleet {
   /** Starts the meeting's server, or finds the one already started: calling it twice starts one server. */
   launch(server: ServerRef): Promise<LaunchedServer>;
@@ -30,4 +38,8 @@ export interface Fleet {
   countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount>;
   /** Terminates every server tagged with the meeting and removes its DNS name; already gone is fine. */
   terminate(server: ServerRef): Promise<{ terminatedInstanceIds: string[] }>;
+  /** Every live server tagged with this app. */
+  listServers(): Promise<RunningServer[]>;
+  /** Terminates these servers by id (the sweeper's hammer); already gone is fine. */
+  terminateInstances(instanceIds: string[]): Promise<void>;
 }

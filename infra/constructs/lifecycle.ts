@@ -22,6 +22,8 @@ export interface LifecycleProps {
 export class Lifecycle extends Construct {
   readonly tasks: Record<TaskStateName, TaskFunction>;
   readonly stateMachine: sfn.StateMachine;
+  /** What every task (and the sweeper) is configured with. */
+  readonly taskEnvironment: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: LifecycleProps) {
     super(scope, id);
@@ -35,6 +37,7 @@ export class Lifecycle extends Construct {
       SUBNET_IDS: props.fleet.publicSubnetIds.join(','),
       HOSTED_ZONE_ID: props.hostedZoneId,
     };
+    this.taskEnvironment = environment;
     const task = (name: TaskStateName, entryDir: string, description: string, timeout: number) =>
       new TaskFunction(this, name, {
         entryDir,

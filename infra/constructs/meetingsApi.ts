@@ -4,6 +4,7 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -13,6 +14,8 @@ import { TaskFunction } from './taskFunction';
 export interface MeetingsApiProps {
   table: dynamodb.ITable;
   stateMachine: sfn.StateMachine;
+  /** Cancel and reschedule run it to stop a meeting's server; the API itself has no EC2 permissions. */
+  teardownFunction: lambda.IFunction;
   jitsiDomain: string;
   timings: {
     leadSeconds: number;
@@ -36,13 +39,14 @@ export class MeetingsApi extends Construct {
     const { ACCOUNT_ID: account, REGION: region, PARTITION: partition } = Aws;
     this.handler = new TaskFunction(this, 'Handler', {
       entryDir: 'api',
-      description: 'Meetings API: book, read and list meetings',
+      description: 'Meetings API: book, read, list, cancel and move meetings; join links',
       timeout: Duration.seconds(15),
       logRetention: props.logRetention,
       environment: {
         TABLE_NAME: props.table.tableName,
         STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
         JITSI_DOMAIN: props.jitsiDomain,
+        TEARDOWN_FUNCTION_NAME: props.teardownFunction.functionName,
         LAUNCH_LEAD_SECONDS: String(props.timings.leadSeconds),
         ATTENDANCE_CHECK_DELAY_SECONDS: String(props.timings.attendanceCheckDelaySeconds),
         HEALTH_CHECK_INTERVAL_SECONDS: String(props.timings.healthIntervalSeconds),
@@ -60,6 +64,12 @@ export class MeetingsApi extends Construct {
       new iam.PolicyStatement({
         actions: ['states:StartExecution'],
         resources: [props.stateMachine.stateMachineArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [props.teardownFunction.functionArn],
       }),
     );
     const executions = `arn:${partition}:states:${region}:${account}:execution:${props.stateMachine.stateMachineName}:*`;
@@ -121,7 +131,23 @@ export class MeetingsApi extends Construct {
       methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
       integration,
     });
-    this.api.addRoutes({ path: '/meetings/{id}', methods: [apigw.HttpMethod.GET], integration });
+    this.api.addRoutes({
+      path: '/meetings/{id}',
+      methods: [apigw.HttpMethod.GET, apigw.HttpMethod.DELETE, apigw.HttpMethod.PATCH],
+      integration,
+    });
+    // Teachers and students open their links without credentials: the unguessable token is the credential,
+    // and this route only reads (it never starts a server).
+    const [joinRoute] = this.api.addRoutes({
+      path: '/join/{token}',
+      methods: [apigw.HttpMethod.GET],
+      integration,
+      authorizer: new apigw.HttpNoneAuthorizer(),
+    });
+    acknowledge(joinRoute, {
+      'AwsSolutions-APIG4':
+        'Join links are opened by teachers and students without AWS credentials; the 192-bit token in the path is the credential, and the route only reads a meeting.',
+    });
   }
 
   get url(): string {

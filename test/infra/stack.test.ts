@@ -74,13 +74,13 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
-  test('five functions on Node.js 22, each with a role of its own', () => {
+  test('six functions (API, four tasks, sweeper) on Node.js 22, each with a role of its own', () => {
     const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
       Properties: { Runtime: string; Role: { 'Fn::GetAtt': string[] } };
     }[];
-    expect(fns).toHaveLength(5);
+    expect(fns).toHaveLength(6);
     for (const f of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
-    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(5);
+    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(6);
     // No managed policy on a function role: each writes only its own log group.
     const roles = template.findResources('AWS::IAM::Role', {
       Properties: {
@@ -133,8 +133,20 @@ describe('MeetingSchedulerStack', () => {
       Properties: { RouteKey: string; AuthorizationType: string };
     }[];
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(
-      expect.arrayContaining(['GET /meetings', 'POST /meetings', 'GET /meetings/{id}']),
+      expect.arrayContaining([
+        'GET /meetings',
+        'POST /meetings',
+        'GET /meetings/{id}',
+        'DELETE /meetings/{id}',
+        'PATCH /meetings/{id}',
+        'GET /join/{token}',
+      ]),
     );
+    // Only the read-only join route is open (its token is the credential); nothing open can start a server.
+    const open = routes
+      .filter((r) => r.Properties.AuthorizationType === 'NONE')
+      .map((r) => r.Properties.RouteKey);
+    expect(open).toEqual(['GET /join/{token}']);
     const bookingRoutes = routes.filter((r) => r.Properties.RouteKey.includes('/meetings'));
     for (const r of bookingRoutes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -162,6 +174,28 @@ describe('MeetingSchedulerStack', () => {
     }[];
     for (const r of routes.filter((x) => x.Properties.RouteKey.includes('/meetings')))
       expect(r.Properties.AuthorizationType).toBe('JWT');
+  });
+
+  test('sweeper: runs every 10 minutes, may terminate only app-tagged instances', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(10 minutes)',
+      Targets: [
+        Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SweeperFunction'), 'Arn'] } }),
+      ],
+    });
+    const terminate = statementsOf(template, 'SweeperRole').find((s) =>
+      actionsOf(s).includes('ec2:TerminateInstances'),
+    );
+    expect(terminate?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } });
+  });
+
+  test('the API may invoke the teardown function (cancel, reschedule) and nothing else in Lambda', () => {
+    const invoke = statementsOf(template, 'ApiHandlerRole').filter((s) =>
+      actionsOf(s).includes('lambda:InvokeFunction'),
+    );
+    expect(invoke.map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/^LifecycleTeardownFunction/), 'Arn'] },
+    ]);
   });
 
   test('launch template: IMDSv2, encrypted EBS, no SSH key, SSM role, terminates on shutdown', () => {

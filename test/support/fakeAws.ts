@@ -68,6 +68,7 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
       InstanceId: id,
       InstanceType: input.InstanceType,
       State: { Name: 'pending' as const },
+      LaunchTime: new Date(),
       Tags: input.TagSpecifications?.find((t: { ResourceType: string }) => t.ResourceType === 'instance')
         ?.Tags,
       token: input.ClientToken,

@@ -43,12 +43,10 @@ describe('meeting management API', () => {
   beforeEach(() => {
     now = new Date();
     sfnMock.reset();
-    sfnMock
-      .on(StartExecutionCommand)
-      .callsFake((i) => ({
-        executionArn: `arn:aws:states:eu-west-1:123456789012:execution:meeting-lifecycle:${i.name}`,
-        startDate: now,
-      }));
+    sfnMock.on(StartExecutionCommand).callsFake((i) => ({
+      executionArn: `arn:aws:states:eu-west-1:123456789012:execution:meeting-lifecycle:${i.name}`,
+      startDate: now,
+    }));
     sfnMock.on(StopExecutionCommand).resolves({ stopDate: now });
   });
 

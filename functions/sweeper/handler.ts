@@ -1,0 +1,24 @@
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { awsTaskDeps } from '../shared/awsTaskDeps';
+import { positiveInt, readConfig } from '../shared/config';
+import { sweep } from './sweep';
+
+const deps = awsTaskDeps();
+const config = readConfig({ MAX_INSTANCE_HOURS: positiveInt, GRACE_MINUTES: positiveInt.default(15) });
+const sfn = new SFNClient({});
+
+/** Runs every 10 minutes (EventBridge schedule). */
+export const handler = () =>
+  sweep(deps, {
+    now: new Date(),
+    maxLifetimeMs: config.MAX_INSTANCE_HOURS * 3600_000,
+    graceMs: config.GRACE_MINUTES * 60_000,
+    executionStatus: async (executionArn) => {
+      try {
+        return (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
+      } catch (err) {
+        if ((err as Error).name === 'ExecutionDoesNotExist') return 'MISSING';
+        throw err;
+      }
+    },
+  });
