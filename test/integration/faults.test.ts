@@ -1,0 +1,153 @@
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { lifecycleInput, newMeeting } from '../../functions/api/booking';
+import type { MeetingRecord } from '../../functions/shared/meeting';
+import { LOCAL_CREDENTIALS } from '../../local/dynamo';
+import type { LocalStack } from '../../local/stack';
+import { expectNoStrayServers, FAST, settled, startStack, tempDir, until } from './harness';
+
+const OUTCOMES: Record<string, string> = { SUCCEEDED: 'COMPLETED|NO_SHOW', FAILED: 'FAILED' };
+
+/**
+ * Fault injection on the local stack: every task failing at its step with an error, a timeout and throttling
+ * (Step Functions Local mocks), and the whole process killed mid-lifecycle. After each, the invariant: no
+ * server runs for a meeting that is not LAUNCHING / READY / IN_PROGRESS, and the record agrees with its execution.
+ */
+describe('fault injection: each task failing at its step', () => {
+  let stack: LocalStack;
+  let ready: Promise<void> | undefined;
+  const setUp = () => (ready ??= startStack().then((s) => void (stack = s)));
+  afterAll(async () => {
+    await ready;
+    await stack.fleet.terminateAll();
+    await stack.close();
+  });
+
+  const cases = ['Launch', 'HealthCheck', 'AttendanceCheck', 'Teardown'].flatMap((task) =>
+    ['Error', 'Timeout', 'Throttled'].map((kind) => [task, kind] as const),
+  );
+
+  test.concurrent.each(cases)(
+    '%s fails (%s)',
+    async (task, kind) => {
+      await setUp();
+      const meeting = newMeeting({
+        id: crypto.randomUUID(),
+        booking: { teacherName: 'Ada', studentName: 'Ben', startTime: 'x', durationMinutes: 1 },
+        start: new Date(Date.now() + 2000),
+        now: new Date(),
+        timings: FAST,
+        jitsiDomain: 'meet.localhost',
+      });
+      await stack.store.create(meeting);
+      const { executionArn } = await stack.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: `${stack.stateMachineArn}#${task}${kind}`,
+          name: meeting.executionName,
+          input: JSON.stringify(lifecycleInput(meeting, FAST)),
+        }),
+      );
+      if (!executionArn) throw new Error('StartExecution answered no executionArn');
+      await stack.store.update(meeting.id, { executionArn }); // as the API records it
+      const ended = await settled(stack, executionArn);
+      if (task === 'Teardown') {
+        // Teardown itself never worked: the execution says so, and the sweeper is what cleans up.
+        expect(ended).toMatchObject({ status: 'FAILED', error: 'TeardownFailed' });
+        await stack.sweep(); // (a concurrent case's sweep may have got there first)
+        expect((await stack.store.get(meeting.id))?.statusReason).toBe(
+          'swept: execution FAILED without teardown',
+        );
+      } else if (task === 'AttendanceCheck') {
+        // A failed check never ends a lesson: it runs to its end.
+        expect(ended.status).toBe('SUCCEEDED');
+      } else {
+        expect(ended).toMatchObject({ status: 'FAILED', error: 'MeetingFailed' });
+      }
+      const record = (await stack.store.get(meeting.id)) as MeetingRecord;
+      expect(record.status).toMatch(new RegExp(`^(${OUTCOMES[ended.status ?? ''] ?? 'none'})$`));
+      expect(stack.fleet.serverOf(meeting.id)).toBeUndefined();
+      await expectNoStrayServers(stack);
+    },
+    150_000,
+  );
+});
+
+describe('fault injection: the process killed mid-lifecycle', () => {
+  const children: ChildProcess[] = [];
+  afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+
+  /** `npm start` as a user runs it, on free ports; resolves with its URLs once it is up. */
+  function start(dataDir: string) {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../local/start.ts')], {
+      env: {
+        ...process.env,
+        DATA_DIR: dataDir,
+        API_PORT: '0',
+        SFN_PORT: '0',
+        DYNAMODB_PORT: '0',
+        LAMBDA_PORT: '0',
+        LAUNCH_LEAD_SECONDS: '2',
+        ATTENDANCE_CHECK_DELAY_SECONDS: '8',
+        HEALTH_CHECK_INTERVAL_SECONDS: '1',
+        BOOT_DELAY_SECONDS: '1',
+        MIN_DURATION_MINUTES: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    return new Promise<{ child: ChildProcess; api: string; sfn: SFNClient }>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        const api = /Meetings API\s+(\S+)\/meetings/.exec(out)?.[1];
+        const sfn = /Step Functions\s+(\S+)/.exec(out)?.[1];
+        if (api && sfn)
+          resolve({
+            child,
+            api,
+            sfn: new SFNClient({ endpoint: sfn, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
+          });
+      });
+      child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
+    });
+  }
+
+  test('killed while the meeting runs: after a restart it goes on, launches nothing twice, tears down', async () => {
+    const dataDir = tempDir('killed');
+    const first = await start(dataDir);
+    const booked = await fetch(`${first.api}/meetings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        teacherName: 'Ada',
+        studentName: 'Ben',
+        startTime: new Date(Date.now() + 3000).toISOString(),
+        durationMinutes: 1,
+      }),
+    }).then((r) => r.json() as Promise<{ id: string; executionArn: string; roomUrl: string }>);
+    const status = async (api: string) =>
+      ((await (await fetch(`${api}/meetings/${booked.id}`)).json()) as { status: string }).status;
+    await until('the server to be up', async () => (await status(first.api)) === 'READY', 60_000);
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+
+    const second = await start(dataDir);
+    const described = await until(
+      'the execution to end',
+      async () => {
+        const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: booked.executionArn }));
+        return d.status !== 'RUNNING' && d;
+      },
+      60_000,
+    );
+    expect(described.status).toBe('SUCCEEDED');
+    expect(await status(second.api)).toBe('NO_SHOW');
+    // The server that outlived the crash was found again and stopped: its room no longer answers.
+    const room = await fetch(booked.roomUrl.replace(/^http:\/\/127\.0\.0\.1:\d+/, second.api), {
+      redirect: 'manual',
+    });
+    expect(room.status).toBe(503);
+    second.child.kill('SIGTERM');
+  }, 150_000);
+});
