@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { lifecycleInput, newMeeting } from '../../functions/api/booking';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,4 +137,30 @@ export async function expectNoStrayServers(stack: LocalStack) {
       status: expect.stringMatching(/^(LAUNCHING|READY|IN_PROGRESS)$/),
     });
   }
+}
+
+/**
+ * A one-minute meeting starting in two seconds, written through the DynamoDB API, its execution started through
+ * the Step Functions API as `stateMachineArn#testCase` (mocked task results), and recorded as the API would.
+ */
+export async function startMocked(stack: LocalStack, testCase: string) {
+  const meeting = newMeeting({
+    id: crypto.randomUUID(),
+    booking: { teacherName: 'Ada', studentName: 'Ben', startTime: 'x', durationMinutes: 1 },
+    start: new Date(Date.now() + 2000),
+    now: new Date(),
+    timings: FAST,
+    jitsiDomain: 'meet.localhost',
+  });
+  if (!(await stack.store.create(meeting))) throw new Error('meeting id taken');
+  const { executionArn } = await stack.sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: `${stack.stateMachineArn}#${testCase}`,
+      name: meeting.executionName,
+      input: JSON.stringify(lifecycleInput(meeting, FAST)),
+    }),
+  );
+  if (!executionArn) throw new Error('StartExecution answered no executionArn');
+  await stack.store.update(meeting.id, { executionArn });
+  return { meeting, executionArn };
 }

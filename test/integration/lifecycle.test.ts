@@ -2,7 +2,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
-import { lifecycleInput, newMeeting } from '../../functions/api/booking';
+import { lifecycleInput } from '../../functions/api/booking';
 import type { LocalStack } from '../../local/stack';
 import {
   api,
@@ -13,6 +13,7 @@ import {
   inSeconds,
   meetingStatus,
   settled,
+  startMocked as startMockedExecution,
   startStack,
   tempDir,
   until,
@@ -108,27 +109,10 @@ describe('local stack: meeting lifecycle end to end', () => {
     },
   );
 
-  /** A meeting written through the DynamoDB API, its execution started through the Step Functions API. */
-  async function startMocked(testCase: string) {
+  const startMocked = async (testCase: string) => {
     await setUp();
-    const meeting = newMeeting({
-      id: crypto.randomUUID(),
-      booking: { teacherName: 'Ada', studentName: 'Ben', startTime: 'x', durationMinutes: 1 },
-      start: new Date(Date.now() + 2000),
-      now: new Date(),
-      timings: FAST,
-      jitsiDomain: 'meet.localhost',
-    });
-    expect(await stack.store.create(meeting)).toBe(true);
-    const started = await stack.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: `${stack.stateMachineArn}#${testCase}`,
-        name: meeting.executionName,
-        input: JSON.stringify(lifecycleInput(meeting, FAST)),
-      }),
-    );
-    return { meeting, executionArn: started.executionArn! };
-  }
+    return startMockedExecution(stack, testCase);
+  };
 
   test.concurrent(
     'launch failure (mocked Launch error): teardown, FAILED with the cause, nothing left running',
