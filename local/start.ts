@@ -58,7 +58,7 @@ async function main() {
   Lambda (invoke)   ${stack.lambdaUrl}
   Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}
 
-Book a meeting that starts in ${Math.round((env.LAUNCH_LEAD_SECONDS + 120) / 60)} minutes (its server launches ${Math.round(env.LAUNCH_LEAD_SECONDS / 60)} minutes before):
+Book a meeting that starts in ${duration(env.LAUNCH_LEAD_SECONDS + 120)} (its server launches ${duration(env.LAUNCH_LEAD_SECONDS)} before):
 
   curl -s -X POST ${stack.apiUrl}/meetings -H 'content-type: application/json' \\
     -d '{"teacherName":"Ada","studentName":"Ben","startTime":"${start}","durationMinutes":15}'
@@ -77,6 +77,10 @@ servers keep running like EC2 instances and the next npm start picks their meeti
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+function duration(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
 }
 
 main().catch((err) => {
