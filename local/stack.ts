@@ -24,7 +24,7 @@ import { listen, sfnApi } from './sfn/server';
 import { FileStateStore, MemoryStateStore } from './sfn/stateStore';
 import { lambdaApi } from './lambdaApi';
 import { sweep, type Swept } from '../functions/sweeper/sweep';
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -192,7 +192,6 @@ function closeServer(server: Server): Promise<void> {
 }
 
 async function ensureStateMachine(sfn: SFNClient, definition: string): Promise<string> {
-  const { CreateStateMachineCommand } = await import('@aws-sdk/client-sfn');
   // Same name and definition answers the existing machine, so a restart reuses it.
   const out = await sfn.send(
     new CreateStateMachineCommand({

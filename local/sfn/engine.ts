@@ -48,7 +48,7 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   /** Where to go on: the state to start the next segment from, its input, and when (after a Wait). */
-  checkpoint?: { state: string; input: unknown; notBefore: number; waitState?: string };
+  checkpoint?: { state: string | null; input: unknown; notBefore: number; waitState?: string };
   /** Invocations so far per task state, so mocked responses follow "0", "1-2"… as Step Functions Local does. */
   invocations: Record<string, number>;
   events: HistoryEvent[];
@@ -254,6 +254,14 @@ export class LocalStepFunctions {
       return;
     }
     this.timers.delete(e.executionArn);
+    if (e.checkpoint.state === null) {
+      new HistoryRecorder(e.events, this.now).stateExited(
+        e.checkpoint.waitState!,
+        'Wait',
+        e.checkpoint.input,
+      );
+      return this.finish(e, 'SUCCEEDED', { output: JSON.stringify(e.checkpoint.input) });
+    }
     this.runSegment(e).catch((err: Error) => {
       if (e.status === 'RUNNING') this.finish(e, 'FAILED', { error: 'States.Runtime', cause: err.message });
     });
@@ -266,7 +274,7 @@ export class LocalStepFunctions {
     const history = new HistoryRecorder(e.events, this.now);
     if (checkpoint.waitState) history.stateExited(checkpoint.waitState, 'Wait', checkpoint.input);
 
-    const { segment, waits } = segmentDefinition(definition, checkpoint.state);
+    const { segment, waits } = segmentDefinition(definition, checkpoint.state!);
     const handlers = this.taskHandlers(e, definition, history);
     const retryOverrides =
       this.options.retryDelayMs === undefined
@@ -298,15 +306,14 @@ export class LocalStepFunctions {
         const input = { ...output };
         delete input[PAUSE_KEY];
         const wait = definition.States[pause.waitState];
+        // A Wait with End: true has no next state; the execution succeeds when the wait is over.
         e.checkpoint = {
-          state: wait.Next!,
+          state: wait.End ? null : wait.Next!,
           input,
           notBefore: waitUntil(wait, input, this.now()),
           waitState: pause.waitState,
         };
-        if (wait.End) e.checkpoint = undefined;
         this.persist();
-        if (!e.checkpoint) return this.finish(e, 'SUCCEEDED', { output: JSON.stringify(input) });
         this.schedule(e);
         return;
       }

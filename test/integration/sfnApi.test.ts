@@ -151,6 +151,24 @@ describe('local Step Functions API', () => {
     expect(badTypes.slice(-2)).toEqual(['FailStateEntered', 'ExecutionFailed']);
   });
 
+  test('a Wait that ends the machine still waits before the execution succeeds', async () => {
+    const def = JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 1, End: true } } });
+    const { stateMachineArn } = await sfn.send(
+      new CreateStateMachineCommand({ name: 'wait-end', definition: def, roleArn }),
+    );
+    const started = Date.now();
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: '{"x":1}' }));
+    const done = await engine.whenSettled(executionArn!);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', output: '{"x":1}' });
+    expect(done.events.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'WaitStateEntered',
+      'WaitStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+
   test('StartExecution: same name and input → same execution; other input → ExecutionAlreadyExists', async () => {
     const { stateMachineArn } = await sfn.send(
       new CreateStateMachineCommand({ name: 'slow', definition: definition(3600), roleArn }),
