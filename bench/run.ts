@@ -70,9 +70,7 @@ const quick = JSON.stringify({
 });
 
 async function benchEngine(n: number, durable: boolean) {
-  const store = durable
-    ? new FileStateStore(join(mkdtempSync(join(tmpdir(), 'bench-')), 'sfn.json'))
-    : new MemoryStateStore();
+  const store = durable ? new FileStateStore(mkdtempSync(join(tmpdir(), 'bench-'))) : new MemoryStateStore();
   const engine = new LocalStepFunctions({
     region: 'us-east-1',
     account: '000000000000',

@@ -111,9 +111,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       engine = new LocalStepFunctions({
         region: LOCAL_REGION,
         account: LOCAL_ACCOUNT,
-        store: data('stepfunctions.json')
-          ? new FileStateStore(data('stepfunctions.json')!)
-          : new MemoryStateStore(),
+        store: options.dataDir ? new FileStateStore(data('stepfunctions')!) : new MemoryStateStore(),
         functions,
         mockConfig: options.mockConfigPath ? loadMockConfig(options.mockConfigPath) : undefined,
         retryDelayMs: options.retryDelayMs,

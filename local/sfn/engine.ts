@@ -103,7 +103,6 @@ export class LocalStepFunctions {
     this.timers.clear();
     for (const r of this.running.values()) r.abort();
     this.running.clear();
-    await this.options.store.flush();
   }
 
   createStateMachine(args: {
@@ -144,7 +143,7 @@ export class LocalStepFunctions {
       creationDate: this.now(),
     };
     this.machines.set(stateMachineArn, record);
-    this.persist();
+    this.options.store.saveStateMachine(record);
     return record;
   }
 
@@ -204,7 +203,7 @@ export class LocalStepFunctions {
     };
     new HistoryRecorder(execution.events, this.now).executionStarted(input, machine.roleArn);
     this.executions.set(executionArn, execution);
-    this.persist();
+    this.options.store.saveExecution(execution);
     this.schedule(execution);
     return execution;
   }
@@ -313,7 +312,7 @@ export class LocalStepFunctions {
           notBefore: waitUntil(wait, input, this.now()),
           waitState: pause.waitState,
         };
-        this.persist();
+        this.options.store.saveExecution(e);
         this.schedule(e);
         return;
       }
@@ -387,16 +386,9 @@ export class LocalStepFunctions {
     if (status === 'SUCCEEDED') history.executionSucceeded(result.output ?? '{}');
     else if (status === 'ABORTED') history.executionAborted(result.error, result.cause);
     else history.executionFailed(result.error ?? 'States.Runtime', result.cause ?? '');
-    this.persist();
+    this.options.store.saveExecution(e);
     for (const resolve of this.settled.get(e.executionArn) ?? []) resolve();
     this.settled.delete(e.executionArn);
-  }
-
-  private persist(): void {
-    this.options.store.save({
-      stateMachines: [...this.machines.values()],
-      executions: [...this.executions.values()],
-    });
   }
 }
 

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ExecutionRecord, StateMachineRecord } from './engine';
 
 export interface SavedState {
@@ -7,48 +7,79 @@ export interface SavedState {
   executions: ExecutionRecord[];
 }
 
-/** Where the local Step Functions keeps its state machines and executions. */
+/**
+ * Where the local Step Functions keeps its state machines and executions. The engine saves the one record
+ * that changed, so a change costs the size of that record, not of everything ever run.
+ */
 export interface StateStore {
   load(): Promise<SavedState>;
-  /** Called after every change; may write later, but flush() must write what was saved. */
-  save(state: SavedState): void;
-  flush(): Promise<void>;
+  saveStateMachine(machine: StateMachineRecord): void;
+  saveExecution(execution: ExecutionRecord): void;
 }
 
 export class MemoryStateStore implements StateStore {
-  private state: SavedState = { stateMachines: [], executions: [] };
-  async load() {
-    return structuredClone(this.state);
+  private readonly machines = new Map<string, StateMachineRecord>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+
+  async load(): Promise<SavedState> {
+    return structuredClone({
+      stateMachines: [...this.machines.values()],
+      executions: [...this.executions.values()],
+    });
   }
-  save(state: SavedState) {
-    // A reference, not a copy: load() copies, and copying everything on every change made saves O(n).
-    this.state = state;
+  // References, not copies: load() copies, and the engine owns the records between loads.
+  saveStateMachine(machine: StateMachineRecord): void {
+    this.machines.set(machine.stateMachineArn, machine);
   }
-  async flush() {}
+  saveExecution(execution: ExecutionRecord): void {
+    this.executions.set(execution.executionArn, execution);
+  }
 }
 
 /**
- * One JSON file, replaced atomically (write + rename) on every change, so a process killed at any moment
- * leaves either the old or the new file, never half of one.
+ * A folder with one JSON file per state machine and per execution, each replaced atomically (write + rename)
+ * when it changes: a process killed at any moment leaves the old or the new file, never half of one.
  */
 export class FileStateStore implements StateStore {
-  constructor(private readonly path: string) {}
+  constructor(private readonly dir: string) {}
 
   async load(): Promise<SavedState> {
+    return {
+      stateMachines: this.readAll<StateMachineRecord>('state-machines'),
+      executions: this.readAll<ExecutionRecord>('executions'),
+    };
+  }
+
+  saveStateMachine(machine: StateMachineRecord): void {
+    this.write('state-machines', machine.name, machine);
+  }
+
+  saveExecution(execution: ExecutionRecord): void {
+    // Names are [A-Za-z0-9_-] (checked by the engine), so machine + execution name is a safe, unique file name.
+    const machine = execution.stateMachineArn.split(':').pop();
+    this.write('executions', `${machine}.${execution.name}`, execution);
+  }
+
+  private write(kind: string, name: string, record: unknown): void {
+    const dir = join(this.dir, kind);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${name}.json`);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, file);
+  }
+
+  private readAll<T>(kind: string): T[] {
+    let names: string[];
     try {
-      return JSON.parse(readFileSync(this.path, 'utf8')) as SavedState;
+      names = readdirSync(join(this.dir, kind));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { stateMachines: [], executions: [] };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+    // Leftover *.tmp files are writes a crash interrupted: their record's previous file is still there.
+    return names
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => JSON.parse(readFileSync(join(this.dir, kind, n), 'utf8')) as T);
   }
-
-  save(state: SavedState): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, this.path);
-  }
-
-  async flush(): Promise<void> {}
 }
