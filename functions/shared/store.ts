@@ -70,24 +70,9 @@ export class MeetingStore {
 
   /** Sets fields without touching the status; the meeting must exist. */
   async update(id: string, fields: MeetingFields): Promise<MeetingRecord> {
-    const { expression, names, values } = setExpression({ ...fields, updatedAt: this.now().toISOString() });
-    try {
-      const out = await this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall({ id }),
-          UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(id)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return MeetingRecord.parse(unmarshall(out.Attributes ?? {}));
-    } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') throw meetingNotFound(id);
-      throw err;
-    }
+    const record = await this.conditionalUpdate(id, fields, 'attribute_exists(id)');
+    if (!record) throw meetingNotFound(id);
+    return record;
   }
 
   /**
@@ -95,30 +80,15 @@ export class MeetingStore {
    * meeting is elsewhere, nothing is written and the current record comes back with changed=false.
    */
   async transition(id: string, to: MeetingStatus, fields: MeetingFields = {}): Promise<TransitionResult> {
-    const from = ALLOWED_PREDECESSORS[to];
-    const { expression, names, values } = setExpression({
-      ...fields,
-      status: to,
-      updatedAt: this.now().toISOString(),
-    });
-    const fromValues = Object.fromEntries(from.map((s, i) => [`:from${i}`, s]));
-    try {
-      const out = await this.ddb.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall({ id }),
-          UpdateExpression: expression,
-          ConditionExpression: `attribute_exists(id) AND #status IN (${Object.keys(fromValues).join(', ')})`,
-          ExpressionAttributeNames: { ...names, '#status': 'status' },
-          ExpressionAttributeValues: marshall({ ...values, ...fromValues }, { removeUndefinedValues: true }),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { changed: true, record: MeetingRecord.parse(unmarshall(out.Attributes ?? {})) };
-    } catch (err) {
-      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      return { changed: false, record: await this.mustGet(id) };
-    }
+    const from = Object.fromEntries(ALLOWED_PREDECESSORS[to].map((s, i) => [`:from${i}`, s]));
+    const record = await this.conditionalUpdate(
+      id,
+      { ...fields, status: to },
+      `attribute_exists(id) AND #status IN (${Object.keys(from).join(', ')})`,
+      { '#status': 'status' },
+      from,
+    );
+    return record ? { changed: true, record } : { changed: false, record: await this.mustGet(id) };
   }
 
   /**
@@ -130,6 +100,23 @@ export class MeetingStore {
     expectedRevision: number,
     fields: MeetingFields & { revision: number; status: MeetingStatus },
   ): Promise<MeetingRecord | undefined> {
+    return this.conditionalUpdate(
+      id,
+      fields,
+      '#rev = :expected AND #st IN (:s0, :s1, :s2)',
+      { '#rev': 'revision', '#st': 'status' },
+      { ':expected': expectedRevision, ':s0': 'SCHEDULED', ':s1': 'LAUNCHING', ':s2': 'READY' },
+    );
+  }
+
+  /** SETs `fields` (and updatedAt) if `condition` holds: the new record, or undefined when it did not. */
+  private async conditionalUpdate(
+    id: string,
+    fields: Record<string, unknown>,
+    condition: string,
+    conditionNames: Record<string, string> = {},
+    conditionValues: Record<string, unknown> = {},
+  ): Promise<MeetingRecord | undefined> {
     const { expression, names, values } = setExpression({ ...fields, updatedAt: this.now().toISOString() });
     try {
       const out = await this.ddb.send(
@@ -137,16 +124,10 @@ export class MeetingStore {
           TableName: this.tableName,
           Key: marshall({ id }),
           UpdateExpression: expression,
-          ConditionExpression: '#rev = :expected AND #st IN (:s0, :s1, :s2)',
-          ExpressionAttributeNames: { ...names, '#rev': 'revision', '#st': 'status' },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { ...names, ...conditionNames },
           ExpressionAttributeValues: marshall(
-            {
-              ...values,
-              ':expected': expectedRevision,
-              ':s0': 'SCHEDULED',
-              ':s1': 'LAUNCHING',
-              ':s2': 'READY',
-            },
+            { ...values, ...conditionValues },
             { removeUndefinedValues: true },
           ),
           ReturnValues: 'ALL_NEW',
