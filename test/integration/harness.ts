@@ -82,6 +82,7 @@ export async function book(stack: LocalStack, startInSeconds: number, extra: Rec
     executionArn: string;
     roomUrl: string;
     teacherLink: string;
+    studentLink: string;
     status: string;
   };
 }
