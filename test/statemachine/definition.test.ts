@@ -16,7 +16,12 @@ type State = {
   Type: string;
   Resource?: string;
   Catch?: { Next: string }[];
-  Retry?: { MaxAttempts?: number }[];
+  Retry?: {
+    ErrorEquals: string[];
+    MaxAttempts?: number;
+    BackoffRate?: number;
+    JitterStrategy?: string;
+  }[];
   Next?: string;
 };
 
@@ -65,6 +70,36 @@ describe('statemachine/meeting.asl.json', () => {
       expect({ name, caught: Boolean(catchAll) }).toEqual({ name, caught: true });
       if (name !== 'Teardown')
         expect({ name, teardown: reachesTeardown(catchAll!.Next) }).toEqual({ name, teardown: true });
+    }
+  });
+
+  test('every task retries transient Lambda errors and throttling with backoff and jitter, a bounded number of times', () => {
+    const transient = [
+      'Lambda.ServiceException',
+      'Lambda.AWSLambdaException',
+      'Lambda.SdkClientException',
+      'Lambda.ClientExecutionTimeoutException',
+      'Lambda.TooManyRequestsException',
+      'ThrottlingException',
+      'RequestLimitExceeded',
+    ];
+    for (const [name, state] of Object.entries(definition.States).filter(([, s]) => s.Type === 'Task')) {
+      for (const error of transient) {
+        const retrier = state.Retry?.find(
+          (r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'),
+        );
+        expect({ name, error, retrier }).toEqual({
+          name,
+          error,
+          retrier: expect.objectContaining({
+            BackoffRate: expect.any(Number),
+            JitterStrategy: 'FULL',
+            MaxAttempts: expect.any(Number),
+          }),
+        });
+        expect(retrier!.BackoffRate).toBeGreaterThan(1);
+        expect(retrier!.MaxAttempts).toBeLessThanOrEqual(10);
+      }
     }
   });
 
