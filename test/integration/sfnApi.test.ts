@@ -9,12 +9,15 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { LOCAL_CREDENTIALS } from '../../local/dynamo';
 import { LocalStepFunctions } from '../../local/sfn/engine';
 import { parseMockConfig } from '../../local/sfn/mockConfig';
 import { listen, sfnApi } from '../../local/sfn/server';
-import { MemoryStateStore } from '../../local/sfn/stateStore';
+import { FileStateStore, MemoryStateStore } from '../../local/sfn/stateStore';
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function:echo';
 const definition = (waitSeconds: number) =>
@@ -291,6 +294,54 @@ describe('long waits', () => {
     expect(calls[0]).toBeGreaterThanOrEqual(launchAt);
     expect(engine.describeExecution(e.executionArn).status).toBe('SUCCEEDED');
     await engine.close();
+  });
+  test('a 30-day wait survives a restart on the file store: still not early, and on time', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const calls: number[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'sfn-durable-'));
+    const engineOn = async () => {
+      const engine = new LocalStepFunctions({
+        region: 'us-east-1',
+        account: '000000000000',
+        store: new FileStateStore(dir),
+        functions: { [FN]: async () => calls.push(Date.now()) },
+      });
+      await engine.start();
+      return engine;
+    };
+    const day = 86_400_000;
+    const launchAt = Date.now() + 30 * day;
+    const first = await engineOn();
+    const { stateMachineArn } = first.createStateMachine({
+      name: 'month',
+      roleArn: 'r',
+      definition: JSON.stringify({
+        StartAt: 'WaitUntilLaunch',
+        States: {
+          WaitUntilLaunch: { Type: 'Wait', TimestampPath: '$.launchAt', Next: 'Launch' },
+          Launch: { Type: 'Task', Resource: FN, End: true },
+        },
+      }),
+    });
+    const { executionArn } = first.startExecution({
+      stateMachineArn,
+      name: 'month-1',
+      input: JSON.stringify({ launchAt: new Date(launchAt).toISOString() }),
+    });
+    await jest.advanceTimersByTimeAsync(10 * day);
+    await first.close(); // the process stops, 20 days before the launch
+
+    const second = await engineOn();
+    expect(second.describeExecution(executionArn).status).toBe('RUNNING');
+    await jest.advanceTimersByTimeAsync(19 * day);
+    expect(calls).toEqual([]);
+    await jest.advanceTimersByTimeAsync(day + 1000);
+    jest.useRealTimers();
+    await second.whenSettled(executionArn);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toBeGreaterThanOrEqual(launchAt);
+    expect(second.describeExecution(executionArn).status).toBe('SUCCEEDED');
+    await second.close();
   });
 });
 
