@@ -33,7 +33,8 @@ export async function sweep({ store, fleet }: TaskDeps, options: SweepOptions): 
     else if (now > Date.parse(meeting.endAt) + options.graceMs) reason = 'meeting ended';
     else if (now - server.launchedAt.getTime() > options.maxLifetimeMs)
       reason = 'outlived the maximum lifetime';
-    else if (meeting.executionArn && options.executionStatus) {
+    // Only the meeting's current execution counts: mid-reschedule the record still names the old, stopped one.
+    else if (meeting.executionArn?.endsWith(`:${meeting.executionName}`) && options.executionStatus) {
       const status = await options.executionStatus(meeting.executionArn);
       if (status && status !== 'RUNNING') reason = `execution ${status} without teardown`;
     }

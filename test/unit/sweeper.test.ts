@@ -64,7 +64,7 @@ describe('sweeper', () => {
   test('a live meeting whose execution is over (teardown never ran) is reconciled: server gone, FAILED', async () => {
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 2 * HOUR });
-    await store.update(m.id, { executionArn: 'arn:aws:states:us-east-1:1:execution:m:x' });
+    await store.update(m.id, { executionArn: `arn:aws:states:us-east-1:1:execution:m:${m.executionName}` });
     await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
     jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const swept = await sweep(deps, { ...options(), executionStatus: async () => 'FAILED' });
@@ -78,5 +78,21 @@ describe('sweeper', () => {
     // Still running executions are left alone.
     const again = await sweep(deps, { ...options(), executionStatus: async () => 'RUNNING' });
     expect(again).toEqual([]);
+  });
+
+  test('mid-reschedule (the record still names the old, stopped execution) the server is kept', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 2 * HOUR });
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    // PATCH has written revision 1 and its execution name, and stopped revision 0's execution, but has not
+    // yet recorded the new execution's ARN.
+    await store.update(m.id, {
+      executionArn: `arn:aws:states:us-east-1:1:execution:m:${m.executionName}`,
+      executionName: `${m.executionName}-r1`,
+    });
+    const swept = await sweep(deps, { ...options(), executionStatus: async () => 'ABORTED' });
+    expect(swept).toEqual([]);
+    expect(aws.liveInstances()).toEqual([instanceId]);
+    expect((await store.get(m.id))?.status).toBe('LAUNCHING');
   });
 });
