@@ -5,6 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { nonEmpty, positiveInt, readConfig } from './config';
 import { Ec2Fleet } from './ec2Fleet';
+import { httpsStatus } from './httpsProbe';
 import { MeetingStore } from './store';
 import type { TaskDeps } from './taskDeps';
 
@@ -37,7 +38,7 @@ export function awsTaskDeps(env: Record<string, string | undefined> = process.en
       ec2: new EC2Client({}),
       route53: new Route53Client({}),
       ssm: new SSMClient({}),
-      fetch: globalThis.fetch,
+      httpsStatus,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     },
   );

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { noCapacity, TaskError } from './errors';
+import type { httpsStatus } from './httpsProbe';
 import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, RunningServer, ServerRef } from './fleet';
 
 export interface Ec2FleetConfig {
@@ -32,7 +33,7 @@ export interface Ec2FleetClients {
   ec2: EC2Client;
   route53: Route53Client;
   ssm: SSMClient;
-  fetch: typeof fetch;
+  httpsStatus: typeof httpsStatus;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -99,12 +100,15 @@ export class Ec2Fleet implements Fleet {
     const publicIp = instance.PublicIpAddress;
     await this.upsertDns(server.hostname, publicIp);
     try {
-      const res = await this.clients.fetch(`https://${server.hostname}/health`, {
-        signal: AbortSignal.timeout(this.config.httpTimeoutMs),
+      const status = await this.clients.httpsStatus({
+        address: publicIp,
+        hostname: server.hostname,
+        path: '/health',
+        timeoutMs: this.config.httpTimeoutMs,
       });
-      return res.ok
+      return status >= 200 && status < 300
         ? { healthy: true, detail: 'jitsi answered', publicIp }
-        : { healthy: false, detail: `health endpoint answered ${res.status}`, publicIp };
+        : { healthy: false, detail: `health endpoint answered ${status}`, publicIp };
     } catch (err) {
       return { healthy: false, detail: `health endpoint unreachable: ${(err as Error).message}`, publicIp };
     }

@@ -143,11 +143,11 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
     ec2,
     route53,
     ssm,
-    fetch: (async (url: string) => {
-      fetched.push(url);
-      if (!opts.jitsiHealthy && opts.jitsiHealthy !== undefined) throw new TypeError('fetch failed');
-      return new Response('ok', { status: 200 });
-    }) as typeof fetch,
+    httpsStatus: async (target) => {
+      fetched.push(`https://${target.hostname}${target.path} via ${target.address}`);
+      if (!opts.jitsiHealthy && opts.jitsiHealthy !== undefined) throw new Error('self-signed certificate');
+      return 200;
+    },
     sleep: async () => undefined,
   };
 

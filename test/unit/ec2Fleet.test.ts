@@ -85,7 +85,8 @@ describe('Ec2Fleet.probe', () => {
     const { instanceId } = await f.launch(server);
     const probe = await f.probe({ ...server, instanceId });
     expect(probe).toMatchObject({ healthy: true, publicIp: '203.0.113.10' });
-    expect(aws.fetched).toEqual([`https://${server.hostname}/health`]);
+    // Straight to the instance's address, the certificate checked for the hostname: no DNS lookup.
+    expect(aws.fetched).toEqual([`https://${server.hostname}/health via 203.0.113.10`]);
     expect(aws.dns.get(server.hostname)).toBe('203.0.113.10');
   });
 
@@ -94,7 +95,7 @@ describe('Ec2Fleet.probe', () => {
     const { instanceId } = await f.launch(server);
     const probe = await f.probe({ ...server, instanceId });
     expect(probe.healthy).toBe(false);
-    expect(probe.detail).toMatch(/unreachable: fetch failed/);
+    expect(probe.detail).toMatch(/unreachable: self-signed certificate/);
   });
 
   test('an instance that is gone throws InstanceLost', async () => {
