@@ -4,6 +4,7 @@ import {
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Instance,
+  type _InstanceType,
 } from '@aws-sdk/client-ec2';
 import {
   ChangeResourceRecordSetsCommand,
@@ -62,7 +63,8 @@ export class Ec2Fleet implements Fleet {
         const out = await this.clients.ec2.send(
           new RunInstancesCommand({
             LaunchTemplate: { LaunchTemplateId: this.config.launchTemplateId, Version: '$Default' },
-            InstanceType: instanceType as never,
+            // Validated as EC2 instance type names at synth time (infra/config.ts); the SDK's union lags new types.
+            InstanceType: instanceType as _InstanceType,
             SubnetId: subnetId,
             MinCount: 1,
             MaxCount: 1,
