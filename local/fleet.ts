@@ -38,15 +38,24 @@ export class LocalFleet implements Fleet {
   private servers = new Map<string, LocalServer>();
   private launching = new Map<string, Promise<LaunchedServer>>();
 
-  constructor(private readonly options: LocalFleetOptions) {
-    if (options.stateFile) {
-      try {
-        const saved = JSON.parse(readFileSync(options.stateFile, 'utf8')) as LocalServer[];
-        for (const s of saved) if (isAlive(s.pid)) this.servers.set(s.meetingId, s);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+  private constructor(private readonly options: LocalFleetOptions) {}
+
+  /**
+   * The fleet, with the servers an earlier run left running. A saved server counts only if its process still
+   * says who it is: after a reboot its PID may belong to any other program, which must never be signalled.
+   */
+  static async open(options: LocalFleetOptions): Promise<LocalFleet> {
+    const fleet = new LocalFleet(options);
+    if (!options.stateFile) return fleet;
+    let saved: LocalServer[] = [];
+    try {
+      saved = JSON.parse(readFileSync(options.stateFile, 'utf8')) as LocalServer[];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+    for (const s of saved) if (await fleet.isOurs(s)) fleet.servers.set(s.meetingId, s);
+    fleet.save();
+    return fleet;
   }
 
   /** Servers running now (the sweeper's view of "instances tagged by this app"). */
@@ -106,7 +115,7 @@ export class LocalFleet implements Fleet {
     if (!s) return { terminatedInstanceIds: [] };
     this.servers.delete(server.meetingId);
     this.save();
-    if (!isAlive(s.pid)) return { terminatedInstanceIds: [] };
+    if (!isAlive(s.pid) || !(await this.isOurs(s))) return { terminatedInstanceIds: [] };
     await stopProcess(s.pid);
     return { terminatedInstanceIds: [s.instanceId] };
   }
@@ -174,6 +183,18 @@ export class LocalFleet implements Fleet {
     this.servers.set(meetingId, s);
     this.save();
     return { instanceId: s.instanceId, instanceType: 'local' };
+  }
+
+  /** Does the process at this server's PID answer, on its port, as this very server? */
+  private async isOurs(s: LocalServer): Promise<boolean> {
+    if (!isAlive(s.pid)) return false;
+    try {
+      const res = await fetch(`http://127.0.0.1:${s.port}/identity`, { signal: AbortSignal.timeout(2000) });
+      const who = (await res.json()) as { meetingId?: unknown; pid?: unknown };
+      return who.meetingId === s.meetingId && who.pid === s.pid;
+    } catch {
+      return false;
+    }
   }
 
   private save(): void {

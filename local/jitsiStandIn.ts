@@ -49,6 +49,10 @@ const server = createServer((req, res) => {
   if (path === '/health') {
     return Date.now() >= bootedAt ? send(200, 'text/plain', 'ok') : send(503, 'text/plain', 'booting');
   }
+  // Who this process is, so a restarted local stack never mistakes a process that reused a saved PID for it.
+  if (path === '/identity') {
+    return send(200, 'application/json', JSON.stringify({ meetingId, pid: process.pid }));
+  }
   if (path === '/colibri/stats') {
     return send(
       200,

@@ -80,7 +80,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => dynamo.close());
     await ensureMeetingsTable(dynamo.client, TABLE_NAME);
     const store = new MeetingStore(dynamo.client, TABLE_NAME);
-    const fleet = new LocalFleet({
+    const fleet = await LocalFleet.open({
       stateFile: data('fleet.json'),
       bootDelayMs: options.bootDelayMs,
       maxLifetimeMs: options.maxLifetimeMs,
