@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { MeetingRecord } from '../../functions/shared/meeting';
 import { LOCAL_CREDENTIALS } from '../../local/dynamo';
 import type { LocalStack } from '../../local/stack';
-import { expectNoStrayServers, settled, startMocked, startStack, tempDir, until } from './harness';
+import { expectNoStrayServers, settled, sharedStack, startMocked, tempDir, until } from './harness';
 
 const OUTCOMES: Record<string, string> = { SUCCEEDED: 'COMPLETED|NO_SHOW', FAILED: 'FAILED' };
 
@@ -15,13 +15,8 @@ const OUTCOMES: Record<string, string> = { SUCCEEDED: 'COMPLETED|NO_SHOW', FAILE
  */
 describe('fault injection: each task failing at its step', () => {
   let stack: LocalStack;
-  let ready: Promise<void> | undefined;
-  const setUp = () => (ready ??= startStack().then((s) => void (stack = s)));
-  afterAll(async () => {
-    await ready;
-    await stack.fleet.terminateAll();
-    await stack.close();
-  });
+  const sharedSetUp = sharedStack();
+  const setUp = async () => void (stack = await sharedSetUp());
 
   const cases = ['Launch', 'HealthCheck', 'AttendanceCheck', 'Teardown'].flatMap((task) =>
     ['Error', 'Timeout', 'Throttled'].map((kind) => [task, kind] as const),

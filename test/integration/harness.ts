@@ -165,3 +165,17 @@ export async function startMocked(stack: LocalStack, testCase: string) {
   await stack.store.update(meeting.id, { executionArn });
   return { meeting, executionArn };
 }
+
+/**
+ * One local stack for a describe block whose tests run concurrently: test.concurrent starts before beforeAll
+ * has finished (a known Jest limitation), so each test awaits the stack this returns instead.
+ */
+export function sharedStack(overrides: Partial<LocalStackOptions> = {}): () => Promise<LocalStack> {
+  let ready: Promise<LocalStack> | undefined;
+  afterAll(async () => {
+    const stack = await ready;
+    await stack?.fleet.terminateAll();
+    await stack?.close();
+  });
+  return () => (ready ??= startStack(overrides));
+}

@@ -8,7 +8,7 @@ import {
   inSeconds,
   meetingStatus,
   settled,
-  startStack,
+  sharedStack,
   until,
 } from './harness';
 
@@ -18,13 +18,8 @@ import {
  */
 describe('local stack: cancelling and moving meetings', () => {
   let stack: LocalStack;
-  let ready: Promise<void> | undefined;
-  const setUp = () => (ready ??= startStack().then((s) => void (stack = s)));
-  afterAll(async () => {
-    await ready;
-    await stack.fleet.terminateAll();
-    await stack.close();
-  });
+  const sharedSetUp = sharedStack();
+  const setUp = async () => void (stack = await sharedSetUp());
   const executionStatus = async (executionArn: string) =>
     (await stack.sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
   const joinPath = (link: string) => new URL(link).pathname;
