@@ -85,5 +85,10 @@ function duration(seconds: number): string {
 
 main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);
+  if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      'Another program has that port: choose others with API_PORT, SFN_PORT, DYNAMODB_PORT, LAMBDA_PORT (0 = any free port).',
+    );
+  }
   process.exit(1);
 });
