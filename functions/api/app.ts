@@ -123,13 +123,24 @@ async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse>
   }
   if (!record.executionArn) {
     // Same name and same input: Step Functions answers with the execution it already has.
-    const started = await deps.sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: config.stateMachineArn,
-        name: record.executionName,
-        input: JSON.stringify(lifecycleInput(record, config.timings)),
-      }),
-    );
+    let started;
+    try {
+      started = await deps.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: config.stateMachineArn,
+          name: record.executionName,
+          input: JSON.stringify(lifecycleInput(record, config.timings)),
+        }),
+      );
+    } catch (err) {
+      // Without an Idempotency-Key no retry can reach this meeting again: close it rather than leave a
+      // SCHEDULED meeting that nothing will ever launch. With a key, the retry starts the execution.
+      if (idempotencyKey === undefined) {
+        const reason = `lifecycle not started: ${(err as Error).name}: ${(err as Error).message}`;
+        await store.transition(id, 'FAILED', { statusReason: reason.slice(0, 1000) });
+      }
+      throw err;
+    }
     record = await store.update(id, { executionArn: started.executionArn });
   }
   return json(201, meetingView(record, config, req.origin), { location: `/meetings/${id}` });

@@ -216,6 +216,21 @@ describe('meetings API', () => {
     expect(names).toEqual([`meeting-${body.id}`, `meeting-${body.id}`]); // same name: Step Functions dedupes
   });
 
+  test('without an Idempotency-Key, a failed StartExecution closes the meeting instead of leaving it unscheduled', async () => {
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('rate exceeded'), { name: 'ThrottlingException' }));
+    const before = await itemCount();
+    const failed = await post(valid);
+    expect(failed.statusCode).toBe(500);
+    expect(await itemCount()).toBe(before + 1);
+    const page = await deps.store.list({ status: 'FAILED', limit: 100 });
+    const closed = page.items.filter((m) => m.statusReason?.startsWith('lifecycle not started'));
+    expect(closed).toHaveLength(1);
+    expect(closed[0].statusReason).toBe('lifecycle not started: ThrottlingException: rate exceeded');
+    expect(closed[0].executionArn).toBeUndefined();
+  });
+
   test('GET /meetings/{id}: the record, its status and the execution state', async () => {
     const booked = JSON.parse((await post(valid)).body);
     sfnMock.on(DescribeExecutionCommand).resolves({
