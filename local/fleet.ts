@@ -115,7 +115,7 @@ export class LocalFleet implements Fleet {
     if (!s) return { terminatedInstanceIds: [] };
     this.servers.delete(server.meetingId);
     this.save();
-    if (!isAlive(s.pid) || !(await this.isOurs(s))) return { terminatedInstanceIds: [] };
+    if (!(await this.isOurs(s))) return { terminatedInstanceIds: [] };
     await stopProcess(s.pid);
     return { terminatedInstanceIds: [s.instanceId] };
   }
