@@ -376,8 +376,22 @@ export function roomLink(m: MeetingRecord, config: ApiConfig, displayName?: stri
     : `${url}#userInfo.displayName=${encodeURIComponent(JSON.stringify(displayName))}`;
 }
 
-export function consoleUrl(executionArn: string, region: string): string {
-  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+/**
+ * The console's host differs per partition (China and GovCloud have consoles of their own), so the partition
+ * and region come from the execution ARN itself rather than from where the API happens to run.
+ */
+const CONSOLE_DOMAIN: Record<string, string> = {
+  aws: 'console.aws.amazon.com',
+  'aws-cn': 'console.amazonaws.cn',
+  'aws-us-gov': 'console.amazonaws-us-gov.com',
+};
+
+export function consoleUrl(executionArn: string, fallbackRegion: string): string {
+  // arn:<partition>:states:<region>:<account>:execution:<state machine>:<name>
+  const [, partition = 'aws', , arnRegion] = executionArn.split(':');
+  const region = arnRegion || fallbackRegion;
+  const domain = CONSOLE_DOMAIN[partition] ?? CONSOLE_DOMAIN.aws;
+  return `https://${region}.${domain}/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
 async function executionState(m: MeetingRecord, sfn: SFNClient) {

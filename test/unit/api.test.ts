@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handleApiRequest, type ApiConfig, type ApiDeps } from '../../functions/api/app';
+import { consoleUrl, handleApiRequest, type ApiConfig, type ApiDeps } from '../../functions/api/app';
 import type { ApiRequest } from '../../functions/api/http';
 import type { LocalDynamo } from '../../local/dynamo';
 import { teardownMeeting } from '../../functions/teardown/teardownMeeting';
@@ -304,5 +304,18 @@ describe('meetings API', () => {
     expect(
       (await handleApiRequest({ method: 'PUT', path: '/meetings', headers: {}, query: {} }, deps)).statusCode,
     ).toBe(405);
+  });
+});
+
+describe("consoleUrl: the Step Functions console of the execution's own partition and region", () => {
+  const path = (arn: string, region: string) => `/states/home?region=${region}#/v2/executions/details/${arn}`;
+  test.each([
+    ['aws', 'eu-west-1', 'https://eu-west-1.console.aws.amazon.com'],
+    ['aws-cn', 'cn-north-1', 'https://cn-north-1.console.amazonaws.cn'],
+    ['aws-us-gov', 'us-gov-west-1', 'https://us-gov-west-1.console.amazonaws-us-gov.com'],
+  ])('%s (%s)', (partition, region, host) => {
+    const arn = `arn:${partition}:states:${region}:123456789012:execution:meeting-lifecycle:meeting-x`;
+    // The API's own region is deliberately another one: the ARN decides.
+    expect(consoleUrl(arn, 'us-east-1')).toBe(`${host}${path(arn, region)}`);
   });
 });
