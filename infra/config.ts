@@ -32,6 +32,11 @@ export const AppConfig = z
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: z.url().optional(),
     jwtAudience: z.string().min(1).optional(),
+    // One OAuth scope-token (RFC 6749 §3.3: printable ASCII without space, quote or backslash).
+    jwtScope: z
+      .string()
+      .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be one OAuth scope, e.g. meetings/manage (no spaces)')
+      .optional(),
     allowedOrigin: z.url('must be the URL of the platform front end, e.g. https://app.example.com'),
     apiRateLimit: int(1, 10_000),
     apiBurstLimit: int(1, 5_000),
@@ -40,6 +45,12 @@ export const AppConfig = z
   .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
     message: 'apiAuth=jwt needs jwtIssuer and jwtAudience',
     path: ['apiAuth'],
+  })
+  // Without a required scope any token the issuer signs for the audience (any signed-in user of the platform,
+  // or an ID token) would read every meeting and its join links.
+  .refine((c) => c.apiAuth !== 'jwt' || c.jwtScope, {
+    message: 'required with apiAuth=jwt: the OAuth scope every /meetings route requires',
+    path: ['jwtScope'],
   });
 export type AppConfig = z.infer<typeof AppConfig>;
 

@@ -45,7 +45,12 @@ export class MeetingSchedulerStack extends Stack {
       },
       auth:
         config.apiAuth === 'jwt'
-          ? { kind: 'jwt', issuer: config.jwtIssuer!, audience: config.jwtAudience! }
+          ? {
+              kind: 'jwt',
+              issuer: config.jwtIssuer!,
+              audience: config.jwtAudience!,
+              scope: config.jwtScope!,
+            }
           : { kind: 'iam' },
       allowedOrigin: config.allowedOrigin,
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },

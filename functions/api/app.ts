@@ -30,6 +30,11 @@ export interface ApiConfig {
   jitsiDomain: string;
   timings: Timings;
   maxBodyBytes: number;
+  /**
+   * With apiAuth=jwt: the OAuth scope every /meetings request needs. API Gateway's route already requires it;
+   * checking again here keeps a route added without `authorizationScopes` from opening every meeting.
+   */
+  requiredScope?: string;
   /** Where a meeting's room is; default https://<meeting host>/<room>. The local stack points at its proxy. */
   roomUrlFor?: (m: MeetingRecord) => string;
 }
@@ -54,6 +59,14 @@ export async function handleApiRequest(req: ApiRequest, deps: ApiDeps): Promise<
       if (req.method !== 'GET')
         return problem(405, 'MethodNotAllowed', `${req.method} is not allowed on /join/{token}`);
       return await join(decodeURIComponent(segments[1]), deps);
+    }
+    const scope = deps.config.requiredScope;
+    if (scope !== undefined && !(req.scopes ?? []).includes(scope)) {
+      return problem(
+        403,
+        'Forbidden',
+        `the token lacks the scope "${scope}" that every /meetings route requires`,
+      );
     }
     if (segments[0] !== 'meetings' || segments.length > 2)
       return problem(404, 'NotFound', `no route ${req.path}`);

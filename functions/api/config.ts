@@ -15,6 +15,8 @@ export const ApiEnv = {
   MAX_DAYS_AHEAD: positiveInt.max(364).default(364),
   RECORD_RETENTION_DAYS: positiveInt.default(90),
   MAX_BODY_BYTES: positiveInt.default(16 * 1024),
+  /** Set with apiAuth=jwt: the scope every /meetings request's token must carry. */
+  REQUIRED_SCOPE: nonEmpty.optional(),
 };
 
 export function readApiConfig(
@@ -28,6 +30,7 @@ export function readApiConfig(
     region: c.AWS_REGION,
     jitsiDomain: c.JITSI_DOMAIN,
     maxBodyBytes: c.MAX_BODY_BYTES,
+    requiredScope: c.REQUIRED_SCOPE,
     timings: {
       leadSeconds: c.LAUNCH_LEAD_SECONDS,
       attendanceCheckDelaySeconds: c.ATTENDANCE_CHECK_DELAY_SECONDS,

@@ -36,6 +36,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       headers: lowerCaseKeys(event.headers ?? {}),
       query: event.queryStringParameters ?? {},
       origin: `https://${event.requestContext.domainName}`,
+      scopes: jwtScopes(event),
       body:
         event.body === undefined
           ? undefined
@@ -45,6 +46,30 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     },
     deps,
   );
+}
+
+/**
+ * The scopes API Gateway's JWT authorizer verified. It fills `authorizer.jwt.scopes` only in some cases (often
+ * null), so the `scope` (space-separated, OAuth 2.0) and `scp` claims are read too; payload 2.0 passes every
+ * claim as a string, an array claim as "[a b]". Undefined when no JWT authorizer ran (IAM auth).
+ */
+export function jwtScopes(event: APIGatewayProxyEventV2): string[] | undefined {
+  const jwt = (
+    event.requestContext as {
+      authorizer?: { jwt?: { claims?: Record<string, unknown>; scopes?: string[] | null } };
+    }
+  ).authorizer?.jwt;
+  if (!jwt) return undefined;
+  const fromClaim = (v: unknown) =>
+    typeof v === 'string'
+      ? v
+          .replace(/^\[|\]$/g, '')
+          .split(/[\s,]+/)
+          .filter(Boolean)
+      : Array.isArray(v)
+        ? v.map(String)
+        : [];
+  return [...(jwt.scopes ?? []), ...fromClaim(jwt.claims?.scope), ...fromClaim(jwt.claims?.scp)];
 }
 
 function lowerCaseKeys(headers: Record<string, string | undefined>): Record<string, string | undefined> {

@@ -8,6 +8,8 @@ export interface ApiRequest {
   body?: string;
   /** This API's own base URL (scheme and host), for the join links it hands out. */
   origin?: string;
+  /** The OAuth scopes of the caller's token, once API Gateway's JWT authorizer verified it; else undefined. */
+  scopes?: string[];
 }
 
 export interface ApiResponse {

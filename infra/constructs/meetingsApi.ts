@@ -23,7 +23,8 @@ export interface MeetingsApiProps {
     healthIntervalSeconds: number;
     healthMaxAttempts: number;
   };
-  auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string };
+  /** With `jwt`, every /meetings route requires `scope` (API Gateway checks it; the handler checks it again). */
+  auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string; scope: string };
   allowedOrigin: string;
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
@@ -51,6 +52,7 @@ export class MeetingsApi extends Construct {
         ATTENDANCE_CHECK_DELAY_SECONDS: String(props.timings.attendanceCheckDelaySeconds),
         HEALTH_CHECK_INTERVAL_SECONDS: String(props.timings.healthIntervalSeconds),
         HEALTH_CHECK_MAX_ATTEMPTS: String(props.timings.healthMaxAttempts),
+        ...(props.auth.kind === 'jwt' ? { REQUIRED_SCOPE: props.auth.scope } : {}),
       },
     });
     const role = this.handler.role;
@@ -126,15 +128,20 @@ export class MeetingsApi extends Construct {
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
     });
     const integration = new HttpLambdaIntegration('Meetings', this.handler.fn);
+    // A JWT proves only who signed in: the management routes also require the platform's own scope, so a
+    // student's or teacher's token (or an ID token) from the same issuer cannot list meetings and their links.
+    const authorizationScopes = props.auth.kind === 'jwt' ? [props.auth.scope] : undefined;
     this.api.addRoutes({
       path: '/meetings',
       methods: [apigw.HttpMethod.GET, apigw.HttpMethod.POST],
       integration,
+      authorizationScopes,
     });
     this.api.addRoutes({
       path: '/meetings/{id}',
       methods: [apigw.HttpMethod.GET, apigw.HttpMethod.DELETE, apigw.HttpMethod.PATCH],
       integration,
+      authorizationScopes,
     });
     // Teachers and students open their links without credentials: the unguessable token is the credential,
     // and this route only reads (it never starts a server).

@@ -159,21 +159,45 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
-  test('API with apiAuth=jwt uses a JWT authorizer for the issuer and audience', () => {
+  test('API with apiAuth=jwt: JWT authorizer for issuer and audience, every /meetings route requires jwtScope', () => {
     const jwt = synth({
       apiAuth: 'jwt',
       jwtIssuer: 'https://auth.example.com/',
       jwtAudience: 'meetings',
+      jwtScope: 'meetings/manage',
     }).template!;
     jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       JwtConfiguration: { Issuer: 'https://auth.example.com/', Audience: ['meetings'] },
     });
-    const routes = Object.values(jwt.findResources('AWS::ApiGatewayV2::Route')) as {
-      Properties: { RouteKey: string; AuthorizationType: string };
-    }[];
-    for (const r of routes.filter((x) => x.Properties.RouteKey.includes('/meetings')))
-      expect(r.Properties.AuthorizationType).toBe('JWT');
+    for (const routeKey of [
+      'GET /meetings',
+      'POST /meetings',
+      'GET /meetings/{id}',
+      'DELETE /meetings/{id}',
+      'PATCH /meetings/{id}',
+    ])
+      jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        AuthorizationType: 'JWT',
+        AuthorizationScopes: ['meetings/manage'],
+      });
+    // The anonymous join route has no authorizer, so no scope either.
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /join/{token}',
+      AuthorizationType: 'NONE',
+      AuthorizationScopes: Match.absent(),
+    });
+    // The handler checks the scope again (defence in depth).
+    jwt.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ REQUIRED_SCOPE: 'meetings/manage' }) },
+    });
+  });
+
+  test('API with apiAuth=iam: no scopes, no REQUIRED_SCOPE', () => {
+    for (const r of Object.values(template.findResources('AWS::ApiGatewayV2::Route')))
+      expect((r as { Properties: Record<string, unknown> }).Properties.AuthorizationScopes).toBeUndefined();
+    expect(JSON.stringify(template.findResources('AWS::Lambda::Function'))).not.toContain('REQUIRED_SCOPE');
   });
 
   test('sweeper: runs every 10 minutes, may terminate only app-tagged instances', () => {
@@ -330,6 +354,13 @@ describe('configuration', () => {
     expect(() => readAppConfig((k) => ({ ...CONTEXT, apiAuth: 'jwt' })[k])).toThrow(
       /apiAuth=jwt needs jwtIssuer/,
     );
+    const jwt = { apiAuth: 'jwt', jwtIssuer: 'https://auth.example.com/', jwtAudience: 'meetings' };
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, ...jwt })[k as 'jitsiDomain'])).toThrow(
+      /jwtScope: required with apiAuth=jwt/,
+    );
+    expect(() =>
+      readAppConfig((k) => ({ ...CONTEXT, ...jwt, jwtScope: 'two scopes' })[k as 'jitsiDomain']),
+    ).toThrow(/jwtScope: must be one OAuth scope/);
   });
 
   test('lead time and check delay come from context', () => {
