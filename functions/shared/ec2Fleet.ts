@@ -12,6 +12,7 @@ import {
   Route53Client,
 } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { createHash } from 'node:crypto';
 import { noCapacity, TaskError } from './errors';
 import type { httpsStatus } from './httpsProbe';
 import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, RunningServer, ServerRef } from './fleet';
@@ -49,7 +50,7 @@ export class Ec2Fleet implements Fleet {
     private readonly clients: Ec2FleetClients,
   ) {}
 
-  async launch(server: ServerRef): Promise<LaunchedServer> {
+  async launch(server: ServerRef & { revision: number }): Promise<LaunchedServer> {
     const existing = (await this.instancesOf(server.meetingId, ['pending', 'running']))[0];
     if (existing?.InstanceId) {
       return { instanceId: existing.InstanceId, instanceType: existing.InstanceType ?? 'unknown' };
@@ -68,8 +69,7 @@ export class Ec2Fleet implements Fleet {
             SubnetId: subnetId,
             MinCount: 1,
             MaxCount: 1,
-            // Same meeting + type + zone → same token → EC2 answers with the instance it already started.
-            ClientToken: `${server.meetingId}-${zone}-${instanceType}`.slice(0, 64),
+            ClientToken: launchToken(server.meetingId, server.revision, zone, instanceType),
             TagSpecifications: (['instance', 'volume'] as const).map((ResourceType) => ({
               ResourceType,
               Tags: this.tags(server),
@@ -265,6 +265,22 @@ export class Ec2Fleet implements Fleet {
       if ((err as Error).name !== 'InvalidChangeBatch') throw err;
     }
   }
+}
+
+/**
+ * The RunInstances ClientToken of one launch attempt: the same for retries of that attempt (a Lambda retried
+ * after RunInstances succeeded gets the instance it already started), different for every launch that must
+ * create a new server. EC2 remembers a token for at least 24 hours after its instance is terminated and answers
+ * a repeat with that terminated instance ("Ensuring idempotency in Amazon EC2 API requests",
+ * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-idempotency.html), so the meeting's revision is part
+ * of it: after a reschedule tore the server down, the new execution's launch must not get the old instance back.
+ * EC2 allows at most 64 ASCII characters; a longer one is hashed (still one token per attempt, never cut into
+ * a prefix two attempts could share).
+ */
+export function launchToken(meetingId: string, revision: number, zone: number, instanceType: string): string {
+  const readable = `${meetingId}-r${revision}-${zone}-${instanceType}`;
+  if (readable.length <= 64 && /^[\x21-\x7e]+$/.test(readable)) return readable;
+  return createHash('sha256').update(readable).digest('hex');
 }
 
 /** JVB's /colibri/stats answers JSON with a `participants` count. */

@@ -30,8 +30,11 @@ export interface RunningServer {
 }
 
 export interface Fleet {
-  /** Starts the meeting's server, or finds the one already started: calling it twice starts one server. */
-  launch(server: ServerRef): Promise<LaunchedServer>;
+  /**
+   * Starts the meeting's server, or finds the one already started: calling it twice for one revision starts one
+   * server. A new revision (a reschedule that tore the old server down) starts a new one.
+   */
+  launch(server: ServerRef & { revision: number }): Promise<LaunchedServer>;
   /** Is the instance running and Jitsi answering on its hostname? Throws InstanceLost if it is gone. */
   probe(server: ServerRef & { instanceId: string }): Promise<HealthProbe>;
   /** Participants now in the meeting's conference; never throws: an unknown count says why. */

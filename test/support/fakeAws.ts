@@ -40,11 +40,20 @@ export interface FakeAwsOptions {
   jitsiHealthy?: boolean;
   /** Participants the stats command reports; 'unavailable' makes SSM refuse the command. */
   participants?: number | 'unavailable';
+  /**
+   * DescribeInstances by tag misses a new instance this many times (EC2's describe calls are eventually
+   * consistent), so a retried launch reaches RunInstances again.
+   */
+  invisibleForDescribes?: number;
 }
 
 /**
  * A small stateful EC2 / Route 53 / SSM, built on aws-sdk-client-mock: instances started by RunInstances
  * (one per ClientToken, as EC2 does), found by tag filters, terminated by TerminateInstances.
+ *
+ * ClientTokens behave as EC2 documents ("Ensuring idempotency in Amazon EC2 API requests"): a repeated token
+ * answers the instance it started, even once that instance is terminated (EC2 keeps tokens for at least 24 h
+ * after termination), and a token repeated with other parameters answers IdempotentParameterMismatch.
  */
 export function fakeAws(opts: FakeAwsOptions = {}) {
   const ec2 = new EC2Client({ region: 'us-east-1' });
@@ -53,7 +62,9 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
   const ec2Mock = mockClient(ec2);
   const route53Mock = mockClient(route53);
   const ssmMock = mockClient(ssm);
-  const instances = new Map<string, Instance & { token: string; probes: number }>();
+  const instances = new Map<string, Instance & { token: string; probes: number; hiddenFor: number }>();
+  /** The request each ClientToken was first used with, minus the token. */
+  const tokenRequests = new Map<string, string>();
   const dns = new Map<string, string>();
   const fetched: string[] = [];
 
@@ -61,8 +72,20 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
     if (opts.noCapacityFor?.includes(input.InstanceType)) {
       throw awsError('InsufficientInstanceCapacity', `no ${input.InstanceType} capacity`);
     }
-    const existing = [...instances.values()].find((i) => i.token === input.ClientToken);
-    if (existing) return { Instances: [existing] };
+    if (input.ClientToken) {
+      const { ClientToken: token, ...request } = input;
+      const first = tokenRequests.get(token);
+      if (first !== undefined && first !== JSON.stringify(request)) {
+        throw awsError(
+          'IdempotentParameterMismatch',
+          'Arguments on this idempotent request are inconsistent with arguments used in previous request(s).',
+        );
+      }
+      tokenRequests.set(token, JSON.stringify(request));
+      // Whatever state it is in now, terminated included.
+      const existing = [...instances.values()].find((i) => i.token === token);
+      if (existing) return { Instances: [existing] };
+    }
     const id = `i-${(instances.size + 1).toString(16).padStart(17, '0')}`;
     const instance = {
       InstanceId: id,
@@ -73,6 +96,7 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
         ?.Tags,
       token: input.ClientToken,
       probes: 0,
+      hiddenFor: opts.invisibleForDescribes ?? 0,
     };
     instances.set(id, instance);
     return { Instances: [instance] };
@@ -87,6 +111,7 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
         found = found.filter((i) => i.Tags?.some((t) => t.Key === key && f.Values.includes(t.Value)));
       }
     }
+    if (!input.InstanceIds) found = found.filter((i) => i.hiddenFor-- <= 0);
     if (input.InstanceIds) {
       for (const i of found) {
         // Each look at a booting instance brings it closer to running, as time would.

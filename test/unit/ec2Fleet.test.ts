@@ -1,10 +1,14 @@
-import { RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { RunInstancesCommand, TerminateInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { Ec2Fleet, parseParticipants, STATS_COMMAND } from '../../functions/shared/ec2Fleet';
+import { Ec2Fleet, launchToken, parseParticipants, STATS_COMMAND } from '../../functions/shared/ec2Fleet';
 import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support/fakeAws';
 
-const server = { meetingId: '11111111-2222-3333-4444-555555555555', hostname: 'm1.meet.example.test' };
+const server = {
+  meetingId: '11111111-2222-3333-4444-555555555555',
+  hostname: 'm1.meet.example.test',
+  revision: 0,
+};
 
 function fleet(opts: FakeAwsOptions = {}) {
   const aws = fakeAws(opts);
@@ -12,7 +16,7 @@ function fleet(opts: FakeAwsOptions = {}) {
 }
 
 describe('Ec2Fleet.launch', () => {
-  test('runs the launch template with app and meeting tags and a ClientToken from the meeting id', async () => {
+  test('runs the launch template with app and meeting tags and a ClientToken from the meeting id and revision', async () => {
     const { aws, fleet: f } = fleet();
     const launched = await f.launch(server);
     expect(launched.instanceType).toBe('c6i.large');
@@ -21,7 +25,7 @@ describe('Ec2Fleet.launch', () => {
       LaunchTemplateId: FLEET_CONFIG.launchTemplateId,
       Version: '$Default',
     });
-    expect(input.ClientToken).toBe(`${server.meetingId}-0-c6i.large`);
+    expect(input.ClientToken).toBe(`${server.meetingId}-r0-0-c6i.large`);
     expect(input.SubnetId).toBe('subnet-0aaa');
     const tags = input.TagSpecifications?.find((t) => t.ResourceType === 'instance')?.Tags;
     expect(tags).toEqual(
@@ -41,6 +45,58 @@ describe('Ec2Fleet.launch', () => {
     expect(again.instanceId).toBe(first.instanceId);
     expect(aws.ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(1);
     expect(aws.liveInstances()).toHaveLength(1);
+  });
+
+  test('a reschedule after teardown launches a new server: the new revision sends a new ClientToken', async () => {
+    const { aws, fleet: f } = fleet();
+    const first = await f.launch(server);
+    await f.terminate(server); // the reschedule's teardown
+    const relaunched = await f.launch({ ...server, revision: 1 });
+    expect(relaunched.instanceId).not.toBe(first.instanceId);
+    expect(aws.liveInstances()).toEqual([relaunched.instanceId]);
+    expect(aws.instances.get(relaunched.instanceId)?.State?.Name).not.toBe('terminated');
+    const tokens = aws.ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.ClientToken);
+    expect(new Set(tokens).size).toBe(2);
+  });
+
+  test('a retried launch that RunInstances reaches again (describe not yet consistent) gets the same instance', async () => {
+    const { aws, fleet: f } = fleet({ invisibleForDescribes: 1 });
+    const first = await f.launch(server);
+    const retried = await f.launch(server);
+    expect(retried.instanceId).toBe(first.instanceId);
+    const calls = aws.ec2Mock.commandCalls(RunInstancesCommand).map((c) => c.args[0].input.ClientToken);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]).toBe(calls[0]);
+    expect(aws.liveInstances()).toEqual([first.instanceId]);
+  });
+
+  test('the fake EC2 answers a repeated token with its (terminated) instance, other parameters with a mismatch', async () => {
+    const { aws } = fleet();
+    const run = (InstanceType: _InstanceType) =>
+      aws.clients.ec2.send(
+        new RunInstancesCommand({ MinCount: 1, MaxCount: 1, InstanceType, ClientToken: 'same-token' }),
+      );
+    const first = (await run('c6i.large')).Instances?.[0]?.InstanceId;
+    await aws.clients.ec2.send(new TerminateInstancesCommand({ InstanceIds: [first!] }));
+    expect((await run('c6i.large')).Instances?.[0]).toMatchObject({
+      InstanceId: first,
+      State: { Name: 'terminated' },
+    });
+    await expect(run('c5.large')).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
+  });
+
+  test('ClientTokens stay within 64 ASCII characters and differ per revision, zone and type', () => {
+    const long = launchToken('x'.repeat(60), 12, 1, 'm7i-flex.8xlarge');
+    expect(long).toMatch(/^[\x21-\x7e]{1,64}$/);
+    expect(long).not.toBe(launchToken('x'.repeat(60), 13, 1, 'm7i-flex.8xlarge'));
+    const tokens = [
+      launchToken(server.meetingId, 0, 0, 'c6i.large'),
+      launchToken(server.meetingId, 1, 0, 'c6i.large'),
+      launchToken(server.meetingId, 0, 1, 'c6i.large'),
+      launchToken(server.meetingId, 0, 0, 'c5.large'),
+    ];
+    expect(new Set(tokens).size).toBe(4);
+    for (const t of tokens) expect(t.length).toBeLessThanOrEqual(64);
   });
 
   test('falls back to the next instance type on InsufficientInstanceCapacity', async () => {

@@ -23,6 +23,30 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     expect(await store.get(m.id)).toMatchObject({ status: 'LAUNCHING', instanceId: first.instanceId });
   });
 
+  test('launch after a reschedule tore the server down starts a new, running server (not the terminated one)', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store);
+    const old = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    // What PATCH does when the new launch time is still ahead: new revision, back to SCHEDULED, teardown.
+    await store.reschedule(m.id, 0, {
+      revision: 1,
+      executionName: `${m.executionName}-r1`,
+      status: 'SCHEDULED',
+    });
+    await teardownMeeting(
+      { meetingId: m.id, outcome: 'RESCHEDULED', reason: 'rescheduled', revision: 1 },
+      deps,
+    );
+    expect(aws.liveInstances()).toEqual([]);
+
+    const relaunched = await launchMeeting({ meetingId: m.id, revision: 1 }, deps);
+    expect(relaunched.instanceId).not.toBe(old.instanceId);
+    expect(aws.liveInstances()).toEqual([relaunched.instanceId]);
+    const probe = { meetingId: m.id, instanceId: relaunched.instanceId, attempts: 0, revision: 1 };
+    await expect(checkHealth(probe, deps)).resolves.toMatchObject({ healthy: true });
+    expect(await store.get(m.id)).toMatchObject({ status: 'READY', instanceId: relaunched.instanceId });
+  });
+
   test('launch of a closed meeting starts nothing (MeetingClosed)', async () => {
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store);
