@@ -40,6 +40,8 @@ export const AppConfig = z
     allowedOrigin: z.url('must be the URL of the platform front end, e.g. https://app.example.com'),
     apiRateLimit: int(1, 10_000),
     apiBurstLimit: int(1, 5_000),
+    joinRateLimit: int(1, 10_000),
+    joinBurstLimit: int(1, 5_000),
     logRetentionDays: int(1, 3653),
   })
   .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
@@ -66,6 +68,8 @@ export const DEFAULTS: Record<string, string> = {
   apiAuth: 'iam',
   apiRateLimit: '10',
   apiBurstLimit: '20',
+  joinRateLimit: '5',
+  joinBurstLimit: '10',
   logRetentionDays: '30',
 };
 

@@ -54,6 +54,7 @@ export class MeetingSchedulerStack extends Stack {
           : { kind: 'iam' },
       allowedOrigin: config.allowedOrigin,
       throttle: { rateLimit: config.apiRateLimit, burstLimit: config.apiBurstLimit },
+      joinThrottle: { rateLimit: config.joinRateLimit, burstLimit: config.joinBurstLimit },
       logRetention,
     });
     new Sweeper(this, 'Sweeper', {

@@ -27,6 +27,8 @@ export interface MeetingsApiProps {
   auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string; scope: string };
   allowedOrigin: string;
   throttle: { rateLimit: number; burstLimit: number };
+  /** `GET /join/{token}` is anonymous: its own, smaller limits, so link traffic cannot starve the platform. */
+  joinThrottle: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
 }
 
@@ -120,7 +122,7 @@ export class MeetingsApi extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    new apigw.HttpStage(this, 'DefaultStage', {
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -151,6 +153,18 @@ export class MeetingsApi extends Construct {
       integration,
       authorizer: new apigw.HttpNoneAuthorizer(),
     });
+    // Anyone on the internet can call the join route, so it gets a throttle of its own, below the stage's: a
+    // flood of link opens (or token guesses) is refused there and leaves the platform's own calls their budget.
+    // HttpStage has no route settings, hence the CloudFormation property.
+    const joinRouteKey = 'GET /join/{token}';
+    (stage.node.defaultChild as apigw.CfnStage).routeSettings = {
+      [joinRouteKey]: {
+        ThrottlingRateLimit: props.joinThrottle.rateLimit,
+        ThrottlingBurstLimit: props.joinThrottle.burstLimit,
+      },
+    };
+    // Route settings may only name a route that already exists.
+    stage.node.addDependency(joinRoute);
     acknowledge(joinRoute, {
       'AwsSolutions-APIG4':
         'Join links are opened by teachers and students without AWS credentials; the 192-bit token in the path is the credential, and the route only reads a meeting.',

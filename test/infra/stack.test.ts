@@ -194,6 +194,31 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
+  test('API: the anonymous join route has its own, smaller throttle (joinRateLimit / joinBurstLimit)', () => {
+    const join = { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 };
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      RouteSettings: { 'GET /join/{token}': join },
+    });
+    // The stage waits for the route its settings name (CloudFormation refuses settings for a missing route).
+    const [joinRouteId] = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
+      ([, r]) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey === 'GET /join/{token}',
+    )!;
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as {
+      DependsOn?: string[];
+    }[];
+    expect(stage.DependsOn).toContain(joinRouteId);
+    synth({ joinRateLimit: 2, joinBurstLimit: 3 }).template!.hasResourceProperties(
+      'AWS::ApiGatewayV2::Stage',
+      {
+        RouteSettings: { 'GET /join/{token}': { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 3 } },
+      },
+    );
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, joinBurstLimit: '0' })[k as 'jitsiDomain'])).toThrow(
+      /joinBurstLimit/,
+    );
+  });
+
   test('API with apiAuth=iam: no scopes, no REQUIRED_SCOPE', () => {
     for (const r of Object.values(template.findResources('AWS::ApiGatewayV2::Route')))
       expect((r as { Properties: Record<string, unknown> }).Properties.AuthorizationScopes).toBeUndefined();
