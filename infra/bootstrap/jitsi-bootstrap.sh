@@ -1,15 +1,30 @@
 #!/bin/bash
-# User data of every meeting's Jitsi server (Ubuntu 22.04). Reads its own hostname from the instance tags
-# (the launch task sets them), installs Jitsi Meet, obtains a Let's Encrypt certificate for that hostname
-# once Route 53 points it here (the health-check task writes the record when the instance runs), and
-# exposes /health so the health-check task can see Jitsi answering over HTTPS.
+# Boots one meeting's Jitsi server (Ubuntu 22.04). The user data (infra/bootstrap/userData.ts) wrote this file,
+# its siblings and settings.env into this folder. Steps: lifetime timer; hostname and room from the instance
+# tags (set by the launch task); the platform's wildcard certificate from Secrets Manager (kept fresh by the
+# certificate function); Jitsi Meet from its packages; then our own nginx site and Prosody snippet, rendered
+# from the files in this folder — nothing of jitsi's is patched in place.
 #
-# CDK replaces the two @@…@@ markers below; everything else is plain bash, checked by shellcheck in the tests.
+# Any failure prints one "meeting-scheduler bootstrap failed: <reason>" line to the console and powers off
+# (the launch template terminates on shutdown): the health-check task reads the console output and ends the
+# meeting FAILED with that reason at once, instead of probing a broken server for its whole budget.
 set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 exec > >(tee -a /var/log/jitsi-bootstrap.log) 2>&1
+# shellcheck source=/dev/null
+source "${here}/settings.env"
 
-ACME_EMAIL='@@ACME_EMAIL@@'
-MAX_LIFETIME_MINUTES='@@MAX_LIFETIME_MINUTES@@'
+fail() {
+  local line="meeting-scheduler bootstrap failed: $*"
+  echo "$line"
+  # The serial console is what EC2 GetConsoleOutput returns.
+  for console in /dev/console /dev/ttyS0; do
+    if [ -w "$console" ]; then echo "$line" >"$console" || true; fi
+  done
+  shutdown -h now "$line" || poweroff
+  exit 1
+}
+trap 'fail "line ${LINENO}: \"${BASH_COMMAND}\" exited $?"' ERR
 
 # Safety net independent of the control plane: the launch template sets shutdown behaviour to terminate,
 # so this instance ends itself after its maximum lifetime even if every teardown and sweep failed.
@@ -20,18 +35,27 @@ imds() {
   curl -fsS -H "X-aws-ec2-metadata-token: ${imds_token}" "http://169.254.169.254/latest/$1"
 }
 fqdn=$(imds meta-data/tags/instance/hostname)
-public_ip=$(imds meta-data/public-ipv4)
-if [[ ! "$fqdn" =~ ^[a-z0-9.-]+$ ]]; then
-  echo "refusing hostname tag '${fqdn}'" >&2
-  exit 1
-fi
+room=$(imds meta-data/tags/instance/roomName)
+region=$(imds meta-data/placement/region)
+[[ "$fqdn" =~ ^[a-z0-9.-]+$ ]] || fail "refusing hostname tag '${fqdn}'"
+[[ "$room" =~ ^[a-z0-9]+$ ]] || fail "refusing roomName tag '${room}'"
 
 hostnamectl set-hostname "$fqdn"
 echo "127.0.0.1 ${fqdn}" >>/etc/hosts
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
-apt-get install -y gnupg2 curl apt-transport-https dnsutils nginx-full
+apt-get install -y gnupg2 curl apt-transport-https nginx-full awscli jq openssl
+
+# The certificate first: without it nothing else is worth installing.
+tls_dir=/etc/ssl/meeting-scheduler
+secret=$(aws secretsmanager get-secret-value --region "$region" --secret-id "$CERTIFICATE_SECRET_ID" \
+  --query SecretString --output text) || fail "certificate secret ${CERTIFICATE_SECRET_ID} could not be read"
+# Valid for this server's whole life, or the meeting fails now with the reason (never a self-signed fallback).
+problem=$("${here}/install-certificate.sh" "$fqdn" "$tls_dir" "$((MAX_LIFETIME_MINUTES * 60))" \
+  <<<"$secret" 2>&1 >/dev/null) || fail "${problem##*$'\n'}"
+unset secret
+
 curl -fsSL https://download.jitsi.org/jitsi-key.gpg.key | gpg --dearmor -o /usr/share/keyrings/jitsi-keyring.gpg
 echo 'deb [signed-by=/usr/share/keyrings/jitsi-keyring.gpg] https://download.jitsi.org stable/' \
   >/etc/apt/sources.list.d/jitsi-stable.list
@@ -40,31 +64,36 @@ echo 'deb [signed-by=/usr/share/keyrings/prosody-debian-packages.key] http://pac
   >/etc/apt/sources.list.d/prosody.list
 apt-get update
 
+# "I want to use my own certificate": jitsi-meet-web-config then uses ours and asks nobody for one.
 debconf-set-selections <<SELECTIONS
 jitsi-videobridge2 jitsi-videobridge/jvb-hostname string ${fqdn}
-jitsi-meet-web-config jitsi-meet/cert-choice select Generate a new self-signed certificate
+jitsi-meet-web-config jitsi-meet/cert-choice select I want to use my own certificate
+jitsi-meet-web-config jitsi-meet/cert-path-crt string ${tls_dir}/fullchain.pem
+jitsi-meet-web-config jitsi-meet/cert-path-key string ${tls_dir}/privkey.pem
 jitsi-meet-web-config jitsi-meet/jaas-choice boolean false
 SELECTIONS
 apt-get install -y jitsi-meet
 
-# JVB statistics (participants) on loopback only; the attendance task reads them through SSM Run Command.
+# The videobridge's private REST interface (/about/health) on loopback only; nginx asks it for /health.
 cat >>/etc/jitsi/videobridge/jvb.conf <<'JVB'
 videobridge.apis.rest.enabled = true
 videobridge.http-servers.private.host = 127.0.0.1
 JVB
 
-# /health answers when the videobridge is healthy; added to both server blocks of the site.
-site="/etc/nginx/sites-available/${fqdn}.conf"
-sed -i '/server_name/a\    location = /health { proxy_pass http://127.0.0.1:8080/about/health; }' "$site"
+# Our nginx site replaces the one jitsi-meet-web-config generated (same path, so its sites-enabled link stays).
+"${here}/render-template.sh" "${here}/jitsi-site.nginx.conf" \
+  FQDN="$fqdn" ROOM="$room" HTTPS_PORT=443 \
+  CERTIFICATE="${tls_dir}/fullchain.pem" PRIVATE_KEY="${tls_dir}/privkey.pem" \
+  WEB_ROOT=/usr/share/jitsi-meet CONFIG_JS="/etc/jitsi/meet/${fqdn}-config.js" \
+  PROSODY=127.0.0.1:5280 JVB_WEBSOCKETS=127.0.0.1:9090 JICOFO=127.0.0.1:8888 JVB_PRIVATE=127.0.0.1:8080 \
+  >"/etc/nginx/sites-available/${fqdn}.conf"
+nginx -t || fail "nginx -t refused the rendered site"
 
-# HTTP-01 needs the name to resolve here first: wait (bounded) for the record the health-check task writes.
-for _ in $(seq 1 90); do
-  if [ "$(dig +short "$fqdn" A | tail -n 1)" = "$public_ip" ]; then
-    break
-  fi
-  sleep 10
+# Room occupancy for the attendance task (jitsi's mod_muc_size), enabled by a snippet loaded after jitsi's file.
+"${here}/render-template.sh" "${here}/prosody-room-count.cfg.lua" FQDN="$fqdn" \
+  >/etc/prosody/conf.d/zz-meeting-scheduler.cfg.lua
+
+for service in prosody jicofo jitsi-videobridge2 nginx; do
+  systemctl restart "$service" || fail "${service} did not restart: $(journalctl -u "$service" -n 3 --no-pager | tr '\n' ' ')"
 done
-/usr/share/jitsi-meet/scripts/install-letsencrypt-cert.sh "$ACME_EMAIL"
-
-systemctl restart jitsi-videobridge2 prosody jicofo nginx
 echo "jitsi ready on ${fqdn}"
