@@ -46,7 +46,9 @@ const server = createServer((req, res) => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
   };
-  if (path === '/health') {
+  // /about/health is what the videobridge (private interface) and Jicofo (REST API) answer; behind the real
+  // nginx site (infra/bootstrap/jitsi-site.nginx.conf) it becomes /health. The local fleet probes /health.
+  if (path === '/health' || path === '/about/health') {
     return Date.now() >= bootedAt ? send(200, 'text/plain', 'ok') : send(503, 'text/plain', 'booting');
   }
   // Who this process is, so a restarted local stack never mistakes a process that reused a saved PID for it.
