@@ -40,6 +40,15 @@ export class JitsiFleet extends Construct {
     });
     this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Jitsi web and signalling');
     this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(10000), 'Jitsi videobridge media');
+    // The Jitsi handbook's firewall list (https://jitsi.github.io/handbook/docs/devops-guide/devops-guide-quickstart,
+    // "Setup and configure your firewall") also opens these two: without 5349/tcp a participant whose network
+    // blocks UDP has no media path at all, and 3478/udp answers STUN for address discovery.
+    this.securityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(5349),
+      'Jitsi fallback for video/audio when UDP is blocked (TURN over TLS)',
+    );
+    this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(3478), 'Jitsi STUN');
     this.securityGroup.addIngressRule(
       ec2.Peer.anyIpv4(),
       ec2.Port.tcp(80),
@@ -83,7 +92,7 @@ export class JitsiFleet extends Construct {
 
     acknowledge(this.securityGroup, {
       'AwsSolutions-EC23':
-        'A public video server: students and teachers join from anywhere on 443/tcp and 10000/udp; 80/tcp serves only the ACME challenge.',
+        'A public video server: students and teachers join from anywhere on 443/tcp, 10000/udp, 5349/tcp (media when UDP is blocked) and 3478/udp (STUN); 80/tcp serves only the ACME challenge.',
     });
     acknowledge(this.instanceRole, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]':

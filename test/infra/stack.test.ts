@@ -272,13 +272,33 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
-  test('security group: 443/tcp, 10000/udp and 80/tcp (ACME) only', () => {
+  test("security group: Jitsi's documented ports (443/tcp, 10000/udp, 5349/tcp, 3478/udp) and 80/tcp (ACME) only", () => {
     const sg = Object.values(template.findResources('AWS::EC2::SecurityGroup'))[0] as {
-      Properties: { SecurityGroupIngress: { IpProtocol: string; FromPort: number; ToPort: number }[] };
+      Properties: {
+        SecurityGroupIngress: { IpProtocol: string; FromPort: number; ToPort: number; Description: string }[];
+      };
     };
     expect(
       sg.Properties.SecurityGroupIngress.map((r) => `${r.FromPort}-${r.ToPort}/${r.IpProtocol}`).sort(),
-    ).toEqual(['10000-10000/udp', '443-443/tcp', '80-80/tcp']);
+    ).toEqual(['10000-10000/udp', '3478-3478/udp', '443-443/tcp', '5349-5349/tcp', '80-80/tcp']);
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: Match.arrayWith([
+        Match.objectLike({
+          IpProtocol: 'tcp',
+          FromPort: 5349,
+          ToPort: 5349,
+          CidrIp: '0.0.0.0/0',
+          Description: Match.stringLikeRegexp('UDP is blocked'),
+        }),
+        Match.objectLike({
+          IpProtocol: 'udp',
+          FromPort: 3478,
+          ToPort: 3478,
+          CidrIp: '0.0.0.0/0',
+          Description: Match.stringLikeRegexp('STUN'),
+        }),
+      ]),
+    });
   });
 
   test('IAM: no wildcard actions; "*" resources only for actions that have no resource-level permissions', () => {
