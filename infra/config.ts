@@ -23,6 +23,10 @@ export const AppConfig = z
     jitsiDomain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'must be a DNS domain like meet.example.com'),
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{5,31}$/, 'must be a Route 53 hosted zone id'),
     acmeEmail: z.email('must be an e-mail address for Let\u2019s Encrypt'),
+    acmeDirectory: z.enum(
+      ['production', 'staging'],
+      'must be production or staging (Let\u2019s Encrypt directory)',
+    ),
     instanceTypes: csv,
     launchLeadMinutes: int(1, 60),
     attendanceCheckDelayMinutes: int(1, 60),
@@ -71,6 +75,7 @@ export const DEFAULTS: Record<string, string> = {
   joinRateLimit: '5',
   joinBurstLimit: '10',
   logRetentionDays: '30',
+  acmeDirectory: 'production',
 };
 
 /** Every context key the app reads. */

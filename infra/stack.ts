@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
+import { WildcardCertificate } from './constructs/certificate';
 import { JitsiFleet } from './constructs/jitsiFleet';
 import { Lifecycle } from './constructs/lifecycle';
 import { MeetingsApi } from './constructs/meetingsApi';
@@ -23,6 +24,14 @@ export class MeetingSchedulerStack extends Stack {
       appName: config.appName,
       acmeEmail: config.acmeEmail,
       maxInstanceHours: config.maxInstanceHours,
+    });
+    // One wildcard certificate for every meeting server (issue 11); the instance role reads certificate.secret.
+    const certificate = new WildcardCertificate(this, 'Certificate', {
+      jitsiDomain: config.jitsiDomain,
+      hostedZoneId: config.hostedZoneId,
+      acmeEmail: config.acmeEmail,
+      acmeDirectory: config.acmeDirectory,
+      logRetention,
     });
     const lifecycle = new Lifecycle(this, 'Lifecycle', {
       appName: config.appName,
@@ -69,5 +78,6 @@ export class MeetingSchedulerStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'StateMachineArn', { value: lifecycle.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'CertificateSecretArn', { value: certificate.secret.secretArn });
   }
 }

@@ -1,6 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import * as acme from 'acme-client';
 import { z } from 'zod';
+import { DAYS_LEFT_METRIC, METRIC_NAMESPACE } from './metric';
+
+export { DAYS_LEFT_METRIC, METRIC_NAMESPACE };
 
 /**
  * One wildcard certificate for every meeting server, instead of one Let's Encrypt certificate per server at
@@ -77,8 +80,6 @@ export interface RenewResult {
   daysLeft: number;
 }
 
-export const METRIC_NAMESPACE = 'MeetingScheduler/Certificate';
-export const DAYS_LEFT_METRIC = 'DaysUntilExpiry';
 const DAY_MS = 86_400_000;
 
 /** The TXT record name of a DNS-01 challenge: a wildcard's lives at the base name (RFC 8555 §8.4). */

@@ -1,0 +1,182 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readAppConfig } from '../../infra/config';
+import { MeetingSchedulerStack } from '../../infra/stack';
+
+const CONTEXT = {
+  jitsiDomain: 'meet.example.com',
+  hostedZoneId: 'Z0123456789EXAMPLE',
+  acmeEmail: 'ops@example.com',
+  allowedOrigin: 'https://app.example.com',
+};
+
+function synth(context: Record<string, unknown> = {}) {
+  // Bundling is skipped (esbuild runs in `npx cdk synth`); everything else is the real stack.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = readAppConfig((k) => ({ ...CONTEXT, ...context })[k]);
+  const stack = new MeetingSchedulerStack(app, 'MeetingScheduler', { config });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+type Resource = { Properties: Record<string, unknown> };
+
+describe('wildcard certificate', () => {
+  const { template } = synth();
+  const certFunction = () => {
+    const [id, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('CertificateRenewFunction'),
+    )!;
+    return { id, fn: fn as Resource };
+  };
+  const statements = () =>
+    Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([id]) => id.startsWith('CertificateRenewRole'))
+      .flatMap(
+        ([, p]) =>
+          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+            .Statement,
+      );
+  const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+  test('two secrets created empty: the certificate and the ACME account key', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const ids = Object.keys(secrets);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^CertificateSecret/),
+        expect.stringMatching(/^CertificateAccountKey/),
+      ]),
+    );
+    for (const id of ids.filter((i) => i.startsWith('Certificate')))
+      expect((secrets[id] as Resource).Properties.SecretString).toBe('{}');
+  });
+
+  test('the function: its configuration, production Let’s Encrypt by default', () => {
+    expect(certFunction().fn.Properties).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Timeout: 600,
+      Environment: {
+        Variables: {
+          JITSI_DOMAIN: 'meet.example.com',
+          HOSTED_ZONE_ID: 'Z0123456789EXAMPLE',
+          ACME_EMAIL: 'ops@example.com',
+          ACME_DIRECTORY: 'production',
+          CERTIFICATE_SECRET_ID: { Ref: expect.stringMatching(/^CertificateSecret/) },
+          ACCOUNT_SECRET_ID: { Ref: expect.stringMatching(/^CertificateAccountKey/) },
+        },
+      },
+    });
+  });
+
+  test('acmeDirectory context: staging reaches the function; anything else names the key', () => {
+    const staging = synth({ acmeDirectory: 'staging' }).template;
+    staging.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ ACME_DIRECTORY: 'staging' }) },
+    });
+    expect(() => readAppConfig((k) => ({ ...CONTEXT, acmeDirectory: 'prod' })[k])).toThrow(/acmeDirectory/);
+  });
+
+  test('runs daily from an EventBridge schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 day)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [certFunction().id, 'Arn'] } })],
+    });
+  });
+
+  test('Route 53: only the _acme-challenge TXT record of the zone; GetChange on change/*', () => {
+    const change = statements().filter((s) => actions(s).includes('route53:ChangeResourceRecordSets'));
+    expect(change).toHaveLength(1);
+    expect(change[0]).toMatchObject({
+      Action: 'route53:ChangeResourceRecordSets',
+      Resource: {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0123456789EXAMPLE']],
+      },
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['_acme-challenge.meet.example.com'],
+          'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+        },
+      },
+    });
+    const getChange = statements().find((s) => actions(s).includes('route53:GetChange'));
+    expect(getChange?.Resource).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::change/*']],
+    });
+    expect(
+      statements()
+        .flatMap(actions)
+        .filter((a) => a.startsWith('route53:')),
+    ).toEqual(['route53:ChangeResourceRecordSets', 'route53:GetChange']);
+  });
+
+  test('only the certificate function can write the secrets', () => {
+    const own = statements().filter((s) => actions(s).includes('secretsmanager:PutSecretValue'));
+    expect(own.map((s) => s.Resource)).toEqual([
+      { Ref: expect.stringMatching(/^CertificateSecret/) },
+      { Ref: expect.stringMatching(/^CertificateAccountKey/) },
+    ]);
+    const writers = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) =>
+        JSON.stringify((p as Resource).Properties).match(/secretsmanager:(PutSecretValue|UpdateSecret|\*)/),
+      )
+      .map(([id]) => id);
+    expect(writers).toEqual([expect.stringMatching(/^CertificateRenewRole/)]);
+  });
+
+  test('a custom resource runs the function at deploy time, again when the domain or CA changes', () => {
+    const resources = Object.values(template.findResources('Custom::WildcardCertificate')) as Resource[];
+    expect(resources).toHaveLength(1);
+    expect(resources[0].Properties).toMatchObject({
+      ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^CertificateProviderframeworkonEvent/), 'Arn'] },
+      domain: 'meet.example.com',
+      directory: 'production',
+    });
+    // The provider framework's function calls the certificate function.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: { USER_ON_EVENT_FUNCTION_ARN: { 'Fn::GetAtt': [certFunction().id, 'Arn'] } },
+      },
+    });
+  });
+
+  test('alarms: any error; under 14 days left, missing data counting as breaching', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: certFunction().id } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'MeetingScheduler/Certificate',
+      MetricName: 'DaysUntilExpiry',
+      Dimensions: [{ Name: 'Domain', Value: 'meet.example.com' }],
+      Statistic: 'Minimum',
+      Period: 86_400,
+      EvaluationPeriods: 2,
+      DatapointsToAlarm: 2,
+      Threshold: 14,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  test('the certificate secret is an output, for the operators', () => {
+    template.hasOutput('CertificateSecretArn', {
+      Value: { Ref: Match.stringLikeRegexp('^CertificateSecret') },
+    });
+  });
+
+  test('cdk-nag AwsSolutions: nothing unacknowledged in the certificate constructs', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const config = readAppConfig((k) => (CONTEXT as Record<string, unknown>)[k]);
+    new MeetingSchedulerStack(app, 'MeetingScheduler', { config });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+  });
+});
