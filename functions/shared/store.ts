@@ -76,17 +76,25 @@ export class MeetingStore {
   }
 
   /**
-   * Moves a meeting to `to` only from one of its allowed predecessors (see ALLOWED_PREDECESSORS). When the
+   * Moves a meeting to `to` only from one of its allowed predecessors (see ALLOWED_PREDECESSORS), and, with
+   * `revision`, only while the meeting is still at that revision (a reschedule in between wins). When the
    * meeting is elsewhere, nothing is written and the current record comes back with changed=false.
    */
-  async transition(id: string, to: MeetingStatus, fields: MeetingFields = {}): Promise<TransitionResult> {
+  async transition(
+    id: string,
+    to: MeetingStatus,
+    fields: MeetingFields = {},
+    opts: { revision?: number } = {},
+  ): Promise<TransitionResult> {
     const from = Object.fromEntries(ALLOWED_PREDECESSORS[to].map((s, i) => [`:from${i}`, s]));
+    const sameRevision = opts.revision !== undefined;
     const record = await this.conditionalUpdate(
       id,
       { ...fields, status: to },
-      `attribute_exists(id) AND #status IN (${Object.keys(from).join(', ')})`,
-      { '#status': 'status' },
-      from,
+      `attribute_exists(id) AND #status IN (${Object.keys(from).join(', ')})` +
+        (sameRevision ? ' AND #rev = :rev' : ''),
+      { '#status': 'status', ...(sameRevision ? { '#rev': 'revision' } : {}) },
+      { ...from, ...(sameRevision ? { ':rev': opts.revision } : {}) },
     );
     return record ? { changed: true, record } : { changed: false, record: await this.mustGet(id) };
   }

@@ -1,4 +1,4 @@
-import { isTerminal } from '../shared/meeting';
+import { ACTIVE_STATUSES, isTerminal, type MeetingRecord, type MeetingStatus } from '../shared/meeting';
 import type { TaskDeps } from '../shared/taskDeps';
 
 export interface SweepOptions {
@@ -12,17 +12,44 @@ export interface SweepOptions {
 }
 
 export interface Swept {
-  instanceId: string;
+  /** The server terminated (the server walk); absent for a meeting closed by the meeting walk. */
+  instanceId?: string;
   meetingId?: string;
   reason: string;
+  /** The meeting walk: what terminating the closed meeting's servers found and stopped. */
+  terminatedInstanceIds?: string[];
 }
 
+/** Execution statuses with a lifecycle still on its way (a failed execution about to be redriven counts). */
+const LIVE_EXECUTION = new Set(['RUNNING', 'PENDING_REDRIVE']);
+/** Meetings waiting on their execution; SCHEDULED ones only once their launch time has passed. */
+const OPEN_STATUSES: readonly MeetingStatus[] = ['SCHEDULED', ...ACTIVE_STATUSES];
+const PAGE_SIZE = 100;
+
 /**
- * The safety net behind every teardown: terminates any server of this app whose meeting has ended, was
- * cancelled, is unknown, whose execution is over, or that outlived the maximum lifetime. A live meeting that
- * loses its server this way is marked FAILED with the reason, so record, execution and fleet agree again.
+ * The safety net behind every teardown. Two walks:
+ * - servers: terminates any server of this app whose meeting has ended, was cancelled, is unknown, whose
+ *   execution is over, or that outlived the maximum lifetime;
+ * - meetings: closes any open meeting whose current execution has ended (a teardown that failed, an
+ *   execution that died before its teardown), whether or not a server is running for it.
+ * A meeting closed either way is marked FAILED with the reason, so record, execution and fleet agree again.
  */
-export async function sweep({ store, fleet }: TaskDeps, options: SweepOptions): Promise<Swept[]> {
+export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swept[]> {
+  // One DescribeExecution per execution per sweep, whichever walk asks first.
+  const asked = new Map<string, Promise<string | undefined>>();
+  const executionStatus = options.executionStatus
+    ? (arn: string) => {
+        if (!asked.has(arn)) asked.set(arn, options.executionStatus!(arn));
+        return asked.get(arn)!;
+      }
+    : undefined;
+  const withCache = { ...options, executionStatus };
+  const servers = await sweepServers(deps, withCache);
+  const meetings = await sweepMeetings(deps, withCache);
+  return [...servers, ...meetings];
+}
+
+async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): Promise<Swept[]> {
   const swept: Swept[] = [];
   const now = options.now.getTime();
   for (const server of await fleet.listServers()) {
@@ -33,16 +60,20 @@ export async function sweep({ store, fleet }: TaskDeps, options: SweepOptions): 
     else if (now > Date.parse(meeting.endAt) + options.graceMs) reason = 'meeting ended';
     else if (now - server.launchedAt.getTime() > options.maxLifetimeMs)
       reason = 'outlived the maximum lifetime';
-    // Only the meeting's current execution counts: mid-reschedule the record still names the old, stopped one.
-    else if (meeting.executionArn?.endsWith(`:${meeting.executionName}`) && options.executionStatus) {
+    else if (isCurrentExecution(meeting) && options.executionStatus) {
       const status = await options.executionStatus(meeting.executionArn);
-      if (status && status !== 'RUNNING') reason = `execution ${status} without teardown`;
+      if (status && !LIVE_EXECUTION.has(status)) reason = `execution ${status} without teardown`;
     }
     if (!reason) continue;
     await fleet.terminateInstances([server.instanceId]);
     if (meeting && !isTerminal(meeting.status)) {
       await fleet.terminate({ meetingId: meeting.id, hostname: meeting.hostname }); // its DNS record too
-      await store.transition(meeting.id, 'FAILED', { statusReason: `swept: ${reason}` });
+      await store.transition(
+        meeting.id,
+        'FAILED',
+        { statusReason: `swept: ${reason}` },
+        { revision: meeting.revision },
+      );
     }
     swept.push({ instanceId: server.instanceId, meetingId: server.meetingId, reason });
     console.log(
@@ -55,4 +86,58 @@ export async function sweep({ store, fleet }: TaskDeps, options: SweepOptions): 
     );
   }
   return swept;
+}
+
+/**
+ * Open meetings whose lifecycle is over. Without this a meeting whose teardown failed stays LAUNCHING (or
+ * READY…) forever once its server is gone or was never started: the server walk never sees it. Meetings whose
+ * launch time is still ahead are skipped before any DescribeExecution: their execution is waiting, and asking
+ * about every future booking every 10 minutes would cost one call each.
+ */
+async function sweepMeetings({ store, fleet }: TaskDeps, options: SweepOptions): Promise<Swept[]> {
+  const executionStatus = options.executionStatus;
+  if (!executionStatus) return [];
+  const swept: Swept[] = [];
+  const now = options.now.getTime();
+  for (const status of OPEN_STATUSES) {
+    let nextToken: string | undefined;
+    do {
+      const page = await store.list({ status, limit: PAGE_SIZE, nextToken });
+      nextToken = page.nextToken;
+      for (const meeting of page.items) {
+        if (meeting.status === 'SCHEDULED' && Date.parse(meeting.launchAt) > now) continue;
+        if (!isCurrentExecution(meeting)) continue;
+        const execution = await executionStatus(meeting.executionArn);
+        if (!execution || LIVE_EXECUTION.has(execution)) continue;
+        const reason = `lifecycle ended (${execution}) while ${meeting.status}`;
+        // Closed first, conditionally: a meeting that finished, was cancelled or rescheduled since the read
+        // keeps what it has, and its (possibly new) server is not touched.
+        const { changed } = await store.transition(
+          meeting.id,
+          'FAILED',
+          { statusReason: `swept: ${reason}` },
+          { revision: meeting.revision },
+        );
+        if (!changed) continue;
+        // Then its servers and DNS record; should this fail, the next server walk finds a FAILED meeting's server.
+        const { terminatedInstanceIds } = await fleet.terminate({
+          meetingId: meeting.id,
+          hostname: meeting.hostname,
+        });
+        swept.push({ meetingId: meeting.id, reason, terminatedInstanceIds });
+        console.log(
+          JSON.stringify({ msg: 'closed meeting', meetingId: meeting.id, reason, terminatedInstanceIds }),
+        );
+      }
+    } while (nextToken);
+  }
+  return swept;
+}
+
+/**
+ * Only the meeting's current execution counts: mid-reschedule the record still names the old, stopped one
+ * (the new execution name is written first, its ARN once it has started).
+ */
+function isCurrentExecution(meeting: MeetingRecord): meeting is MeetingRecord & { executionArn: string } {
+  return Boolean(meeting.executionArn?.endsWith(`:${meeting.executionName}`));
 }

@@ -2,16 +2,31 @@ import { z } from 'zod';
 import { MeetingStatus, Outcome } from '../shared/meeting';
 import { parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
+/** What a Catch puts at its ResultPath. Error is always there; Cause is not (a timeout, say, may have none). */
+export const CaughtError = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
+export type CaughtError = z.infer<typeof CaughtError>;
+
+/** The longest statusReason teardown records; longer reasons keep their start and say they were shortened. */
+export const MAX_REASON_CHARS = 1000;
+
 export const TeardownInput = z.object({
   meetingId: z.string().min(1),
   /** RESCHEDULED stops the server and leaves the status to the reschedule that asked for it. */
   outcome: z.union([Outcome, z.literal('RESCHEDULED')]),
-  reason: z.string().max(2000),
+  /**
+   * Any length: refusing a long one would fail the teardown itself (retried, then TeardownFailed) and leave the
+   * meeting open with its server running. It is shortened before it is recorded.
+   */
+  reason: z.string(),
+  /** The caught error of a failed task (LaunchFailed, HealthCheckFailed): the reason is taken from it. */
+  error: CaughtError.nullish(),
   revision: Revision,
 });
 export const TeardownOutput = z.object({
   status: MeetingStatus,
   terminatedInstanceIds: z.array(z.string()),
+  /** The reason as recorded (the state machine's MeetingFailed cause). */
+  reason: z.string(),
 });
 export type TeardownOutput = z.infer<typeof TeardownOutput>;
 
@@ -20,15 +35,45 @@ export type TeardownOutput = z.infer<typeof TeardownOutput>;
  * are fine, and a meeting that already has a final status (cancelled, say) keeps it.
  */
 export async function teardownMeeting(input: unknown, { store, fleet }: TaskDeps): Promise<TeardownOutput> {
-  const { meetingId, outcome, reason, revision } = parseTaskInput('teardown', TeardownInput, input);
+  const { meetingId, outcome, revision, ...given } = parseTaskInput('teardown', TeardownInput, input);
+  const reason = teardownReason(given.reason, given.error);
   const meeting = await store.mustGet(meetingId);
   // A stopped, rescheduled execution must not tear down the server of the meeting's new time.
-  if (meeting.revision !== revision) return { status: meeting.status, terminatedInstanceIds: [] };
+  if (meeting.revision !== revision) return { status: meeting.status, terminatedInstanceIds: [], reason };
   const { terminatedInstanceIds } = await fleet.terminate({ meetingId, hostname: meeting.hostname });
-  if (outcome === 'RESCHEDULED') return { status: meeting.status, terminatedInstanceIds };
+  if (outcome === 'RESCHEDULED') return { status: meeting.status, terminatedInstanceIds, reason };
   const { record } = await store.transition(meetingId, outcome, {
-    statusReason: reason.slice(0, 1000),
+    statusReason: reason,
     terminatedInstanceIds,
   });
-  return { status: record.status, terminatedInstanceIds };
+  return { status: record.status, terminatedInstanceIds, reason };
+}
+
+/** The reason to record: from the caught error (its Cause, else its Error) when there is one, shortened. */
+export function teardownReason(reason: string, error?: CaughtError | null): string {
+  return shorten((error && describeError(error)) || reason, MAX_REASON_CHARS);
+}
+
+function describeError({ Error: name, Cause: cause }: CaughtError): string | undefined {
+  if (cause?.trim()) {
+    // A Lambda function's error arrives as JSON {errorType, errorMessage, trace}: the message is what a person
+    // reading the meeting needs (the same text the local engine passes as the Cause); the trace is in the logs.
+    try {
+      const parsed: unknown = JSON.parse(cause);
+      const message = (parsed as { errorMessage?: unknown } | null)?.errorMessage;
+      if (typeof message === 'string' && message.trim()) return message;
+    } catch {
+      // Not JSON: the Cause is the message.
+    }
+    return cause;
+  }
+  return name?.trim() || undefined;
+}
+
+/** Keeps the start of a long text and says it was shortened, in at most `max` characters. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = ` … (shortened from ${text.length} characters)`;
+  // Never end on half a surrogate pair.
+  return text.slice(0, max - note.length).replace(/[\uD800-\uDBFF]$/, '') + note;
 }

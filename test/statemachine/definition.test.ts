@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { StateMachine } from 'aws-local-stepfunctions';
 import {
   DEFINITION_PATH,
   loadDefinition,
@@ -106,6 +107,25 @@ describe('statemachine/meeting.asl.json', () => {
   test('teardown retries are bounded and its failure ends the execution', () => {
     const teardown = definition.States.Teardown;
     expect(teardown.Retry?.every((r) => (r.MaxAttempts ?? 3) <= 10)).toBe(true);
-    expect(definition.States[teardown.Catch![0].Next].Type).toBe('Fail');
+    const described = definition.States[teardown.Catch![0].Next];
+    expect(described.Type).toBe('Pass');
+    expect(definition.States[described.Next!].Type).toBe('Fail');
+  });
+
+  test('no state reads a caught error’s Cause by path (a Catch output may have none)', () => {
+    expect(readFileSync(DEFINITION_PATH, 'utf8')).not.toMatch(/\$\.error\.Cause/);
+  });
+
+  test('the local engine, like Step Functions, fails a Pass state whose Parameters path is missing', async () => {
+    const machine = new StateMachine({
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Parameters: { 'reason.$': '$.error.Cause' }, End: true } },
+    } as never);
+    await expect(machine.run({ error: { Error: 'X' } } as never).result).rejects.toMatchObject({
+      cause: expect.objectContaining({ name: 'States.Runtime' }),
+    });
+    await expect(machine.run({ error: { Error: 'X', Cause: 'c' } } as never).result).resolves.toEqual({
+      reason: 'c',
+    });
   });
 });

@@ -159,6 +159,79 @@ describe('meeting lifecycle paths', () => {
     expect(teardownCalls).toBe(7); // first try + 6 retries
   });
 
+  test('a 10,000-character cause reaches teardown: FAILED with the start of it, marked as shortened', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    const meeting = await scheduleMeeting(store);
+    const cause = `EC2 said no: ${'x'.repeat(10_000 - 13)}`;
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      Launch: async (input) => {
+        await handlers.Launch(input); // a server is running when the task fails
+        throw awsError('UnexpectedLaunchError', cause);
+      },
+    });
+    expect(run.entered).toEqual(expect.arrayContaining(['LaunchFailed', 'Teardown', 'MeetingFailed']));
+    expect(run.failures).not.toContain('Teardown'); // accepted the first time, not retried into TeardownFailed
+    const record = await store.get(meeting.id);
+    expect(record?.status).toBe('FAILED');
+    expect(record?.statusReason?.length).toBeLessThanOrEqual(1000);
+    expect(record?.statusReason).toMatch(/^EC2 said no: x+ … \(shortened from 10000 characters\)$/);
+    expect(run.error).toEqual({ name: 'MeetingFailed', message: record?.statusReason });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('a Lambda error JSON cause (stack trace and all) is recorded as its message', async () => {
+    const { deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    const meeting = await scheduleMeeting(store);
+    const lambdaCause = JSON.stringify({
+      errorType: 'InstanceLost',
+      errorMessage: 'instance i-0abc is terminated',
+      trace: Array.from({ length: 200 }, (_, i) => `    at frame${i} (/var/task/index.js:${i}:1)`),
+    });
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      HealthCheck: async () => {
+        throw awsError('InstanceLost', lambdaCause);
+      },
+    });
+    expect(run.entered).toEqual(expect.arrayContaining(['HealthCheckFailed', 'Teardown', 'MeetingFailed']));
+    expect(await store.get(meeting.id)).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'instance i-0abc is terminated',
+    });
+  });
+
+  test('a caught error without a Cause still ends in teardown (FAILED, reason from the error name)', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const handlers = taskHandlers(deps);
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), {
+      ...handlers,
+      Launch: async (input) => {
+        await handlers.Launch(input);
+        // The engine copies error.message into Cause: no message, no Cause (as Step Functions does for some errors).
+        throw { name: 'Lambda.Unknown' };
+      },
+    });
+    expect(run.entered).toEqual(expect.arrayContaining(['LaunchFailed', 'Teardown', 'MeetingFailed']));
+    expect(await store.get(meeting.id)).toMatchObject({ status: 'FAILED', statusReason: 'Lambda.Unknown' });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('a teardown failure without a Cause still ends the execution as TeardownFailed', async () => {
+    const { deps } = fleetWorld(store);
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), {
+      ...taskHandlers(deps),
+      Teardown: async () => {
+        throw { name: 'Lambda.Unknown' };
+      },
+    });
+    expect(run.error).toEqual({ name: 'TeardownFailed', message: '{"Error":"Lambda.Unknown"}' });
+  });
+
   test('a task failing with an unexpected error is caught and ends in teardown', async () => {
     const { aws, deps } = fleetWorld(store);
     const handlers = taskHandlers(deps);

@@ -97,3 +97,106 @@ describe('sweeper', () => {
     expect((await store.get(m.id))?.status).toBe('LAUNCHING');
   });
 });
+
+describe('sweeper: meetings whose lifecycle ended', () => {
+  let dynamo: LocalDynamo;
+  let store: MeetingStore;
+  beforeEach(async () => ({ dynamo, store } = await dynamoWorld())); // a fresh table: every open meeting is this test's
+  afterEach(() => dynamo.close());
+
+  const HOUR = 3600_000;
+  const arnOf = (executionName: string) => `arn:aws:states:us-east-1:1:execution:m:${executionName}`;
+
+  test('a meeting stuck LAUNCHING with an ended execution is closed FAILED, its server and DNS record removed', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 2 * HOUR });
+    await store.update(m.id, { executionArn: arnOf(m.executionName) });
+    await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    // The teardown failed before it got to EC2, and the instance went away on its own (its shutdown timer):
+    // no server is left for the server walk to find, only the DNS record and the open meeting.
+    aws.dns.set(m.hostname, '203.0.113.10');
+    for (const i of aws.instances.values()) i.State = { Name: 'terminated' };
+
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const swept = await sweep(deps, {
+      now: new Date(),
+      maxLifetimeMs: 12 * HOUR,
+      graceMs: 15 * 60_000,
+      executionStatus: async () => 'FAILED',
+    });
+    log.mockRestore();
+
+    expect(swept).toEqual([
+      { meetingId: m.id, reason: 'lifecycle ended (FAILED) while LAUNCHING', terminatedInstanceIds: [] },
+    ]);
+    expect(await store.get(m.id)).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'swept: lifecycle ended (FAILED) while LAUNCHING',
+    });
+    expect(aws.dns.has(m.hostname)).toBe(false);
+  });
+
+  test('asks only about open meetings whose launch time has passed, and leaves running lifecycles alone', async () => {
+    const { deps } = fleetWorld(store);
+    const future = await scheduleMeeting(store, { launch: 24 * HOUR, attendance: 25 * HOUR, end: 26 * HOUR });
+    const due = await scheduleMeeting(store, { launch: -60_000, attendance: HOUR, end: 2 * HOUR });
+    const ready = await scheduleMeeting(store, { launch: -60_000, attendance: HOUR, end: 2 * HOUR });
+    const running = await scheduleMeeting(store, { launch: -60_000, attendance: HOUR, end: 2 * HOUR });
+    for (const m of [future, due, ready, running])
+      await store.update(m.id, { executionArn: arnOf(m.executionName) });
+    await store.transition(ready.id, 'LAUNCHING');
+    await store.transition(ready.id, 'READY');
+    await store.transition(running.id, 'LAUNCHING');
+    const statuses: Record<string, string> = {
+      [arnOf(future.executionName)]: 'ABORTED',
+      [arnOf(due.executionName)]: 'TIMED_OUT',
+      [arnOf(ready.executionName)]: 'SUCCEEDED',
+      [arnOf(running.executionName)]: 'RUNNING',
+    };
+    const asked: string[] = [];
+
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const swept = await sweep(deps, {
+      now: new Date(),
+      maxLifetimeMs: 12 * HOUR,
+      graceMs: 15 * 60_000,
+      executionStatus: async (arn) => {
+        asked.push(arn);
+        return statuses[arn];
+      },
+    });
+    jest.restoreAllMocks();
+
+    expect(asked).not.toContain(arnOf(future.executionName));
+    expect(new Set(asked).size).toBe(asked.length); // one DescribeExecution per execution
+    expect(Object.fromEntries(swept.map((s) => [s.meetingId, s.reason]))).toEqual({
+      [due.id]: 'lifecycle ended (TIMED_OUT) while SCHEDULED',
+      [ready.id]: 'lifecycle ended (SUCCEEDED) while READY',
+    });
+    expect((await store.get(future.id))?.status).toBe('SCHEDULED');
+    expect((await store.get(running.id))?.status).toBe('LAUNCHING');
+  });
+
+  test('a meeting rescheduled between the read and the close keeps its new revision', async () => {
+    const { deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store, { launch: -60_000, attendance: HOUR, end: 2 * HOUR });
+    await store.update(m.id, { executionArn: arnOf(m.executionName) });
+    await store.transition(m.id, 'LAUNCHING');
+    const swept = await sweep(deps, {
+      now: new Date(),
+      maxLifetimeMs: 12 * HOUR,
+      graceMs: 15 * 60_000,
+      // PATCH moves the meeting to revision 1 and stops the old execution while the sweeper asks about it.
+      executionStatus: async () => {
+        await store.reschedule(m.id, 0, {
+          revision: 1,
+          executionName: `${m.executionName}-r1`,
+          status: 'SCHEDULED',
+        });
+        return 'ABORTED';
+      },
+    });
+    expect(swept).toEqual([]);
+    expect(await store.get(m.id)).toMatchObject({ status: 'SCHEDULED', revision: 1 });
+  });
+});

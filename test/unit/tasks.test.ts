@@ -133,13 +133,60 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     expect(await teardownMeeting(input, deps)).toEqual({
       status: 'FAILED',
       terminatedInstanceIds: [instanceId],
+      reason: 'server never became healthy',
     });
-    expect(await teardownMeeting(input, deps)).toEqual({ status: 'FAILED', terminatedInstanceIds: [] });
+    expect(await teardownMeeting(input, deps)).toEqual({
+      status: 'FAILED',
+      terminatedInstanceIds: [],
+      reason: 'server never became healthy',
+    });
     expect(aws.liveInstances()).toEqual([]);
     expect(await store.get(m.id)).toMatchObject({
       status: 'FAILED',
       statusReason: 'server never became healthy',
     });
+  });
+
+  test('teardown accepts a reason of any length and records its start, marked as shortened', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store);
+    await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    const reason = `boom ${'y'.repeat(4995)}`;
+    const out = await teardownMeeting({ meetingId: m.id, outcome: 'FAILED', reason, revision: 0 }, deps);
+    expect(out.reason).toHaveLength(1000);
+    expect(out.reason).toMatch(/^boom y+ … \(shortened from 5000 characters\)$/);
+    expect(await store.get(m.id)).toMatchObject({ status: 'FAILED', statusReason: out.reason });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('teardown takes the reason from a caught error: its Cause, the message of a Lambda error JSON, else its Error', async () => {
+    const { deps } = fleetWorld(store);
+    const cases: [unknown, string][] = [
+      [
+        { Error: 'NoCapacity', Cause: 'no capacity for any of: c6i.large' },
+        'no capacity for any of: c6i.large',
+      ],
+      [
+        {
+          Error: 'InstanceLost',
+          Cause: JSON.stringify({
+            errorType: 'InstanceLost',
+            errorMessage: 'i-1 is terminated',
+            trace: ['at x'],
+          }),
+        },
+        'i-1 is terminated',
+      ],
+      [{ Error: 'States.Timeout' }, 'States.Timeout'],
+      [{ Error: 'States.Timeout', Cause: '' }, 'States.Timeout'],
+      [{}, 'launch failed'],
+    ];
+    for (const [error, expected] of cases) {
+      const m = await scheduleMeeting(store);
+      const input = { meetingId: m.id, outcome: 'FAILED', reason: 'launch failed', error, revision: 0 };
+      expect((await teardownMeeting(input, deps)).reason).toBe(expected);
+      expect((await store.get(m.id))?.statusReason).toBe(expected);
+    }
   });
 
   test('teardown keeps a final status that is already there (a cancelled meeting stays CANCELLED)', async () => {
