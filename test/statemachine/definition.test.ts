@@ -104,6 +104,23 @@ describe('statemachine/meeting.asl.json', () => {
     }
   });
 
+  test('every task has a timeout and retries a timed-out attempt (the state’s and the function’s own)', () => {
+    for (const [name, state] of Object.entries(definition.States).filter(([, s]) => s.Type === 'Task')) {
+      const timeout = (state as { TimeoutSeconds?: number }).TimeoutSeconds;
+      // The function's timeout is this + 10 s, and Lambda allows at most 900 s.
+      expect({ name, timeout }).toEqual({ name, timeout: expect.any(Number) });
+      expect(timeout).toBeLessThanOrEqual(890);
+      for (const error of ['States.Timeout', 'Sandbox.Timedout']) {
+        const retrier = state.Retry?.find(
+          (r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'),
+        );
+        expect({ name, error, retried: Boolean(retrier) }).toEqual({ name, error, retried: true });
+        expect(retrier!.MaxAttempts).toBeGreaterThan(0);
+        expect(retrier!.BackoffRate).toBeGreaterThan(1);
+      }
+    }
+  });
+
   test('teardown retries are bounded and its failure ends the execution', () => {
     const teardown = definition.States.Teardown;
     expect(teardown.Retry?.every((r) => (r.MaxAttempts ?? 3) <= 10)).toBe(true);
