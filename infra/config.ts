@@ -47,6 +47,13 @@ export const AppConfig = z
     joinRateLimit: int(1, 10_000),
     joinBurstLimit: int(1, 5_000),
     logRetentionDays: int(1, 3653),
+    ebsKmsKeyArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+        'must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias)',
+      )
+      .optional(),
   })
   .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
     message: 'apiAuth=jwt needs jwtIssuer and jwtAudience',

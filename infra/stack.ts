@@ -38,7 +38,9 @@ export class MeetingSchedulerStack extends Stack {
       table,
       fleet,
       hostedZoneId: config.hostedZoneId,
+      jitsiDomain: config.jitsiDomain,
       instanceTypes: config.instanceTypes,
+      ebsKmsKeyArn: config.ebsKmsKeyArn,
       logRetention,
     });
     const api = new MeetingsApi(this, 'Api', {
@@ -71,6 +73,7 @@ export class MeetingSchedulerStack extends Stack {
       table,
       stateMachine: lifecycle.stateMachine,
       hostedZoneId: config.hostedZoneId,
+      jitsiDomain: config.jitsiDomain,
       taskEnvironment: lifecycle.taskEnvironment,
       maxInstanceHours: config.maxInstanceHours,
       logRetention,

@@ -22,6 +22,8 @@ export class JitsiFleet extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly instanceRole: iam.Role;
   readonly launchTemplate: ec2.LaunchTemplate;
+  /** The AMI the launch template starts, resolved at deploy time: the only image the launch role may run. */
+  readonly imageId: string;
 
   constructor(scope: Construct, id: string, props: JitsiFleetProps) {
     super(scope, id);
@@ -89,6 +91,10 @@ export class JitsiFleet extends Construct {
       ],
       // No key pair: nobody logs in over SSH; SSM Session Manager is the way in.
     });
+
+    // The same SSM-typed stack parameter the launch template resolves (CDK creates one per parameter name), so
+    // IAM names exactly the image the template starts, updated together with it on every deploy.
+    this.imageId = ec2.MachineImage.fromSsmParameter(UBUNTU_AMI_PARAMETER).getImage(this).imageId;
 
     acknowledge(this.securityGroup, {
       'AwsSolutions-EC23':

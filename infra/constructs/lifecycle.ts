@@ -14,8 +14,33 @@ export interface LifecycleProps {
   table: dynamodb.ITable;
   fleet: JitsiFleet;
   hostedZoneId: string;
+  /** Meeting servers are `<id>.<jitsiDomain>`: the only records the tasks may change. */
+  jitsiDomain: string;
   instanceTypes: string[];
+  /**
+   * The customer-managed key the account encrypts EBS with by default, if any: RunInstances with encrypted
+   * volumes needs to use it on the caller's behalf.
+   */
+  ebsKmsKeyArn?: string;
   logRetention: logs.RetentionDays;
+}
+
+/**
+ * Route 53 has no per-record resources: the zone ARN plus these conditions limit a change to A records of
+ * meeting hosts (`<id>.<jitsiDomain>`), so a task cannot touch the apex, MX, or another subdomain's records.
+ */
+export function meetingRecordsStatement(hostedZoneId: string, jitsiDomain: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    actions: ['route53:ChangeResourceRecordSets'],
+    resources: [`arn:${Aws.PARTITION}:route53:::hostedzone/${hostedZoneId}`],
+    conditions: {
+      'ForAllValues:StringLike': {
+        // Normalized: lower case, without the trailing dot (jitsiDomain is validated lower case).
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`*.${jitsiDomain}`],
+      },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] },
+    },
+  });
 }
 
 /** The four lifecycle tasks and the state machine that drives them, loaded from statemachine/meeting.asl.json. */
@@ -65,14 +90,23 @@ export class Lifecycle extends Construct {
     }
 
     const ec2Arn = (resource: string) => `arn:${partition}:ec2:${region}:${account}:${resource}`;
-    const appTagged = { StringEquals: { 'aws:RequestTag/app': props.appName } };
+    const appTagged = { 'aws:RequestTag/app': props.appName };
     const launch = this.tasks.Launch.role;
     launch.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ec2:RunInstances'],
-        resources: [ec2Arn('instance/*'), ec2Arn('volume/*')],
-        // New instances and volumes must carry this app's tag: the launch role cannot start anything else.
-        conditions: appTagged,
+        resources: [ec2Arn('instance/*')],
+        // New instances must carry this app's tag and be one of the configured types: the launch role can
+        // start nothing else, and nothing bigger.
+        conditions: { StringEquals: { ...appTagged, 'ec2:InstanceType': props.instanceTypes } },
+      }),
+    );
+    launch.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [ec2Arn('volume/*')],
+        // A volume has no instance type: a separate statement, or the condition key would be missing and deny.
+        conditions: { StringEquals: appTagged },
       }),
     );
     launch.addToPolicy(
@@ -83,10 +117,30 @@ export class Lifecycle extends Construct {
           ec2Arn(`security-group/${props.fleet.securityGroup.securityGroupId}`),
           ec2Arn('network-interface/*'),
           ...props.fleet.publicSubnetIds.map((s) => ec2Arn(`subnet/${s}`)),
-          `arn:${partition}:ec2:${region}::image/*`,
+          // Only the AMI the launch template resolves (same deploy-time parameter), not any public image.
+          `arn:${partition}:ec2:${region}::image/${props.fleet.imageId}`,
         ],
       }),
     );
+    if (props.ebsKmsKeyArn) {
+      // Accounts that encrypt EBS by default with a customer-managed key: EC2 creates the encrypted root volume
+      // with that key on the caller's behalf, so the caller needs these on it (and the key policy must allow
+      // IAM policies of the account, as the default key policy does).
+      launch.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext'],
+          resources: [props.ebsKmsKeyArn],
+        }),
+      );
+      launch.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:CreateGrant'],
+          resources: [props.ebsKmsKeyArn],
+          // Only grants EC2 creates for the volume, never one for an arbitrary principal.
+          conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+        }),
+      );
+    }
     launch.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ec2:CreateTags'],
@@ -99,19 +153,16 @@ export class Lifecycle extends Construct {
     );
     acknowledge(launch, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
-        'Instance ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app condition.',
+        'Instance ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app and ec2:InstanceType conditions.',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]`]:
         'Volume ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app condition.',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`]:
         'RunInstances creates the network interface; its id is unknown before launch.',
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]`]:
-        "The AMI comes from Canonical's SSM parameter and changes with every Ubuntu release.",
     });
 
     const zoneArn = `arn:${partition}:route53:::hostedzone/${props.hostedZoneId}`;
-    this.tasks.HealthCheck.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['route53:ChangeResourceRecordSets'], resources: [zoneArn] }),
-    );
+    const meetingRecords = meetingRecordsStatement(props.hostedZoneId, props.jitsiDomain);
+    this.tasks.HealthCheck.role.addToPolicy(meetingRecords);
 
     const appOwned = { StringEquals: { 'aws:ResourceTag/app': props.appName } };
     const attendance = this.tasks.AttendanceCheck.role;
@@ -146,11 +197,9 @@ export class Lifecycle extends Construct {
       }),
     );
     teardown.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'],
-        resources: [zoneArn],
-      }),
+      new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }),
     );
+    teardown.addToPolicy(meetingRecordsStatement(props.hostedZoneId, props.jitsiDomain));
     acknowledge(teardown, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
         'Terminates only instances tagged with this app (aws:ResourceTag/app condition).',

@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge';
+import { meetingRecordsStatement } from './lifecycle';
 import { TaskFunction } from './taskFunction';
 
 export interface SweeperProps {
@@ -14,6 +15,8 @@ export interface SweeperProps {
   table: dynamodb.ITable;
   stateMachine: sfn.StateMachine;
   hostedZoneId: string;
+  /** Meeting servers are `<id>.<jitsiDomain>`: the only records the sweeper may delete. */
+  jitsiDomain: string;
   /** The same environment the lifecycle tasks get (table, tag, template, zone). */
   taskEnvironment: Record<string, string>;
   maxInstanceHours: number;
@@ -52,10 +55,11 @@ export class Sweeper extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['route53:ListResourceRecordSets', 'route53:ChangeResourceRecordSets'],
+        actions: ['route53:ListResourceRecordSets'],
         resources: [`arn:${partition}:route53:::hostedzone/${props.hostedZoneId}`],
       }),
     );
+    role.addToPolicy(meetingRecordsStatement(props.hostedZoneId, props.jitsiDomain));
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['states:DescribeExecution'],

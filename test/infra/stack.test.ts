@@ -326,8 +326,17 @@ describe('MeetingSchedulerStack', () => {
 
   test('IAM: launch may start and tag only app-tagged instances; teardown and Run Command only on app-tagged ones', () => {
     const launch = statementsOf(template, 'LifecycleLaunchRole');
-    const run = launch.find((s) => actionsOf(s).includes('ec2:RunInstances') && s.Condition);
-    expect(run?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/app': 'meeting-scheduler' } });
+    const runs = launch.filter((s) => actionsOf(s).includes('ec2:RunInstances'));
+    // Every RunInstances resource that the call creates carries a condition.
+    const onInstances = runs.find((s) => JSON.stringify(s.Resource).includes(':instance/*'));
+    expect(onInstances?.Condition).toEqual({
+      StringEquals: {
+        'aws:RequestTag/app': 'meeting-scheduler',
+        'ec2:InstanceType': ['c6i.large', 'c5.large', 'm6i.large'],
+      },
+    });
+    const onVolumes = runs.find((s) => JSON.stringify(s.Resource).includes(':volume/*'));
+    expect(onVolumes?.Condition).toEqual({ StringEquals: { 'aws:RequestTag/app': 'meeting-scheduler' } });
     expect(launch.find((s) => actionsOf(s).includes('ec2:CreateTags'))?.Condition).toEqual({
       StringEquals: { 'ec2:CreateAction': 'RunInstances' },
     });
@@ -348,11 +357,102 @@ describe('MeetingSchedulerStack', () => {
           JSON.stringify({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } }),
       ),
     ).toBe(true);
+  });
 
-    const route53 = statementsOf(template, 'LifecycleHealthCheckRole').find((s) =>
-      actionsOf(s).includes('route53:ChangeResourceRecordSets'),
+  test('IAM: RunInstances only with the AMI the launch template resolves, only the configured instance types', () => {
+    const launchTemplate = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0] as {
+      Properties: { LaunchTemplateData: { ImageId: { Ref: string } } };
+    };
+    const amiParameter = launchTemplate.Properties.LaunchTemplateData.ImageId.Ref;
+    expect(template.toJSON().Parameters[amiParameter]).toMatchObject({
+      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
+    });
+    const runs = statementsOf(template, 'LifecycleLaunchRole').filter((s) =>
+      actionsOf(s).includes('ec2:RunInstances'),
     );
-    expect(JSON.stringify(route53?.Resource)).toContain('hostedzone/Z0123456789EXAMPLE');
+    const images = runs.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+    const imageResources = images.filter((r) => JSON.stringify(r).includes('::image/'));
+    // Exactly one image: the deploy-time value of the launch template's own parameter, no image/* wildcard.
+    expect(imageResources).toEqual([
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ec2:',
+            { Ref: 'AWS::Region' },
+            '::image/',
+            { Ref: amiParameter },
+          ],
+        ],
+      },
+    ]);
+    const instanceTypes = synth({ instanceTypes: 'm7i.large' }).template!;
+    expect(
+      statementsOf(instanceTypes, 'LifecycleLaunchRole').find((s) =>
+        JSON.stringify(s.Resource).includes(':instance/*'),
+      )?.Condition,
+    ).toEqual({
+      StringEquals: { 'aws:RequestTag/app': 'meeting-scheduler', 'ec2:InstanceType': ['m7i.large'] },
+    });
+    // PassRole only for the meeting servers' own role.
+    const pass = statementsOf(template, 'LifecycleLaunchRole').find((s) =>
+      actionsOf(s).includes('iam:PassRole'),
+    );
+    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^FleetInstanceRole/), 'Arn'] });
+  });
+
+  test('IAM: Route 53 changes only A records of meeting hosts (*.jitsiDomain) in the zone', () => {
+    const meetingRecords = {
+      'ForAllValues:StringLike': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.meet.example.com'],
+      },
+      'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] },
+    };
+    for (const role of ['LifecycleHealthCheckRole', 'LifecycleTeardownRole', 'SweeperRole']) {
+      const changes = statementsOf(template, role).filter((s) =>
+        actionsOf(s).includes('route53:ChangeResourceRecordSets'),
+      );
+      expect({ role, n: changes.length }).toEqual({ role, n: 1 });
+      expect(changes[0].Condition).toEqual(meetingRecords);
+      expect(actionsOf(changes[0])).toEqual(['route53:ChangeResourceRecordSets']);
+      expect(JSON.stringify(changes[0].Resource)).toContain('hostedzone/Z0123456789EXAMPLE');
+    }
+    // No role at all changes records in the zone without naming which records and which types.
+    for (const s of statementsOf(template, '').filter((x) =>
+      actionsOf(x).includes('route53:ChangeResourceRecordSets'),
+    )) {
+      const keys = Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c as object));
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames',
+          'route53:ChangeResourceRecordSetsRecordTypes',
+        ]),
+      );
+    }
+  });
+
+  test('IAM: ebsKmsKeyArn grants the launch role the key EC2 encrypts the root volume with; none without it', () => {
+    const kmsActions = (t: Template) =>
+      statementsOf(t, 'LifecycleLaunchRole').filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+    expect(kmsActions(template)).toEqual([]);
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const withKey = kmsActions(synth({ ebsKmsKeyArn: key }).template!);
+    expect(withKey).toEqual([
+      expect.objectContaining({
+        Action: ['kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext'],
+        Resource: key,
+      }),
+      expect.objectContaining({
+        Action: 'kms:CreateGrant',
+        Resource: key,
+        Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+      }),
+    ]);
+    expect(() =>
+      readAppConfig((k) => ({ ...CONTEXT, ebsKmsKeyArn: 'alias/aws/ebs' })[k as 'jitsiDomain']),
+    ).toThrow(/ebsKmsKeyArn: must be a KMS key ARN/);
   });
 
   test('IAM: the API may start executions of its own state machine only, and cannot touch EC2', () => {
