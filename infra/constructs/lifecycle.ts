@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -23,6 +24,44 @@ export interface LifecycleProps {
    */
   ebsKmsKeyArn?: string;
   logRetention: logs.RetentionDays;
+}
+
+/** How much longer a function may run than its Task waits for it. */
+export const FUNCTION_TIMEOUT_MARGIN_SECONDS = 10;
+
+/**
+ * Each task function's Task `TimeoutSeconds` in the ASL file, the single source of truth: the function's own
+ * timeout is derived from it, so it is always longer and a hung call ends as `States.Timeout`, which the Task
+ * retries (a Lambda timeout would not be). Found by the function's substitution variable (`${LaunchFunctionArn}`),
+ * wherever the state sits; with several states on one function, the longest wins. A task state without a
+ * timeout fails synthesis, naming it.
+ */
+export function taskTimeouts(definitionPath: string = DEFINITION_PATH): Record<TaskStateName, number> {
+  const found = new Map<string, number[]>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const state = node as { Type?: unknown; Resource?: unknown; TimeoutSeconds?: unknown };
+    if (state.Type === 'Task' && typeof state.Resource === 'string') {
+      const placeholder = /^\$\{(\w+)\}$/.exec(state.Resource)?.[1];
+      if (placeholder) {
+        if (!Number.isInteger(state.TimeoutSeconds) || (state.TimeoutSeconds as number) <= 0)
+          throw new Error(
+            `${definitionPath}: the Task on \${${placeholder}} needs a positive whole TimeoutSeconds (its function's timeout is derived from it)`,
+          );
+        found.set(placeholder, [...(found.get(placeholder) ?? []), state.TimeoutSeconds as number]);
+      }
+    }
+    Object.values(node).forEach(visit);
+  };
+  visit(JSON.parse(readFileSync(definitionPath, 'utf8')));
+  return Object.fromEntries(
+    (Object.entries(TASK_PLACEHOLDERS) as [TaskStateName, string][]).map(([name, placeholder]) => {
+      const seconds = found.get(placeholder);
+      if (!seconds) throw new Error(`${definitionPath}: no Task state uses \${${placeholder}}`);
+      return [name, Math.max(...seconds)];
+    }),
+  ) as Record<TaskStateName, number>;
 }
 
 /**
@@ -63,19 +102,20 @@ export class Lifecycle extends Construct {
       HOSTED_ZONE_ID: props.hostedZoneId,
     };
     this.taskEnvironment = environment;
-    const task = (name: TaskStateName, entryDir: string, description: string, timeout: number) =>
+    const taskTimeoutSeconds = taskTimeouts();
+    const task = (name: TaskStateName, entryDir: string, description: string) =>
       new TaskFunction(this, name, {
         entryDir,
         description,
         environment,
-        timeout: Duration.seconds(timeout),
+        timeout: Duration.seconds(taskTimeoutSeconds[name] + FUNCTION_TIMEOUT_MARGIN_SECONDS),
         logRetention: props.logRetention,
       });
     this.tasks = {
-      Launch: task('Launch', 'launch', 'Starts the meeting server from the launch template', 60),
-      HealthCheck: task('HealthCheck', 'health-check', 'Probes the meeting server until Jitsi answers', 30),
-      AttendanceCheck: task('AttendanceCheck', 'attendance-check', 'Counts participants in the meeting', 60),
-      Teardown: task('Teardown', 'teardown', 'Terminates the meeting server and records the outcome', 60),
+      Launch: task('Launch', 'launch', 'Starts the meeting server from the launch template'),
+      HealthCheck: task('HealthCheck', 'health-check', 'Probes the meeting server until Jitsi answers'),
+      AttendanceCheck: task('AttendanceCheck', 'attendance-check', 'Counts participants in the meeting'),
+      Teardown: task('Teardown', 'teardown', 'Terminates the meeting server and records the outcome'),
     };
 
     const tableRw = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];

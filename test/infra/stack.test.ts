@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -7,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readAppConfig, type AppConfig } from '../../infra/config';
 import { BOOTSTRAP_SCRIPT } from '../../infra/constructs/jitsiFleet';
+import { taskTimeouts } from '../../infra/constructs/lifecycle';
 import { MeetingSchedulerStack } from '../../infra/stack';
 import { DEFINITION_PATH } from '../../statemachine/definition';
 
@@ -74,23 +76,31 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
-  test('six functions (API, four tasks, sweeper) on Node.js 22, each with a role of its own', () => {
-    const fns = Object.values(template.findResources('AWS::Lambda::Function')) as {
-      Properties: { Runtime: string; Role: { 'Fn::GetAtt': string[] } };
-    }[];
-    expect(fns).toHaveLength(6);
+  test('seven functions (API, four tasks, sweeper, certificate) on Node.js 22, each with a role of its own', () => {
+    // The custom-resources Provider framework's own function (it picks its runtime) is CDK's, not ours.
+    const fns = (
+      Object.values(template.findResources('AWS::Lambda::Function')) as {
+        Properties: { Runtime: string; Handler: string; Role: { 'Fn::GetAtt': string[] } };
+      }[]
+    ).filter((f) => f.Properties.Handler !== 'framework.onEvent');
+    expect(fns).toHaveLength(7);
     for (const f of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
-    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(6);
-    // No managed policy on a function role: each writes only its own log group.
+    expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(7);
+    // No managed policy on our function roles: each writes only its own log group.
     const roles = template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'lambda.amazonaws.com' } }] },
       },
     });
-    for (const r of Object.values(roles))
-      expect(
-        (r as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns,
-      ).toBeUndefined();
+    const ours = new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0]));
+    for (const [id, r] of Object.entries(roles).filter(([roleId]) => ours.has(roleId)))
+      expect({
+        id,
+        managed: (r as { Properties: { ManagedPolicyArns?: unknown } }).Properties.ManagedPolicyArns,
+      }).toEqual({
+        id,
+        managed: undefined,
+      });
   });
 
   test('state machine: Standard, from the ASL file with each task substituted, logged and traced', () => {
@@ -126,6 +136,48 @@ describe('MeetingSchedulerStack', () => {
       actionsOf(s).includes('lambda:InvokeFunction'),
     );
     expect((invoke?.Resource as unknown[]).length).toBe(4);
+  });
+
+  test("every task function's timeout is longer than its Task's TimeoutSeconds, so States.Timeout can fire and retry", () => {
+    type AslNode = { Type?: string; Resource?: string; TimeoutSeconds?: number };
+    const tasks: AslNode[] = [];
+    const collect = (n: unknown): void => {
+      if (n === null || typeof n !== 'object') return;
+      if ((n as AslNode).Type === 'Task') tasks.push(n as AslNode);
+      Object.values(n).forEach(collect);
+    };
+    collect(JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')));
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as {
+      Properties: { DefinitionSubstitutions: Record<string, { 'Fn::GetAtt': [string, string] }> };
+    }[];
+    const lambdaTasks = tasks.filter((t) => /^\$\{\w+FunctionArn\}$/.test(t.Resource ?? ''));
+    expect(lambdaTasks.length).toBeGreaterThanOrEqual(4);
+    for (const t of lambdaTasks) {
+      const variable = t.Resource!.slice(2, -1);
+      const [functionId] = machine.Properties.DefinitionSubstitutions[variable]['Fn::GetAtt'];
+      const fn = template.toJSON().Resources[functionId] as { Properties: { Timeout: number } };
+      expect({
+        variable,
+        taskTimeout: t.TimeoutSeconds,
+        fnTimeoutLonger: fn.Properties.Timeout > t.TimeoutSeconds!,
+      }).toEqual({
+        variable,
+        taskTimeout: expect.any(Number),
+        fnTimeoutLonger: true,
+      });
+      expect(fn.Properties.Timeout).toBe(t.TimeoutSeconds! + 10);
+    }
+  });
+
+  test('a task state without TimeoutSeconds fails synthesis, naming its function variable', () => {
+    const asl = JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as {
+      States: Record<string, { Resource?: string; TimeoutSeconds?: number }>;
+    };
+    const launch = Object.values(asl.States).find((st) => st.Resource === '${LaunchFunctionArn}')!;
+    delete launch.TimeoutSeconds;
+    const file = join(mkdtempSync(join(tmpdir(), 'asl-')), 'meeting.asl.json');
+    writeFileSync(file, JSON.stringify(asl));
+    expect(() => taskTimeouts(file)).toThrow(/\$\{LaunchFunctionArn\} needs a positive whole TimeoutSeconds/);
   });
 
   test('API: every route needs IAM auth; throttled; CORS only for the configured origin', () => {
