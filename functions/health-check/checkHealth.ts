@@ -6,30 +6,56 @@ export const HealthCheckInput = z.object({
   instanceId: z.string().min(1),
   attempts: z.number().int().min(0),
   revision: Revision,
+  /** The address this execution's probes already pointed the DNS record at (null before the first write). */
+  dnsIp: z.string().nullish(),
+  /** When this execution's first probe ran (null before it), so the budget can be told in seconds. */
+  firstProbeAt: z.iso.datetime().nullish(),
 });
 export const HealthCheckOutput = z.object({
   healthy: z.boolean(),
   attempts: z.number().int(),
   detail: z.string(),
+  dnsIp: z.string().nullable(),
+  firstProbeAt: z.iso.datetime(),
+  /** Seconds from the first probe to the end of this one (the state machine's "not healthy after N s"). */
+  elapsedSeconds: z.number().int().min(0),
 });
 export type HealthCheckOutput = z.infer<typeof HealthCheckOutput>;
 
 /**
  * One probe of the meeting's server. The state machine loops on it (bounded by attempts), so this answers
- * "not yet" instead of throwing while the server boots; healthy moves the meeting to READY.
+ * "not yet" instead of throwing while the server boots; healthy moves the meeting to READY. What the loop needs
+ * next time (the address DNS already points at, when probing began) travels in the execution's state.
  */
-export async function checkHealth(input: unknown, { store, fleet }: TaskDeps): Promise<HealthCheckOutput> {
-  const { meetingId, instanceId, attempts, revision } = parseTaskInput(
+export async function checkHealth(
+  input: unknown,
+  { store, fleet }: TaskDeps,
+  now: () => Date = () => new Date(),
+): Promise<HealthCheckOutput> {
+  const { meetingId, instanceId, attempts, revision, dnsIp, firstProbeAt } = parseTaskInput(
     'health-check',
     HealthCheckInput,
     input,
   );
+  const startedAt = firstProbeAt ?? now().toISOString();
   const meeting = await liveMeeting(store, meetingId, revision);
-  const probe = await fleet.probe({ meetingId, instanceId, hostname: meeting.hostname });
+  const probe = await fleet.probe({
+    meetingId,
+    instanceId,
+    hostname: meeting.hostname,
+    dnsIp: dnsIp ?? undefined,
+  });
   if (probe.healthy) {
     await store.transition(meetingId, 'READY', { publicIp: probe.publicIp });
   } else if (probe.publicIp && probe.publicIp !== meeting.publicIp) {
     await store.update(meetingId, { publicIp: probe.publicIp });
   }
-  return { healthy: probe.healthy, attempts: attempts + 1, detail: probe.detail };
+  return {
+    healthy: probe.healthy,
+    attempts: attempts + 1,
+    detail: probe.detail,
+    dnsIp: probe.dnsIp ?? dnsIp ?? null,
+    firstProbeAt: startedAt,
+    elapsedSeconds: Math.max(0, Math.round((now().getTime() - Date.parse(startedAt)) / 1000)),
+  };
 }

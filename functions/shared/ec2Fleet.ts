@@ -40,6 +40,15 @@ export interface Ec2FleetClients {
 }
 
 const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+/**
+ * Route 53 answers these when the account's 5 requests/s are used up (Throttling) or a change to the same record
+ * is still being applied (PriorRequestNotComplete). The SDK retries them a few times already; meetings that
+ * launch at the same minute share that limit, so a DNS call gets a few more tries, with full jitter, bounded
+ * (ROUTE53_ATTEMPTS × at most ROUTE53_BASE_DELAY_MS · 2^n, ~1.75 s in all) to stay well inside a task's timeout.
+ */
+const ROUTE53_RETRYABLE = new Set(['Throttling', 'PriorRequestNotComplete']);
+export const ROUTE53_ATTEMPTS = 4;
+export const ROUTE53_BASE_DELAY_MS = 250;
 const CAPACITY_ERRORS = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'Unsupported']);
 /** JVB's REST statistics, asked on the instance itself so they are never exposed to the internet. */
 export const STATS_COMMAND = 'curl -fsS --max-time 5 http://127.0.0.1:8080/colibri/stats';
@@ -87,7 +96,7 @@ export class Ec2Fleet implements Fleet {
     throw noCapacity(this.config.instanceTypes);
   }
 
-  async probe(server: ServerRef & { instanceId: string }): Promise<HealthProbe> {
+  async probe(server: ServerRef & { instanceId: string; dnsIp?: string }): Promise<HealthProbe> {
     const out = await this.clients.ec2.send(
       new DescribeInstancesCommand({ InstanceIds: [server.instanceId] }),
     );
@@ -100,7 +109,22 @@ export class Ec2Fleet implements Fleet {
       return { healthy: false, detail: `instance is ${state}` };
     }
     const publicIp = instance.PublicIpAddress;
-    await this.upsertDns(server.hostname, publicIp);
+    // Once per address: the record only has to change when the instance's IP does.
+    if (server.dnsIp !== publicIp) {
+      try {
+        await this.upsertDns(server.hostname, publicIp);
+      } catch (err) {
+        // Still throttled after the retries: "not yet" (the next probe tries again), not a failed meeting.
+        if (!ROUTE53_RETRYABLE.has((err as Error).name)) throw err;
+        return {
+          healthy: false,
+          detail: `DNS record not written yet: ${(err as Error).name}`,
+          publicIp,
+          dnsIp: server.dnsIp,
+        };
+      }
+    }
+    const dnsIp = publicIp;
     try {
       const status = await this.clients.httpsStatus({
         address: publicIp,
@@ -109,10 +133,15 @@ export class Ec2Fleet implements Fleet {
         timeoutMs: this.config.httpTimeoutMs,
       });
       return status >= 200 && status < 300
-        ? { healthy: true, detail: 'jitsi answered', publicIp }
-        : { healthy: false, detail: `health endpoint answered ${status}`, publicIp };
+        ? { healthy: true, detail: 'jitsi answered', publicIp, dnsIp }
+        : { healthy: false, detail: `health endpoint answered ${status}`, publicIp, dnsIp };
     } catch (err) {
-      return { healthy: false, detail: `health endpoint unreachable: ${(err as Error).message}`, publicIp };
+      return {
+        healthy: false,
+        detail: `health endpoint unreachable: ${(err as Error).message}`,
+        publicIp,
+        dnsIp,
+      };
     }
   }
 
@@ -224,41 +253,59 @@ export class Ec2Fleet implements Fleet {
     return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
   }
 
+  /** Runs a Route 53 call, retrying Throttling / PriorRequestNotComplete a bounded number of times. */
+  private async route53<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!ROUTE53_RETRYABLE.has((err as Error).name) || attempt >= ROUTE53_ATTEMPTS) throw err;
+        await this.clients.sleep(Math.random() * ROUTE53_BASE_DELAY_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
+
   private async upsertDns(hostname: string, ip: string): Promise<void> {
-    await this.clients.route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: this.config.hostedZoneId,
-        ChangeBatch: {
-          Changes: [
-            {
-              Action: 'UPSERT',
-              ResourceRecordSet: { Name: hostname, Type: 'A', TTL: 60, ResourceRecords: [{ Value: ip }] },
-            },
-          ],
-        },
-      }),
+    await this.route53(() =>
+      this.clients.route53.send(
+        new ChangeResourceRecordSetsCommand({
+          HostedZoneId: this.config.hostedZoneId,
+          ChangeBatch: {
+            Changes: [
+              {
+                Action: 'UPSERT',
+                ResourceRecordSet: { Name: hostname, Type: 'A', TTL: 60, ResourceRecords: [{ Value: ip }] },
+              },
+            ],
+          },
+        }),
+      ),
     );
   }
 
   private async deleteDns(hostname: string): Promise<void> {
-    const out = await this.clients.route53.send(
-      new ListResourceRecordSetsCommand({
-        HostedZoneId: this.config.hostedZoneId,
-        StartRecordName: hostname,
-        StartRecordType: 'A',
-        MaxItems: 1,
-      }),
+    const out = await this.route53(() =>
+      this.clients.route53.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: this.config.hostedZoneId,
+          StartRecordName: hostname,
+          StartRecordType: 'A',
+          MaxItems: 1,
+        }),
+      ),
     );
     const record = out.ResourceRecordSets?.[0];
     // Route 53 answers with the next name when ours is gone; only delete an exact match.
     if (!record || record.Type !== 'A' || record.Name?.replace(/\.$/, '') !== hostname.replace(/\.$/, ''))
       return;
     try {
-      await this.clients.route53.send(
-        new ChangeResourceRecordSetsCommand({
-          HostedZoneId: this.config.hostedZoneId,
-          ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: record }] },
-        }),
+      await this.route53(() =>
+        this.clients.route53.send(
+          new ChangeResourceRecordSetsCommand({
+            HostedZoneId: this.config.hostedZoneId,
+            ChangeBatch: { Changes: [{ Action: 'DELETE', ResourceRecordSet: record }] },
+          }),
+        ),
       );
     } catch (err) {
       // Deleted by someone else between the list and the delete: the goal is reached.

@@ -17,6 +17,8 @@ export interface HealthProbe {
   /** Why not healthy yet (instance pending, HTTPS refused…), for the record and the logs. */
   detail: string;
   publicIp?: string;
+  /** The address the meeting's DNS record points at now, as far as this probe knows (written by it or before). */
+  dnsIp?: string;
 }
 
 export type ParticipantCount = { known: true; participants: number } | { known: false; reason: string };
@@ -35,8 +37,11 @@ export interface Fleet {
    * server. A new revision (a reschedule that tore the old server down) starts a new one.
    */
   launch(server: ServerRef & { revision: number }): Promise<LaunchedServer>;
-  /** Is the instance running and Jitsi answering on its hostname? Throws InstanceLost if it is gone. */
-  probe(server: ServerRef & { instanceId: string }): Promise<HealthProbe>;
+  /**
+   * Is the instance running and Jitsi answering on its hostname? Throws InstanceLost if it is gone. Points the
+   * hostname at the instance unless `dnsIp` says an earlier probe already did for this address.
+   */
+  probe(server: ServerRef & { instanceId: string; dnsIp?: string }): Promise<HealthProbe>;
   /** Participants now in the meeting's conference; never throws: an unknown count says why. */
   countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount>;
   /** Terminates every server tagged with the meeting and removes its DNS name; already gone is fine. */

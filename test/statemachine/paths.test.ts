@@ -1,3 +1,5 @@
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { checkHealth } from '../../functions/health-check/checkHealth';
 import { awsError } from '../support/fakeAws';
 import { dynamoWorld, fleetWorld, inputFor, scheduleMeeting, taskHandlers } from '../support/world';
 import { runLifecycle } from './run';
@@ -62,16 +64,34 @@ describe('meeting lifecycle paths', () => {
     expect(aws.liveInstances()).toEqual([]);
   });
 
-  test('never healthy: Jitsi never answers → bounded probes, teardown, FAILED', async () => {
+  test('never healthy: Jitsi never answers → bounded probes, teardown, FAILED saying how long and why', async () => {
     const { aws, deps } = fleetWorld(store, { jitsiHealthy: false });
     const meeting = await scheduleMeeting(store);
-    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+    // The probes' clock moves 15 s per probe (the waits between them are shortened in these runs).
+    let clock = Date.now();
+    const run = await runLifecycle(inputFor(meeting), {
+      ...taskHandlers(deps),
+      HealthCheck: async (input) => {
+        const out = await checkHealth(input, deps, () => new Date(clock));
+        clock += 15_000;
+        return out;
+      },
+    });
 
     expect(run.succeeded).toBe(false);
     expect(run.entered.filter((s) => s === 'HealthCheck')).toHaveLength(3); // healthMaxAttempts
     expect(run.entered).toContain('NeverHealthy');
     const record = await store.get(meeting.id);
-    expect(record).toMatchObject({ status: 'FAILED', statusReason: 'server never became healthy' });
+    expect(record).toMatchObject({
+      status: 'FAILED',
+      statusReason:
+        'not healthy after 30 s (3 probes); last probe: health endpoint unreachable: self-signed certificate',
+    });
+    // Three probes of one address, one DNS write.
+    const upserts = aws.route53Mock
+      .commandCalls(ChangeResourceRecordSetsCommand)
+      .filter((c) => c.args[0].input.ChangeBatch?.Changes?.[0]?.Action === 'UPSERT');
+    expect(upserts).toHaveLength(1);
     expect(record?.terminatedInstanceIds).toHaveLength(1);
     expect(aws.liveInstances()).toEqual([]);
   });

@@ -1,7 +1,14 @@
 import { RunInstancesCommand, TerminateInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { Ec2Fleet, launchToken, parseParticipants, STATS_COMMAND } from '../../functions/shared/ec2Fleet';
+import {
+  Ec2Fleet,
+  launchToken,
+  parseParticipants,
+  ROUTE53_ATTEMPTS,
+  ROUTE53_BASE_DELAY_MS,
+  STATS_COMMAND,
+} from '../../functions/shared/ec2Fleet';
 import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support/fakeAws';
 
 const server = {
@@ -154,6 +161,54 @@ describe('Ec2Fleet.probe', () => {
     expect(probe.detail).toMatch(/unreachable: self-signed certificate/);
   });
 
+  test('writes the DNS record once per address: a probe told the record points there writes nothing', async () => {
+    const { aws, fleet: f } = fleet({ jitsiHealthy: false });
+    const { instanceId } = await f.launch(server);
+    const first = await f.probe({ ...server, instanceId });
+    expect(first.dnsIp).toBe('203.0.113.10');
+    const again = await f.probe({ ...server, instanceId, dnsIp: first.dnsIp });
+    expect(again).toMatchObject({ healthy: false, dnsIp: '203.0.113.10' });
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+    // The address changed (the record points elsewhere): written again.
+    await f.probe({ ...server, instanceId, dnsIp: '198.51.100.7' });
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
+  });
+
+  test('Route 53 Throttling and PriorRequestNotComplete are retried with growing, bounded pauses', async () => {
+    const { aws, fleet: f } = fleet();
+    const sleeps: number[] = [];
+    aws.clients.sleep = async (ms) => void sleeps.push(ms);
+    aws.route53Mock
+      .on(ChangeResourceRecordSetsCommand)
+      .rejectsOnce(awsError('Throttling', 'Rate exceeded'))
+      .rejectsOnce(awsError('PriorRequestNotComplete', 'Route 53 is still processing a prior request'))
+      .resolves({ ChangeInfo: { Id: 'c1', Status: 'PENDING', SubmittedAt: new Date() } });
+    const { instanceId } = await f.launch(server);
+    expect(await f.probe({ ...server, instanceId })).toMatchObject({ healthy: true, dnsIp: '203.0.113.10' });
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    sleeps.forEach((ms, i) => expect(ms).toBeLessThanOrEqual(ROUTE53_BASE_DELAY_MS * 2 ** i));
+  });
+
+  test('Route 53 still throttling after the retries: "not yet" (the next probe writes it), never a failed meeting', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.route53Mock.on(ChangeResourceRecordSetsCommand).rejects(awsError('Throttling', 'Rate exceeded'));
+    const { instanceId } = await f.launch(server);
+    const probe = await f.probe({ ...server, instanceId });
+    expect(probe).toMatchObject({ healthy: false, detail: 'DNS record not written yet: Throttling' });
+    expect(probe.dnsIp).toBeUndefined();
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(ROUTE53_ATTEMPTS);
+    expect(aws.fetched).toEqual([]); // not reported healthy while the name does not lead to the server
+  });
+
+  test('other Route 53 errors are not retried', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.route53Mock.on(ChangeResourceRecordSetsCommand).rejects(awsError('AccessDenied', 'not allowed'));
+    const { instanceId } = await f.launch(server);
+    await expect(f.probe({ ...server, instanceId })).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+  });
+
   test('an instance that is gone throws InstanceLost', async () => {
     const { fleet: f } = fleet();
     const { instanceId } = await f.launch(server);
@@ -246,6 +301,21 @@ describe('Ec2Fleet.terminate', () => {
     await f.launch(server);
     aws.ec2Mock.on(TerminateInstancesCommand).rejects(awsError('InvalidInstanceID.NotFound'));
     await expect(f.terminate(server)).resolves.toMatchObject({ terminatedInstanceIds: [expect.any(String)] });
+  });
+
+  test('deleting the DNS record retries PriorRequestNotComplete', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.dns.set(server.hostname, '203.0.113.10');
+    aws.route53Mock
+      .on(ChangeResourceRecordSetsCommand)
+      .rejectsOnce(awsError('PriorRequestNotComplete'))
+      .callsFake(() => {
+        aws.dns.delete(server.hostname);
+        return { ChangeInfo: { Id: 'c2', Status: 'PENDING', SubmittedAt: new Date() } };
+      });
+    await f.terminate(server);
+    expect(aws.dns.size).toBe(0);
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
   });
 
   test('does not delete a neighbour record that Route 53 lists after ours', async () => {
