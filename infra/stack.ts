@@ -20,18 +20,18 @@ export class MeetingSchedulerStack extends Stack {
     const { config } = props;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     const { table } = new MeetingTable(this, 'Meetings');
-    const fleet = new JitsiFleet(this, 'Fleet', {
-      appName: config.appName,
-      acmeEmail: config.acmeEmail,
-      maxInstanceHours: config.maxInstanceHours,
-    });
-    // One wildcard certificate for every meeting server (issue 11); the instance role reads certificate.secret.
+    // One wildcard certificate for every meeting server (issue 11); every server reads certificate.secret at boot.
     const certificate = new WildcardCertificate(this, 'Certificate', {
       jitsiDomain: config.jitsiDomain,
       hostedZoneId: config.hostedZoneId,
       acmeEmail: config.acmeEmail,
       acmeDirectory: config.acmeDirectory,
       logRetention,
+    });
+    const fleet = new JitsiFleet(this, 'Fleet', {
+      appName: config.appName,
+      maxInstanceHours: config.maxInstanceHours,
+      certificateSecret: certificate.secret,
     });
     const lifecycle = new Lifecycle(this, 'Lifecycle', {
       appName: config.appName,

@@ -1,19 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { renderUserData } from '../bootstrap/userData';
 import { acknowledge } from './acknowledge';
 import { Construct } from 'constructs';
 
-export const BOOTSTRAP_SCRIPT = join(__dirname, '..', 'bootstrap', 'jitsi-bootstrap.sh');
 /** Ubuntu 22.04 LTS, resolved at deploy time from Canonical's public SSM parameter (no lookup at synth). */
 export const UBUNTU_AMI_PARAMETER =
   '/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id';
 
 export interface JitsiFleetProps {
   appName: string;
-  acmeEmail: string;
   maxInstanceHours: number;
+  /** The wildcard certificate every server installs at boot (kept by the certificate function). */
+  certificateSecret: secretsmanager.ISecret;
 }
 
 /** Where meeting servers run: a public-subnet VPC, the security group, the instance role, the launch template. */
@@ -37,7 +37,7 @@ export class JitsiFleet extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'JitsiSecurityGroup', {
       vpc: this.vpc,
-      description: 'Jitsi meeting servers: HTTPS, media over UDP, HTTP for the ACME challenge only',
+      description: 'Jitsi meeting servers: HTTPS, media over UDP, TURN over TLS, STUN',
       allowAllOutbound: true,
     });
     this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'Jitsi web and signalling');
@@ -51,22 +51,22 @@ export class JitsiFleet extends Construct {
       'Jitsi fallback for video/audio when UDP is blocked (TURN over TLS)',
     );
     this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.udp(3478), 'Jitsi STUN');
-    this.securityGroup.addIngressRule(
-      ec2.Peer.anyIpv4(),
-      ec2.Port.tcp(80),
-      "Let's Encrypt HTTP-01 challenge",
-    );
+    // No port 80: the certificate is the platform's wildcard one (DNS-01, issued by the certificate function),
+    // so nothing on a meeting server answers an HTTP-01 challenge.
 
     this.instanceRole = new iam.Role(this, 'InstanceRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: 'Jitsi servers: SSM management only (attendance statistics are read through Run Command)',
+      description: 'Jitsi servers: SSM management (attendance is read through Run Command), the TLS secret',
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
     });
 
+    // The one secret a server may read: it installs the wildcard certificate at boot.
+    props.certificateSecret.grantRead(this.instanceRole);
     const userData = ec2.UserData.custom(
-      readFileSync(BOOTSTRAP_SCRIPT, 'utf8')
-        .replace('@@ACME_EMAIL@@', props.acmeEmail)
-        .replace('@@MAX_LIFETIME_MINUTES@@', String(props.maxInstanceHours * 60)),
+      renderUserData({
+        maxLifetimeMinutes: props.maxInstanceHours * 60,
+        certificateSecretId: props.certificateSecret.secretArn,
+      }),
     );
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ec2.MachineImage.fromSsmParameter(UBUNTU_AMI_PARAMETER, {
@@ -98,7 +98,7 @@ export class JitsiFleet extends Construct {
 
     acknowledge(this.securityGroup, {
       'AwsSolutions-EC23':
-        'A public video server: students and teachers join from anywhere on 443/tcp, 10000/udp, 5349/tcp (media when UDP is blocked) and 3478/udp (STUN); 80/tcp serves only the ACME challenge.',
+        'A public video server: students and teachers join from anywhere on 443/tcp, 10000/udp, 5349/tcp (media when UDP is blocked) and 3478/udp (STUN).',
     });
     acknowledge(this.instanceRole, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]':

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { INDEX_BY_STATUS } from '../../functions/shared/store';
 import { acknowledge } from './acknowledge';
 import { meetingRecordsStatement } from './lifecycle';
 import { TaskFunction } from './taskFunction';
@@ -42,6 +43,13 @@ export class Sweeper extends Construct {
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [props.table.tableArn],
+      }),
+    );
+    // Open meetings by status, to close those whose lifecycle ended without teardown.
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${INDEX_BY_STATUS}`],
       }),
     );
     // Describe* has no resource-level permissions in EC2.
