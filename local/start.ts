@@ -57,6 +57,9 @@ async function main() {
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
   Lambda (invoke)   ${stack.lambdaUrl}
   Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}
+  TLS               none locally: the stand-in servers speak plain HTTP on loopback, so no certificate is
+                    issued. On AWS the certificate function keeps one wildcard certificate (ACME DNS-01);
+                    that code runs against pebble, Let's Encrypt's test server, in test/integration.
 
 Book a meeting that starts in ${duration(env.LAUNCH_LEAD_SECONDS + 120)} (its server launches ${duration(env.LAUNCH_LEAD_SECONDS)} before):
 
