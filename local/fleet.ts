@@ -10,6 +10,7 @@ import type {
   RunningServer,
   ServerRef,
 } from '../functions/shared/fleet';
+import { parseRoomResponse } from '../functions/shared/roomOccupancy';
 
 export interface LocalServer {
   meetingId: string;
@@ -72,7 +73,7 @@ export class LocalFleet implements Fleet {
     const running = this.serverOf(server.meetingId);
     if (running) return Promise.resolve({ instanceId: running.instanceId, instanceType: 'local' });
     // Two launches at once (a retried task) share one process, as one ClientToken shares one instance.
-    const pending = this.launching.get(server.meetingId) ?? this.spawn(server.meetingId);
+    const pending = this.launching.get(server.meetingId) ?? this.spawn(server);
     this.launching.set(server.meetingId, pending);
     return pending.finally(() => this.launching.delete(server.meetingId));
   }
@@ -93,19 +94,20 @@ export class LocalFleet implements Fleet {
     }
   }
 
-  async countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount> {
+  /** The room's people as mod_muc_size's `/room` tells them, read exactly as on EC2 (roomOccupancy.ts). */
+  async countParticipants(
+    server: ServerRef & { instanceId: string; roomName: string },
+  ): Promise<ParticipantCount> {
     const s = this.serverOf(server.meetingId);
     if (!s) return { known: false, reason: 'instance is gone' };
+    const query = new URLSearchParams({ room: server.roomName, domain: server.hostname });
     try {
-      const res = await fetch(`http://127.0.0.1:${s.port}/colibri/stats`, {
+      const res = await fetch(`http://127.0.0.1:${s.port}/room?${query}`, {
         signal: AbortSignal.timeout(this.options.httpTimeoutMs ?? 2000),
       });
-      const stats = (await res.json()) as { participants?: unknown };
-      return typeof stats.participants === 'number'
-        ? { known: true, participants: stats.participants }
-        : { known: false, reason: 'stats have no participants count' };
+      return parseRoomResponse(res.status, await res.text());
     } catch (err) {
-      return { known: false, reason: `stats unavailable: ${(err as Error).message}` };
+      return { known: false, reason: `room count unavailable: ${(err as Error).message}` };
     }
   }
 
@@ -139,7 +141,7 @@ export class LocalFleet implements Fleet {
     for (const s of this.list()) await this.terminate({ meetingId: s.meetingId, hostname: '' });
   }
 
-  private async spawn(meetingId: string): Promise<LaunchedServer> {
+  private async spawn({ meetingId, hostname }: ServerRef): Promise<LaunchedServer> {
     const child = spawn(process.execPath, ['--import', 'tsx', STAND_IN], {
       detached: true,
       // stderr not inherited: a detached server must not hold its parent's pipes open.
@@ -147,6 +149,7 @@ export class LocalFleet implements Fleet {
       env: {
         ...process.env,
         MEETING_ID: meetingId,
+        JITSI_HOSTNAME: hostname,
         BOOT_DELAY_MS: String(this.options.bootDelayMs),
         MAX_LIFETIME_MS: String(this.options.maxLifetimeMs),
       },

@@ -1,9 +1,10 @@
 /**
  * A stand-in for one meeting's Jitsi server, run as its own process by the local fleet (local/fleet.ts):
- * /health answers once the simulated boot is over, /colibri/stats counts participants like JVB does, and
- * any other path is the room page, where a person joins and leaves, so attendance in the local stack is real.
+ * /health answers once the simulated boot is over, /colibri/stats counts participants like JVB does,
+ * /room?room=&domain= answers like Prosody's mod_muc_size (functions/shared/roomOccupancy.ts), and any other
+ * path is the room page, where a person joins and leaves, so attendance in the local stack is real.
  *
- * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID.
+ * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID, JITSI_HOSTNAME.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,18 @@ const bootDelayMs = Number(process.env.BOOT_DELAY_MS ?? 0);
 const maxLifetimeMs = Number(process.env.MAX_LIFETIME_MS ?? 12 * 3600_000);
 const meetingId = process.env.MEETING_ID ?? 'unknown';
 const bootedAt = Date.now() + bootDelayMs;
-const participants = new Set<string>();
+const hostname = process.env.JITSI_HOSTNAME ?? '';
+/**
+ * MUC rooms by name, each the set of its people. Like Jitsi's non-persistent rooms, a room exists from the
+ * first join to the last leave; Jicofo's "focus" occupant is implied in every room and never listed.
+ */
+const rooms = new Map<string, Set<string>>();
+/**
+ * Jicofo's default `min-participants = 2`: a conference goes on the bridge only from its second participant, so
+ * JVB counts nobody while one person waits alone in the room.
+ */
+const MIN_PARTICIPANTS = 2;
+const bridged = () => [...rooms.values()].filter((people) => people.size >= MIN_PARTICIPANTS);
 
 const page = (room: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Meeting room</title>
@@ -26,7 +38,11 @@ const page = (room: string) => `<!doctype html>
 const id = crypto.randomUUID();
 const base = location.pathname.replace(/\\/$/, '');
 const count = document.getElementById('count');
-async function refresh() { count.textContent = (await (await fetch('/colibri/stats')).json()).participants; }
+const occupancy = '/room?room=' + encodeURIComponent(base.slice(1)) + '&domain=' + encodeURIComponent(${JSON.stringify(hostname).replace(/</g, '\\u003c')});
+async function refresh() {
+  const res = await fetch(occupancy);
+  count.textContent = res.status === 404 ? 0 : (await res.json()).length;
+}
 async function act(what) {
   await fetch(base + '/' + what, { method: 'POST', body: id });
   document.getElementById('join').disabled = what === 'join';
@@ -56,20 +72,38 @@ const server = createServer((req, res) => {
     return send(200, 'application/json', JSON.stringify({ meetingId, pid: process.pid }));
   }
   if (path === '/colibri/stats') {
-    return send(
-      200,
-      'application/json',
-      JSON.stringify({ participants: participants.size, conferences: participants.size > 0 ? 1 : 0 }),
-    );
+    const conferences = bridged();
+    const participants = conferences.reduce((n, people) => n + people.size, 0);
+    return send(200, 'application/json', JSON.stringify({ participants, conferences: conferences.length }));
   }
-  const action = /^\/[^/]+\/(join|leave)$/.exec(path);
+  // mod_muc_size's contract: the room's occupants without the focus, 404 when the room does not exist (nobody
+  // in it, or a room name or domain that is not this server's).
+  if (path === '/room' && req.method === 'GET') {
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const people = query.get('domain') === hostname ? rooms.get(query.get('room') ?? '') : undefined;
+    if (!people) return send(404, 'text/plain', 'not found');
+    const occupants = [...people].map((nick) => ({
+      jid: `${query.get('room')}@conference.${hostname}/${nick}`,
+      email: '',
+      display_name: '',
+    }));
+    return send(200, 'application/json', JSON.stringify(occupants));
+  }
+  const action = /^\/([A-Za-z0-9]+)\/(join|leave)$/.exec(path);
   if (action && req.method === 'POST') {
     let body = '';
     req.on('data', (c: Buffer) => (body = (body + c.toString()).slice(0, 100)));
     req.on('end', () => {
-      const who = body.trim() || 'anonymous';
-      if (action[1] === 'join') participants.add(who);
-      else participants.delete(who);
+      // The nick "focus" is Jicofo's; a person never gets it (mod_muc_size would hide them).
+      const who =
+        body
+          .trim()
+          .replace(/[^A-Za-z0-9-]/g, '')
+          .replace(/^focus$/, '') || 'anonymous';
+      const [, room, what] = action;
+      const people = rooms.get(room) ?? new Set<string>();
+      if (what === 'join') rooms.set(room, people.add(who));
+      else if (people.delete(who) && people.size === 0) rooms.delete(room);
       send(204, 'text/plain', '');
     });
     return;

@@ -24,7 +24,12 @@ export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps
     // Already decided by an earlier run of this task: do not second-guess a live lesson.
     return { decision: 'PRESENT', participants: meeting.participants ?? null, reason: 'already in progress' };
   }
-  const count = await fleet.countParticipants({ meetingId, instanceId, hostname: meeting.hostname });
+  const count = await fleet.countParticipants({
+    meetingId,
+    instanceId,
+    hostname: meeting.hostname,
+    roomName: meeting.roomName,
+  });
   if (!count.known) {
     await store.transition(meetingId, 'IN_PROGRESS', {
       attendanceNote: `attendance unknown: ${count.reason}`,

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { noCapacity, TaskError } from './errors';
 import type { httpsStatus } from './httpsProbe';
 import type { Fleet, HealthProbe, LaunchedServer, ParticipantCount, RunningServer, ServerRef } from './fleet';
+import { parseRoomCount, roomCountCommand } from './roomOccupancy';
 
 export interface Ec2FleetConfig {
   appTag: string;
@@ -50,8 +51,6 @@ const ROUTE53_RETRYABLE = new Set(['Throttling', 'PriorRequestNotComplete']);
 export const ROUTE53_ATTEMPTS = 4;
 export const ROUTE53_BASE_DELAY_MS = 250;
 const CAPACITY_ERRORS = new Set(['InsufficientInstanceCapacity', 'InsufficientCapacity', 'Unsupported']);
-/** JVB's REST statistics, asked on the instance itself so they are never exposed to the internet. */
-export const STATS_COMMAND = 'curl -fsS --max-time 5 http://127.0.0.1:8080/colibri/stats';
 
 export class Ec2Fleet implements Fleet {
   constructor(
@@ -145,13 +144,20 @@ export class Ec2Fleet implements Fleet {
     }
   }
 
-  async countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount> {
+  /**
+   * Asks Prosody's mod_muc_size on the instance itself (roomOccupancy.ts), so it is never exposed to the
+   * internet. Not JVB's /colibri/stats: a lone participant never reaches the bridge (Jicofo min-participants).
+   */
+  async countParticipants(
+    server: ServerRef & { instanceId: string; roomName: string },
+  ): Promise<ParticipantCount> {
     try {
+      const command = roomCountCommand({ hostname: server.hostname, roomName: server.roomName });
       const sent = await this.clients.ssm.send(
         new SendCommandCommand({
           DocumentName: 'AWS-RunShellScript',
           InstanceIds: [server.instanceId],
-          Parameters: { commands: [STATS_COMMAND] },
+          Parameters: { commands: [command] },
           TimeoutSeconds: 30,
           Comment: `attendance ${server.meetingId}`.slice(0, 100),
         }),
@@ -171,12 +177,15 @@ export class Ec2Fleet implements Fleet {
           throw err;
         }
         if (inv.Status === 'Pending' || inv.Status === 'InProgress' || inv.Status === 'Delayed') continue;
-        if (inv.Status !== 'Success') return { known: false, reason: `stats command ${inv.Status}` };
-        return parseParticipants(inv.StandardOutputContent ?? '');
+        if (inv.Status !== 'Success') return { known: false, reason: `room count command ${inv.Status}` };
+        return parseRoomCount(inv.StandardOutputContent ?? '');
       }
-      return { known: false, reason: 'stats command did not finish in time' };
+      return { known: false, reason: 'room count command did not finish in time' };
     } catch (err) {
-      return { known: false, reason: `stats unavailable: ${(err as Error).name}: ${(err as Error).message}` };
+      return {
+        known: false,
+        reason: `room count unavailable: ${(err as Error).name}: ${(err as Error).message}`,
+      };
     }
   }
 
@@ -328,16 +337,4 @@ export function launchToken(meetingId: string, revision: number, zone: number, i
   const readable = `${meetingId}-r${revision}-${zone}-${instanceType}`;
   if (readable.length <= 64 && /^[\x21-\x7e]+$/.test(readable)) return readable;
   return createHash('sha256').update(readable).digest('hex');
-}
-
-/** JVB's /colibri/stats answers JSON with a `participants` count. */
-export function parseParticipants(output: string): ParticipantCount {
-  try {
-    const stats: unknown = JSON.parse(output);
-    const n = (stats as { participants?: unknown }).participants;
-    if (typeof n === 'number' && Number.isInteger(n) && n >= 0) return { known: true, participants: n };
-    return { known: false, reason: 'stats have no participants count' };
-  } catch {
-    return { known: false, reason: 'stats are not JSON' };
-  }
 }

@@ -42,8 +42,11 @@ export interface Fleet {
    * hostname at the instance unless `dnsIp` says an earlier probe already did for this address.
    */
   probe(server: ServerRef & { instanceId: string; dnsIp?: string }): Promise<HealthProbe>;
-  /** Participants now in the meeting's conference; never throws: an unknown count says why. */
-  countParticipants(server: ServerRef & { instanceId: string }): Promise<ParticipantCount>;
+  /**
+   * People now in the meeting's room (its MUC room, focus excluded: see roomOccupancy.ts); never throws: an
+   * unknown count says why.
+   */
+  countParticipants(server: ServerRef & { instanceId: string; roomName: string }): Promise<ParticipantCount>;
   /** Terminates every server tagged with the meeting and removes its DNS name; already gone is fine. */
   terminate(server: ServerRef): Promise<{ terminatedInstanceIds: string[] }>;
   /** Every live server tagged with this app. */

@@ -38,7 +38,10 @@ export interface FakeAwsOptions {
   pendingProbes?: number;
   /** Does https://host/health answer 200? */
   jitsiHealthy?: boolean;
-  /** Participants the stats command reports; 'unavailable' makes SSM refuse the command. */
+  /**
+   * People in the meeting's MUC room as mod_muc_size's `/room` reports them (0 = the room does not exist,
+   * 404); 'unavailable' makes SSM refuse the command.
+   */
   participants?: number | 'unavailable';
   /**
    * DescribeInstances by tag misses a new instance this many times (EC2's describe calls are eventually
@@ -154,15 +157,22 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
     };
   });
 
-  ssmMock.on(SendCommandCommand).callsFake(() => {
+  const commands = new Map<string, string>();
+  ssmMock.on(SendCommandCommand).callsFake((input) => {
     if (opts.participants === 'unavailable')
       throw awsError('InvalidInstanceId', 'instance is not managed by SSM');
-    return { Command: { CommandId: 'cmd-1' } };
+    const commandId = `cmd-${commands.size + 1}`;
+    commands.set(commandId, (input.Parameters?.commands ?? []).join('\n'));
+    return { Command: { CommandId: commandId } };
   });
-  ssmMock.on(GetCommandInvocationCommand).resolves({
-    Status: 'Success',
-    StandardOutputContent: JSON.stringify({ participants: opts.participants ?? 2, conferences: 1 }),
-  });
+  ssmMock
+    .on(GetCommandInvocationCommand)
+    .callsFake((input) =>
+      runOnInstance(
+        commands.get(input.CommandId) ?? '',
+        opts.participants === 'unavailable' ? 0 : (opts.participants ?? 2),
+      ),
+    );
 
   const clients: Ec2FleetClients = {
     ec2,
@@ -179,4 +189,38 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
   const liveInstances = () =>
     [...instances.values()].filter((i) => i.State?.Name !== 'terminated').map((i) => i.InstanceId);
   return { clients, ec2Mock, route53Mock, ssmMock, instances, dns, fetched, liveInstances };
+}
+
+/**
+ * The instance's side of the attendance command: Prosody's mod_muc_size behind curl, as roomCountCommand
+ * asks it: /sessions answers (the module is there), then /room: a room nobody is in does not exist (404, no
+ * body, as mod_muc_size answers), otherwise a JSON array of occupants without the focus. Anything but the expected curl to Prosody fails, as a wrong command would.
+ */
+function runOnInstance(command: string, participants: number) {
+  const asked =
+    /^curl -sS --max-time 5 -H 'Host: ([a-z0-9.-]+)' -o \/dev\/null -w 'ROOM_COUNT_MODULE:%\{http_code\}\\n' 'http:\/\/127\.0\.0\.1:5280\/sessions' && curl -sS --max-time 5 -H 'Host: ([a-z0-9.-]+)' -w '\\nHTTP_STATUS:%\{http_code\}\\n' 'http:\/\/127\.0\.0\.1:5280\/room\?room=([0-9a-f]{32})&domain=([a-z0-9.-]+)'$/.exec(
+      command,
+    );
+  if (!asked || asked[1] !== asked[2] || asked[1] !== asked[4]) {
+    return {
+      Status: 'Failed',
+      StandardOutputContent: '',
+      StandardErrorContent: `unexpected command: ${command}`,
+    };
+  }
+  const [, host, , room] = asked;
+  const body =
+    participants === 0
+      ? ''
+      : JSON.stringify(
+          Array.from({ length: participants }, (_, i) => ({
+            jid: `${room}@conference.${host}/p${i}`,
+            email: '',
+            display_name: `Person ${i}`,
+          })),
+        );
+  return {
+    Status: 'Success',
+    StandardOutputContent: `ROOM_COUNT_MODULE:200\n${body}\nHTTP_STATUS:${participants === 0 ? 404 : 200}\n`,
+  };
 }

@@ -4,11 +4,10 @@ import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client
 import {
   Ec2Fleet,
   launchToken,
-  parseParticipants,
   ROUTE53_ATTEMPTS,
   ROUTE53_BASE_DELAY_MS,
-  STATS_COMMAND,
 } from '../../functions/shared/ec2Fleet';
+import { roomCountCommand } from '../../functions/shared/roomOccupancy';
 import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support/fakeAws';
 
 const server = {
@@ -218,26 +217,42 @@ describe('Ec2Fleet.probe', () => {
 });
 
 describe('Ec2Fleet.countParticipants', () => {
-  test('asks JVB statistics on the instance through SSM Run Command', async () => {
+  const room = { ...server, roomName: '0123456789abcdef0123456789abcdef' };
+
+  test("asks Prosody's room occupancy on the instance through SSM Run Command", async () => {
     const { aws, fleet: f } = fleet({ participants: 3 });
     const { instanceId } = await f.launch(server);
-    expect(await f.countParticipants({ ...server, instanceId })).toEqual({ known: true, participants: 3 });
+    expect(await f.countParticipants({ ...room, instanceId })).toEqual({ known: true, participants: 3 });
     const sent = aws.ssmMock.commandCalls(SendCommandCommand)[0].args[0].input;
     expect(sent).toMatchObject({
       DocumentName: 'AWS-RunShellScript',
       InstanceIds: [instanceId],
-      Parameters: { commands: [STATS_COMMAND] },
+      Parameters: { commands: [roomCountCommand(room)] },
     });
+  });
+
+  test('a room that does not exist (404) is a known zero', async () => {
+    const { fleet: f } = fleet({ participants: 0 });
+    const { instanceId } = await f.launch(server);
+    expect(await f.countParticipants({ ...room, instanceId })).toEqual({ known: true, participants: 0 });
   });
 
   test('attendance unknown when SSM refuses: says why, never throws', async () => {
     const { fleet: f } = fleet({ participants: 'unavailable' });
     const { instanceId } = await f.launch(server);
-    const count = await f.countParticipants({ ...server, instanceId });
+    const count = await f.countParticipants({ ...room, instanceId });
     expect(count).toEqual({
       known: false,
-      reason: 'stats unavailable: InvalidInstanceId: instance is not managed by SSM',
+      reason: 'room count unavailable: InvalidInstanceId: instance is not managed by SSM',
     });
+  });
+
+  test('a room name that could inject into the command is refused before anything is sent', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    const count = await f.countParticipants({ ...room, roomName: "x'; reboot; '", instanceId });
+    expect(count).toMatchObject({ known: false, reason: expect.stringMatching(/^room count unavailable/) });
+    expect(aws.ssmMock.commandCalls(SendCommandCommand)).toHaveLength(0);
   });
 
   test('waits for a pending invocation, tolerating InvocationDoesNotExist at first', async () => {
@@ -246,34 +261,27 @@ describe('Ec2Fleet.countParticipants', () => {
       .on(GetCommandInvocationCommand)
       .rejectsOnce(awsError('InvocationDoesNotExist'))
       .resolvesOnce({ Status: 'InProgress' })
-      .resolves({ Status: 'Success', StandardOutputContent: '{"participants":0}' });
+      .resolves({
+        Status: 'Success',
+        StandardOutputContent: 'ROOM_COUNT_MODULE:200\n[{"jid":"r@conference.h/a"}]\nHTTP_STATUS:200\n',
+      });
     const { instanceId } = await f.launch(server);
-    expect(await f.countParticipants({ ...server, instanceId })).toEqual({ known: true, participants: 0 });
+    expect(await f.countParticipants({ ...room, instanceId })).toEqual({ known: true, participants: 1 });
   });
 
   test('a command that never finishes, or fails, is unknown', async () => {
     const { aws, fleet: f } = fleet();
     const { instanceId } = await f.launch(server);
     aws.ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress' });
-    expect(await f.countParticipants({ ...server, instanceId })).toEqual({
+    expect(await f.countParticipants({ ...room, instanceId })).toEqual({
       known: false,
-      reason: 'stats command did not finish in time',
+      reason: 'room count command did not finish in time',
     });
     aws.ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'Failed' });
-    expect(await f.countParticipants({ ...server, instanceId })).toEqual({
+    expect(await f.countParticipants({ ...room, instanceId })).toEqual({
       known: false,
-      reason: 'stats command Failed',
+      reason: 'room count command Failed',
     });
-  });
-
-  test('parseParticipants reads only a whole, non-negative count', () => {
-    expect(parseParticipants('{"participants":4}')).toEqual({ known: true, participants: 4 });
-    expect(parseParticipants('{"participants":-1}').known).toBe(false);
-    expect(parseParticipants('{"conferences":1}')).toEqual({
-      known: false,
-      reason: 'stats have no participants count',
-    });
-    expect(parseParticipants('curl: (7) refused')).toEqual({ known: false, reason: 'stats are not JSON' });
   });
 });
 

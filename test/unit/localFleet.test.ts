@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkAttendance } from '../../functions/attendance-check/checkAttendance';
+import { checkHealth } from '../../functions/health-check/checkHealth';
+import { launchMeeting } from '../../functions/launch/launchMeeting';
+import type { TaskDeps } from '../../functions/shared/taskDeps';
+import type { LocalDynamo } from '../../local/dynamo';
 import { LocalFleet, type LocalServer } from '../../local/fleet';
+import { dynamoWorld, scheduleMeeting } from '../support/world';
 
 const alive = (pid: number) => {
   try {
@@ -64,4 +70,79 @@ describe('local fleet', () => {
       stranger.kill('SIGKILL');
     }
   });
+});
+
+/**
+ * The stand-in behaves like Jitsi where attendance is concerned: Jicofo keeps a lone participant off the bridge
+ * (min-participants = 2), so JVB's stats say 0, while Prosody's room (mod_muc_size's /room) has them.
+ */
+describe('local stand-in: attendance from the MUC room, not the bridge', () => {
+  let dynamo: LocalDynamo;
+  let deps: TaskDeps;
+  let fleet: LocalFleet;
+  beforeAll(async () => {
+    const world = await dynamoWorld();
+    dynamo = world.dynamo;
+    fleet = await LocalFleet.open({ bootDelayMs: 0, maxLifetimeMs: 60_000 });
+    deps = { store: world.store, fleet };
+  });
+  afterAll(async () => {
+    await fleet.terminateAll();
+    dynamo.close();
+  });
+
+  /** A READY meeting whose stand-in runs, and how to reach it. */
+  async function readyMeeting() {
+    const m = await scheduleMeeting(deps.store);
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, deps);
+    const base = `http://127.0.0.1:${fleet.serverOf(m.id)!.port}`;
+    const act = (what: 'join' | 'leave', who: string) =>
+      fetch(`${base}/${m.roomName}/${what}`, { method: 'POST', body: who });
+    const bridge = async () =>
+      (await (await fetch(`${base}/colibri/stats`)).json()) as { participants: number };
+    const room = (name = m.roomName, domain = m.hostname) =>
+      fetch(`${base}/room?${new URLSearchParams({ room: name, domain })}`);
+    return { m, instanceId, act, bridge, room };
+  }
+
+  test('a lone teacher: the bridge says 0, the room says 1, and the meeting is kept (PRESENT)', async () => {
+    const { m, instanceId, act, bridge, room } = await readyMeeting();
+    await act('join', 'teacher');
+    expect((await bridge()).participants).toBe(0);
+    const answer = await room();
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual([
+      { jid: `${m.roomName}@conference.${m.hostname}/teacher`, email: '', display_name: '' },
+    ]);
+    expect(await checkAttendance({ meetingId: m.id, instanceId, revision: 0 }, deps)).toEqual({
+      decision: 'PRESENT',
+      participants: 1,
+      reason: '1 joined',
+    });
+    expect(await deps.store.get(m.id)).toMatchObject({ status: 'IN_PROGRESS', participants: 1 });
+  }, 30_000);
+
+  test('the bridge counts from the second person; the room never lists the focus; an empty room is gone', async () => {
+    const { m, act, bridge, room } = await readyMeeting();
+    expect((await room()).status).toBe(404); // nobody ever joined: no room
+    await act('join', 'focus'); // a person cannot pose as Jicofo's focus: listed as "anonymous"
+    await act('join', 'student');
+    expect((await bridge()).participants).toBe(2);
+    const jids = ((await (await room()).json()) as { jid: string }[]).map((o) => o.jid);
+    expect(jids).toHaveLength(2);
+    expect(jids.some((j) => j.endsWith('/focus'))).toBe(false);
+    expect((await room('0'.repeat(32))).status).toBe(404); // only the meeting's own room exists
+    expect((await room(m.roomName, 'other.example.test')).status).toBe(404);
+    await act('leave', 'student');
+    await act('leave', 'anonymous');
+    expect((await bridge()).participants).toBe(0);
+    expect((await room()).status).toBe(404);
+    expect(
+      await fleet.countParticipants({ ...m, meetingId: m.id, instanceId: 'i', roomName: m.roomName }),
+    ).toEqual({
+      known: true,
+      participants: 0,
+    });
+  }, 30_000);
 });

@@ -98,6 +98,7 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
   test('attendance: a known zero is ABSENT; people present → IN_PROGRESS with the count', async () => {
     for (const [participants, decision, status] of [
       [0, 'ABSENT', 'READY'],
+      [1, 'PRESENT', 'IN_PROGRESS'], // a lone teacher: in the room, though not on the bridge yet
       [2, 'PRESENT', 'IN_PROGRESS'],
     ] as const) {
       const { deps } = fleetWorld(store, { participants });
@@ -122,7 +123,7 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     });
     const record = await store.get(m.id);
     expect(record?.status).toBe('IN_PROGRESS');
-    expect(record?.attendanceNote).toMatch(/^attendance unknown: stats unavailable/);
+    expect(record?.attendanceNote).toMatch(/^attendance unknown: room count unavailable/);
   });
 
   test('teardown: terminates, records outcome and reason; again (instance already terminated) is harmless', async () => {
