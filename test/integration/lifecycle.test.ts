@@ -146,7 +146,7 @@ describe('local stack: meeting lifecycle end to end', () => {
       expect(ended).toMatchObject({
         status: 'FAILED',
         error: 'MeetingFailed',
-        cause: 'server never became healthy',
+        cause: 'not healthy after 9 s (10 probes); last probe: health endpoint answered 502',
       });
       const checks = (await history(stack, executionArn)).filter(
         (e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'HealthCheck',
