@@ -17,7 +17,12 @@ export async function launchMeeting(input: unknown, { store, fleet }: TaskDeps):
   }
   const { record } = await store.transition(meetingId, 'LAUNCHING');
   if (isTerminal(record.status)) throw meetingClosed(meetingId, record.status);
-  const server = await fleet.launch({ meetingId, hostname: meeting.hostname, revision });
+  const server = await fleet.launch({
+    meetingId,
+    hostname: meeting.hostname,
+    roomName: meeting.roomName,
+    revision,
+  });
   const updated = await store.update(meetingId, {
     instanceId: server.instanceId,
     instanceType: server.instanceType,

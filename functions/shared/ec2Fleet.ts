@@ -1,6 +1,7 @@
 import {
   DescribeInstancesCommand,
   EC2Client,
+  GetConsoleOutputCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Instance,
@@ -58,7 +59,7 @@ export class Ec2Fleet implements Fleet {
     private readonly clients: Ec2FleetClients,
   ) {}
 
-  async launch(server: ServerRef & { revision: number }): Promise<LaunchedServer> {
+  async launch(server: ServerRef & { revision: number; roomName: string }): Promise<LaunchedServer> {
     const existing = (await this.instancesOf(server.meetingId, ['pending', 'running']))[0];
     if (existing?.InstanceId) {
       return { instanceId: existing.InstanceId, instanceType: existing.InstanceType ?? 'unknown' };
@@ -102,6 +103,9 @@ export class Ec2Fleet implements Fleet {
     const instance = out.Reservations?.[0]?.Instances?.[0];
     const state = instance?.State?.Name ?? 'missing';
     if (!instance || ['shutting-down', 'terminated', 'stopping', 'stopped'].includes(state)) {
+      // A bootstrap that failed said why on the console before powering off: that is the meeting's reason.
+      const bootstrapFailure = instance ? await this.bootstrapFailure(server.instanceId) : undefined;
+      if (bootstrapFailure) throw new TaskError('BootstrapFailed', bootstrapFailure);
       throw new TaskError('InstanceLost', `instance ${server.instanceId} is ${state}`);
     }
     if (state !== 'running' || !instance.PublicIpAddress) {
@@ -239,14 +243,34 @@ export class Ec2Fleet implements Fleet {
     }
   }
 
-  private tags(server: ServerRef) {
+  private tags(server: ServerRef & { roomName: string }) {
     return [
       { Key: 'app', Value: this.config.appTag },
       { Key: 'meetingId', Value: server.meetingId },
-      // Read by the bootstrap script through instance metadata to configure Jitsi and its certificate.
+      // Read by the bootstrap through instance metadata: the server's name, and the one room it serves.
       { Key: 'hostname', Value: server.hostname },
+      { Key: 'roomName', Value: server.roomName },
       { Key: 'Name', Value: `jitsi-${server.meetingId}` },
     ];
+  }
+
+  /**
+   * The reason infra/bootstrap/jitsi-bootstrap.sh printed to the serial console before powering off, if any.
+   * `Latest` asks for the newest output (Nitro instances), not the copy EC2 takes at boot and shutdown; an
+   * error here never hides the instance's own state, so it only ever adds a reason.
+   */
+  private async bootstrapFailure(instanceId: string): Promise<string | undefined> {
+    for (const Latest of [true, false]) {
+      try {
+        const out = await this.clients.ec2.send(
+          new GetConsoleOutputCommand({ InstanceId: instanceId, Latest }),
+        );
+        return bootstrapFailureIn(Buffer.from(out.Output ?? '', 'base64').toString('utf8'));
+      } catch {
+        // Latest is refused on instances that are not built on Nitro: ask for the plain copy.
+      }
+    }
+    return undefined;
   }
 
   private async instancesOf(meetingId: string, states: string[]): Promise<Instance[]> {
@@ -337,4 +361,18 @@ export function launchToken(meetingId: string, revision: number, zone: number, i
   const readable = `${meetingId}-r${revision}-${zone}-${instanceType}`;
   if (readable.length <= 64 && /^[\x21-\x7e]+$/.test(readable)) return readable;
   return createHash('sha256').update(readable).digest('hex');
+}
+
+/** What jitsi-bootstrap.sh's fail() prints first on the console line it writes. */
+export const BOOTSTRAP_FAILURE_MARK = 'meeting-scheduler bootstrap failed: ';
+
+/** The last bootstrap failure line of a console output, without the mark; undefined when there is none. */
+export function bootstrapFailureIn(consoleOutput: string): string | undefined {
+  const lines = consoleOutput.split(/\r?\n/).filter((l) => l.includes(BOOTSTRAP_FAILURE_MARK));
+  const last = lines.pop();
+  if (last === undefined) return undefined;
+  const reason = last
+    .slice(last.indexOf(BOOTSTRAP_FAILURE_MARK) + BOOTSTRAP_FAILURE_MARK.length)
+    .replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
+  return `server bootstrap failed: ${reason.trim().slice(0, 500)}`;
 }

@@ -36,7 +36,7 @@ export interface Fleet {
    * Starts the meeting's server, or finds the one already started: calling it twice for one revision starts one
    * server. A new revision (a reschedule that tore the old server down) starts a new one.
    */
-  launch(server: ServerRef & { revision: number }): Promise<LaunchedServer>;
+  launch(server: ServerRef & { revision: number; roomName: string }): Promise<LaunchedServer>;
   /**
    * Is the instance running and Jitsi answering on its hostname? Throws InstanceLost if it is gone. Points the
    * hostname at the instance unless `dnsIp` says an earlier probe already did for this address.

@@ -89,9 +89,10 @@ JVB
   >"/etc/nginx/sites-available/${fqdn}.conf"
 nginx -t || fail "nginx -t refused the rendered site"
 
-# Room occupancy for the attendance task (jitsi's mod_muc_size), enabled by a snippet loaded after jitsi's file.
+# Room occupancy for the attendance task (jitsi's mod_muc_size, from jitsi's plugin_paths) as a component of
+# its own, so jitsi's generated host file is left as it is (prosody-room-count.cfg.lua says why).
 "${here}/render-template.sh" "${here}/prosody-room-count.cfg.lua" FQDN="$fqdn" \
-  >/etc/prosody/conf.d/zz-meeting-scheduler.cfg.lua
+  >/etc/prosody/conf.d/meeting-scheduler-room-count.cfg.lua
 
 for service in prosody jicofo jitsi-videobridge2 nginx; do
   systemctl restart "$service" || fail "${service} did not restart: $(journalctl -u "$service" -n 3 --no-pager | tr '\n' ' ')"

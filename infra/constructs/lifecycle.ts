@@ -205,6 +205,18 @@ export class Lifecycle extends Construct {
     this.tasks.HealthCheck.role.addToPolicy(meetingRecords);
 
     const appOwned = { StringEquals: { 'aws:ResourceTag/app': props.appName } };
+    // A failed bootstrap prints its reason to the console; the health check reads it from app servers only.
+    this.tasks.HealthCheck.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:GetConsoleOutput'],
+        resources: [ec2Arn('instance/*')],
+        conditions: appOwned,
+      }),
+    );
+    acknowledge(this.tasks.HealthCheck.role, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
+        'Console output only of instances tagged with this app (aws:ResourceTag/app condition).',
+    });
     const attendance = this.tasks.AttendanceCheck.role;
     attendance.addToPolicy(
       new iam.PolicyStatement({

@@ -440,6 +440,14 @@ describe('MeetingSchedulerStack', () => {
     ).toBe(true);
   });
 
+  test('IAM: the health check may read the console output (a failed bootstrap’s reason) of app servers only', () => {
+    const read = statementsOf(template, 'LifecycleHealthCheck').filter((s) =>
+      actionsOf(s).includes('ec2:GetConsoleOutput'),
+    );
+    expect(read).toHaveLength(1);
+    expect(read[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } });
+  });
+
   test('IAM: RunInstances only with the AMI the launch template resolves, only the configured instance types', () => {
     const launchTemplate = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0] as {
       Properties: { LaunchTemplateData: { ImageId: { Ref: string } } };

@@ -96,6 +96,22 @@ describe('meeting lifecycle paths', () => {
     expect(aws.liveInstances()).toEqual([]);
   });
 
+  test('bootstrap failed: the server powered off with a reason → teardown at once, FAILED with that reason', async () => {
+    const reason = 'certificate: not valid for this host';
+    const { aws, deps } = fleetWorld(store, { bootstrapFailure: reason });
+    const meeting = await scheduleMeeting(store);
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(false);
+    expect(run.entered.filter((s) => s === 'HealthCheck')).toHaveLength(1); // not the whole budget
+    expect(run.entered).toEqual(expect.arrayContaining(['HealthCheckFailed', 'Teardown', 'MeetingFailed']));
+    expect(await store.get(meeting.id)).toMatchObject({
+      status: 'FAILED',
+      statusReason: `server bootstrap failed: ${reason}`,
+    });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
   test('attendance unknown: stats unavailable → meeting kept, reason recorded, COMPLETED at the end', async () => {
     const { aws, deps } = fleetWorld(store, { participants: 'unavailable' });
     const meeting = await scheduleMeeting(store);

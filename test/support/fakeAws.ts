@@ -1,6 +1,7 @@
 import {
   DescribeInstancesCommand,
   EC2Client,
+  GetConsoleOutputCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type Instance,
@@ -12,7 +13,11 @@ import {
 } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Ec2FleetClients, Ec2FleetConfig } from '../../functions/shared/ec2Fleet';
+import {
+  BOOTSTRAP_FAILURE_MARK,
+  type Ec2FleetClients,
+  type Ec2FleetConfig,
+} from '../../functions/shared/ec2Fleet';
 
 export const FLEET_CONFIG: Ec2FleetConfig = {
   appTag: 'meeting-scheduler',
@@ -48,6 +53,11 @@ export interface FakeAwsOptions {
    * consistent), so a retried launch reaches RunInstances again.
    */
   invisibleForDescribes?: number;
+  /**
+   * The bootstrap fails with this reason: the instance powers off instead of running, after printing the
+   * reason on its serial console as infra/bootstrap/jitsi-bootstrap.sh does.
+   */
+  bootstrapFailure?: string;
 }
 
 /**
@@ -119,12 +129,18 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
       for (const i of found) {
         // Each look at a booting instance brings it closer to running, as time would.
         if (i.State?.Name === 'pending' && i.probes++ >= (opts.pendingProbes ?? 0)) {
-          i.State = { Name: 'running' };
+          i.State = { Name: opts.bootstrapFailure ? 'shutting-down' : 'running' };
           i.PublicIpAddress = '203.0.113.10';
         }
       }
     }
     return { Reservations: found.length ? [{ Instances: found }] : [] };
+  });
+  ec2Mock.on(GetConsoleOutputCommand).callsFake((input) => {
+    if (!instances.has(input.InstanceId)) throw awsError('InvalidInstanceID.NotFound');
+    const lines = ['[  OK  ] Finished cloud-init.service'];
+    if (opts.bootstrapFailure) lines.push(`${BOOTSTRAP_FAILURE_MARK}${opts.bootstrapFailure}`);
+    return { InstanceId: input.InstanceId, Output: Buffer.from(lines.join('\r\n')).toString('base64') };
   });
   ec2Mock.on(TerminateInstancesCommand).callsFake((input) => {
     for (const id of input.InstanceIds) {

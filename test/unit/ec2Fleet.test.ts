@@ -1,7 +1,16 @@
-import { RunInstancesCommand, TerminateInstancesCommand, type _InstanceType } from '@aws-sdk/client-ec2';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetConsoleOutputCommand,
+  RunInstancesCommand,
+  TerminateInstancesCommand,
+  type _InstanceType,
+} from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import {
+  BOOTSTRAP_FAILURE_MARK,
+  bootstrapFailureIn,
   Ec2Fleet,
   launchToken,
   ROUTE53_ATTEMPTS,
@@ -13,6 +22,7 @@ import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support
 const server = {
   meetingId: '11111111-2222-3333-4444-555555555555',
   hostname: 'm1.meet.example.test',
+  roomName: '0123456789abcdef0123456789abcdef',
   revision: 0,
 };
 
@@ -39,6 +49,7 @@ describe('Ec2Fleet.launch', () => {
         { Key: 'app', Value: 'meeting-scheduler' },
         { Key: 'meetingId', Value: server.meetingId },
         { Key: 'hostname', Value: server.hostname },
+        { Key: 'roomName', Value: server.roomName },
       ]),
     );
     expect(input.TagSpecifications?.map((t) => t.ResourceType)).toEqual(['instance', 'volume']);
@@ -331,5 +342,51 @@ describe('Ec2Fleet.terminate', () => {
     aws.dns.set('z-other.meet.example.test', '198.51.100.1');
     await f.terminate(server);
     expect(aws.dns.get('z-other.meet.example.test')).toBe('198.51.100.1');
+  });
+});
+
+describe('Ec2Fleet.probe: a server whose bootstrap failed', () => {
+  const reason =
+    'certificate: expires too soon (Dec  1 00:00:00 2026 GMT); renew it with the certificate function';
+
+  test('ends the probing with the reason the bootstrap printed on the console (BootstrapFailed)', async () => {
+    const { aws, fleet: f } = fleet({ pendingProbes: 0 });
+    const { instanceId } = await f.launch(server);
+    aws.instances.get(instanceId)!.State = { Name: 'shutting-down' };
+    aws.ec2Mock.on(GetConsoleOutputCommand).resolves({
+      InstanceId: instanceId,
+      Output: Buffer.from(`[  OK  ] Started cloud-init\r\n${BOOTSTRAP_FAILURE_MARK}${reason}\r\n`).toString(
+        'base64',
+      ),
+    });
+    await expect(f.probe({ ...server, instanceId })).rejects.toMatchObject({
+      name: 'BootstrapFailed',
+      message: `server bootstrap failed: ${reason}`,
+    });
+    expect(aws.ec2Mock.commandCalls(GetConsoleOutputCommand)[0].args[0].input).toEqual({
+      InstanceId: instanceId,
+      Latest: true,
+    });
+  });
+
+  test('without such a line, or when the console cannot be read, it is the plain InstanceLost', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    aws.instances.get(instanceId)!.State = { Name: 'terminated' };
+    aws.ec2Mock.on(GetConsoleOutputCommand).resolves({ Output: Buffer.from('login:').toString('base64') });
+    await expect(f.probe({ ...server, instanceId })).rejects.toMatchObject({ name: 'InstanceLost' });
+    aws.ec2Mock.on(GetConsoleOutputCommand).rejects(awsError('UnauthorizedOperation'));
+    await expect(f.probe({ ...server, instanceId })).rejects.toMatchObject({ name: 'InstanceLost' });
+  });
+
+  test('the mark is the one jitsi-bootstrap.sh prints; the last failure line wins, escapes removed', () => {
+    const script = readFileSync(
+      join(__dirname, '..', '..', 'infra', 'bootstrap', 'jitsi-bootstrap.sh'),
+      'utf8',
+    );
+    expect(script).toContain(`local line="${BOOTSTRAP_FAILURE_MARK}$*"`);
+    const output = `${BOOTSTRAP_FAILURE_MARK}first\n\u001b[0m${BOOTSTRAP_FAILURE_MARK}nginx -t refused the rendered site\u001b[0m\n`;
+    expect(bootstrapFailureIn(output)).toBe('server bootstrap failed: nginx -t refused the rendered site');
+    expect(bootstrapFailureIn('all good\n')).toBeUndefined();
   });
 });

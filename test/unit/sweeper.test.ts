@@ -26,6 +26,7 @@ describe('sweeper', () => {
       await deps.fleet.launch({
         meetingId: '99999999-9999-4999-8999-999999999999',
         hostname: 'x.meet.example.test',
+        roomName: 'ffffffffffffffffffffffffffffffff',
         revision: 0,
       })
     ).instanceId;
