@@ -112,7 +112,7 @@ describe('meeting lifecycle paths', () => {
     expect(aws.liveInstances()).toEqual([]);
   });
 
-  test('attendance unknown: stats unavailable → meeting kept, reason recorded, COMPLETED at the end', async () => {
+  test('attendance unknown: room count unavailable → meeting kept, reason recorded, COMPLETED at the end', async () => {
     const { aws, deps } = fleetWorld(store, { participants: 'unavailable' });
     const meeting = await scheduleMeeting(store);
     const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
@@ -121,7 +121,7 @@ describe('meeting lifecycle paths', () => {
     expect(run.entered).toContain('WaitUntilEnd');
     const record = await store.get(meeting.id);
     expect(record?.status).toBe('COMPLETED');
-    expect(record?.attendanceNote).toMatch(/attendance unknown: stats unavailable: InvalidInstanceId/);
+    expect(record?.attendanceNote).toMatch(/attendance unknown: room count unavailable: InvalidInstanceId/);
     expect(aws.liveInstances()).toEqual([]);
   });
 
