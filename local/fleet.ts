@@ -29,6 +29,7 @@ export interface LocalFleetOptions {
 }
 
 const STAND_IN = join(__dirname, 'jitsiStandIn.ts');
+const JICOFO_CONFIG = join(__dirname, '..', 'infra', 'bootstrap', 'jicofo.conf');
 
 /**
  * EC2 + Route 53 + SSM for the local stack: every launch starts a stand-in Jitsi process (local/jitsiStandIn.ts).
@@ -150,6 +151,8 @@ export class LocalFleet implements Fleet {
         ...process.env,
         MEETING_ID: meetingId,
         JITSI_HOSTNAME: hostname,
+        // The jicofo.conf lines every real server gets, so the stand-in's Jicofo is configured the same way.
+        JICOFO_CONFIG: JICOFO_CONFIG,
         BOOT_DELAY_MS: String(this.options.bootDelayMs),
         MAX_LIFETIME_MS: String(this.options.maxLifetimeMs),
       },

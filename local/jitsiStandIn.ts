@@ -4,8 +4,9 @@
  * /room?room=&domain= answers like Prosody's mod_muc_size (functions/shared/roomOccupancy.ts), and any other
  * path is the room page, where a person joins and leaves, so attendance in the local stack is real.
  *
- * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID, JITSI_HOSTNAME.
+ * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID, JITSI_HOSTNAME, JICOFO_CONFIG.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -56,16 +57,31 @@ refresh();
 </script>
 </body></html>`;
 
+const booted = () => Date.now() >= bootedAt;
+const jicofoHealthEnabled = jicofoHealthIn(process.env.JICOFO_CONFIG);
+
+/** `jicofo.health.enabled` as the last assignment in a jicofo.conf says (HOCON: a later value wins). */
+function jicofoHealthIn(file: string | undefined): boolean {
+  if (!file) return false;
+  const values = [
+    ...readFileSync(file, 'utf8').matchAll(/^\s*jicofo\.health\.enabled\s*=\s*(true|false)\s*$/gm),
+  ];
+  return values.at(-1)?.[1] === 'true';
+}
+
 const server = createServer((req, res) => {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const send = (status: number, type: string, body: string) => {
     res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
     res.end(body);
   };
-  // /about/health is what the videobridge (private interface) and Jicofo (REST API) answer; behind the real
-  // nginx site (infra/bootstrap/jitsi-site.nginx.conf) it becomes /health. The local fleet probes /health.
-  if (path === '/health' || path === '/about/health') {
-    return Date.now() >= bootedAt ? send(200, 'text/plain', 'ok') : send(503, 'text/plain', 'booting');
+  // The videobridge's private interface answers /about/health. /health is what our nginx site answers (the
+  // bridge's and Jicofo's health together); the local fleet, which runs no nginx, probes it here.
+  if (path === '/about/health')
+    return booted() ? send(200, 'text/plain', 'ok') : send(500, 'text/plain', 'booting');
+  if (path === '/health') {
+    if (!jicofoHealthEnabled) return send(404, 'text/plain', 'jicofo health checks are disabled');
+    return booted() ? send(200, 'text/plain', 'ok') : send(503, 'text/plain', 'booting');
   }
   // Who this process is, so a restarted local stack never mistakes a process that reused a saved PID for it.
   if (path === '/identity') {
@@ -113,8 +129,28 @@ const server = createServer((req, res) => {
   send(404, 'text/plain', 'not found');
 });
 
+/**
+ * Jicofo's REST API (127.0.0.1:8888 on a server). Like Jicofo, it serves /about/health only with health checks
+ * enabled, which jicofo's reference.conf leaves off (`jicofo.health.enabled = false`): the stand-in reads the
+ * same lines the bootstrap appends to jicofo.conf (infra/bootstrap/jicofo.conf, given as JICOFO_CONFIG).
+ */
+const jicofo = createServer((req, res) => {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const [status, body] =
+    path !== '/about/health' || !jicofoHealthEnabled
+      ? [404, 'not found']
+      : booted()
+        ? [200, 'ok']
+        : [500, 'booting'];
+  res.writeHead(status, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(body);
+});
+
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
+  jicofo.listen(0, '127.0.0.1', () => {
+    const port = (server.address() as AddressInfo).port;
+    const jicofoPort = (jicofo.address() as AddressInfo).port;
+    process.stdout.write(`${JSON.stringify({ port, jicofoPort })}\n`);
+  });
 });
 // Like the EC2 bootstrap's shutdown timer: never outlive the maximum lifetime, whatever the control plane does.
 setTimeout(() => process.exit(0), maxLifetimeMs).unref();

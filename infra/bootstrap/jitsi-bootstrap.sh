@@ -37,15 +37,19 @@ imds() {
 fqdn=$(imds meta-data/tags/instance/hostname)
 room=$(imds meta-data/tags/instance/roomName)
 region=$(imds meta-data/placement/region)
+public_ip=$(imds meta-data/public-ipv4)
 [[ "$fqdn" =~ ^[a-z0-9.-]+$ ]] || fail "refusing hostname tag '${fqdn}'"
 [[ "$room" =~ ^[a-z0-9]+$ ]] || fail "refusing roomName tag '${room}'"
 
 hostnamectl set-hostname "$fqdn"
-echo "127.0.0.1 ${fqdn}" >>/etc/hosts
+# The handbook's quick start maps the name to the public address (coturn and JVB advertise what it resolves to).
+echo "${public_ip} ${fqdn}" >>/etc/hosts
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y gnupg2 curl apt-transport-https nginx-full awscli jq openssl
+# First boot: unattended-upgrades may hold the dpkg lock for a while; wait for it instead of failing.
+apt_get() { apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+apt_get update
+apt_get install -y gnupg2 curl apt-transport-https nginx-full awscli jq openssl
 
 # The certificate first: without it nothing else is worth installing.
 tls_dir=/etc/ssl/meeting-scheduler
@@ -62,7 +66,7 @@ echo 'deb [signed-by=/usr/share/keyrings/jitsi-keyring.gpg] https://download.jit
 curl -fsSL https://prosody.im/files/prosody-debian-packages.key -o /usr/share/keyrings/prosody-debian-packages.key
 echo 'deb [signed-by=/usr/share/keyrings/prosody-debian-packages.key] http://packages.prosody.im/debian jammy main' \
   >/etc/apt/sources.list.d/prosody.list
-apt-get update
+apt_get update
 
 # "I want to use my own certificate": jitsi-meet-web-config then uses ours and asks nobody for one.
 debconf-set-selections <<SELECTIONS
@@ -72,13 +76,20 @@ jitsi-meet-web-config jitsi-meet/cert-path-crt string ${tls_dir}/fullchain.pem
 jitsi-meet-web-config jitsi-meet/cert-path-key string ${tls_dir}/privkey.pem
 jitsi-meet-web-config jitsi-meet/jaas-choice boolean false
 SELECTIONS
-apt-get install -y jitsi-meet
+apt_get install -y jitsi-meet
 
 # The videobridge's private REST interface (/about/health) on loopback only; nginx asks it for /health.
 cat >>/etc/jitsi/videobridge/jvb.conf <<'JVB'
 videobridge.apis.rest.enabled = true
 videobridge.http-servers.private.host = 127.0.0.1
 JVB
+cat "${here}/jicofo.conf" >>/etc/jitsi/jicofo/jicofo.conf
+# coturn (jitsi-meet-turnserver, TURN over TLS on 5349) runs as its own user and must read our certificate.
+if getent group turnserver >/dev/null; then
+  chgrp turnserver "$tls_dir" "${tls_dir}/fullchain.pem" "${tls_dir}/privkey.pem"
+  chmod 0750 "$tls_dir"
+  chmod 0640 "${tls_dir}/privkey.pem" "${tls_dir}/fullchain.pem"
+fi
 
 # Our nginx site replaces the one jitsi-meet-web-config generated (same path, so its sites-enabled link stays).
 "${here}/render-template.sh" "${here}/jitsi-site.nginx.conf" \
@@ -94,7 +105,10 @@ nginx -t || fail "nginx -t refused the rendered site"
 "${here}/render-template.sh" "${here}/prosody-room-count.cfg.lua" FQDN="$fqdn" \
   >/etc/prosody/conf.d/meeting-scheduler-room-count.cfg.lua
 
-for service in prosody jicofo jitsi-videobridge2 nginx; do
+services=(prosody jicofo jitsi-videobridge2 nginx)
+# coturn comes with jitsi-meet-turnserver, a Recommends of jitsi-meet: restart it only where it is installed.
+if systemctl cat coturn >/dev/null 2>&1; then services+=(coturn); fi
+for service in "${services[@]}"; do
   systemctl restart "$service" || fail "${service} did not restart: $(journalctl -u "$service" -n 3 --no-pager | tr '\n' ' ')"
 done
 echo "jitsi ready on ${fqdn}"

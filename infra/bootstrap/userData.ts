@@ -14,6 +14,7 @@ export const BOOTSTRAP_FILES = [
   'jitsi-bootstrap.sh',
   'render-template.sh',
   'jitsi-site.nginx.conf',
+  'jicofo.conf',
   'install-certificate.sh',
   'prosody-room-count.cfg.lua',
 ] as const;

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpsStatus } from '../../functions/shared/httpsProbe';
 import {
@@ -17,6 +17,7 @@ import {
 const FQDN = '3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b.meet.example.test';
 const ROOM = '0123456789abcdef0123456789abcdef';
 const STAND_IN = join(__dirname, '..', '..', 'local', 'jitsiStandIn.ts');
+const JICOFO_CONF = join(__dirname, '..', '..', 'infra', 'bootstrap', 'jicofo.conf');
 
 /**
  * The real nginx serving our rendered site in front of the stand-in Jitsi process (which answers /about/health
@@ -27,7 +28,7 @@ describe('health and room page through the real nginx and the rendered site', ()
   let dir: string;
   let tls: TestCertificate;
   let httpsPort: number;
-  let standIn: ChildProcess | undefined;
+  const standIns: ChildProcess[] = [];
   let nginx: ChildProcess | undefined;
 
   const probe = (path: string) =>
@@ -49,9 +50,9 @@ describe('health and room page through the real nginx and the rendered site', ()
     writeFileSync(join(web, 'index.html'), '<!doctype html><title>jitsi</title>');
     writeFileSync(join(web, 'static', '404.html'), 'not here');
     writeFileSync(join(dir, 'config.js'), 'var config = {};');
-    const standInPort = await startStandIn(2000);
+    const standInPorts = await startStandIn(2000);
     httpsPort = await freePort();
-    const upstream = `127.0.0.1:${standInPort}`;
+    const upstream = `127.0.0.1:${standInPorts.port}`;
     const rendered = renderTemplate(NGINX_SITE, {
       FQDN,
       ROOM,
@@ -62,7 +63,7 @@ describe('health and room page through the real nginx and the rendered site', ()
       CONFIG_JS: join(dir, 'config.js'),
       PROSODY: upstream,
       JVB_WEBSOCKETS: upstream,
-      JICOFO: upstream,
+      JICOFO: `127.0.0.1:${standInPorts.jicofoPort}`,
       JVB_PRIVATE: upstream,
     });
     expect(rendered.stderr).toBe('');
@@ -72,23 +73,30 @@ describe('health and room page through the real nginx and the rendered site', ()
 
   afterAll(async () => {
     await stopProcess(nginx);
-    await stopProcess(standIn);
+    for (const child of standIns) await stopProcess(child);
   });
 
-  async function startStandIn(bootDelayMs: number): Promise<number> {
-    standIn = spawn(process.execPath, ['--import', 'tsx', STAND_IN], {
+  /** The stand-in, its Jicofo configured with the lines the bootstrap appends to jicofo.conf (null: stock). */
+  async function startStandIn(bootDelayMs: number, jicofoConfig: string | null = JICOFO_CONF) {
+    const child = spawn(process.execPath, ['--import', 'tsx', STAND_IN], {
       stdio: ['ignore', 'pipe', 'ignore'],
-      env: { ...process.env, MEETING_ID: 'nginx-test', BOOT_DELAY_MS: String(bootDelayMs) },
+      env: {
+        ...process.env,
+        MEETING_ID: 'nginx-test',
+        BOOT_DELAY_MS: String(bootDelayMs),
+        ...(jicofoConfig ? { JICOFO_CONFIG: jicofoConfig } : {}),
+      },
     });
-    return new Promise<number>((resolve, reject) => {
+    standIns.push(child);
+    return new Promise<{ port: number; jicofoPort: number }>((resolve, reject) => {
       let out = '';
-      standIn!.stdout!.on('data', (c: Buffer) => {
+      child.stdout!.on('data', (c: Buffer) => {
         out += c.toString();
         if (!out.includes('\n')) return;
-        standIn!.stdout!.destroy();
-        resolve((JSON.parse(out.split('\n')[0]) as { port: number }).port);
+        child.stdout!.destroy();
+        resolve(JSON.parse(out.split('\n')[0]) as { port: number; jicofoPort: number });
       });
-      standIn!.once('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
+      child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
     });
   }
 
@@ -102,9 +110,10 @@ describe('health and room page through the real nginx and the rendered site', ()
     expect(status).toBe(200);
   });
 
-  test('only the meeting’s own room page is served; another room name is 404', async () => {
+  test('only the meeting’s own room page is served; another room name and the welcome page are 404', async () => {
     expect(await probe(`/${ROOM}`)).toBe(200);
     expect(await probe('/somebodyelsesroom')).toBe(404);
+    expect(await probe('/')).toBe(404);
     expect(await probe('/index.html')).toBe(200); // real files still are
   });
 
@@ -121,8 +130,20 @@ describe('health and room page through the real nginx and the rendered site', ()
     ).rejects.toThrow(/altnames|certificate/i);
   });
 
+  test('a stock Jicofo (health checks off, its default) has no /about/health, so the bootstrap turns them on', async () => {
+    const stock = await startStandIn(0, null);
+    expect((await fetch(`http://127.0.0.1:${stock.jicofoPort}/about/health`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${stock.port}/health`)).status).toBe(404);
+    const withConf = await startStandIn(0);
+    expect((await fetch(`http://127.0.0.1:${withConf.jicofoPort}/about/health`)).status).toBe(200);
+    expect(readFileSync(JICOFO_CONF, 'utf8')).toMatch(/^jicofo\.health\.enabled = true$/m);
+    expect(
+      readFileSync(join(__dirname, '..', '..', 'infra', 'bootstrap', 'jitsi-bootstrap.sh'), 'utf8'),
+    ).toContain('cat "${here}/jicofo.conf" >>/etc/jitsi/jicofo/jicofo.conf');
+  });
+
   test('with Jitsi gone, /health is an error nginx answers itself, never 2xx', async () => {
-    await stopProcess(standIn);
+    await stopProcess(standIns[0]);
     const status = await probe('/health');
     expect(status).toBeGreaterThanOrEqual(500);
   });
