@@ -25,17 +25,20 @@ describe('functions/api/handler', () => {
       isBase64Encoded,
     }) as unknown as APIGatewayProxyEventV2;
 
+  /** The API function's environment against the test's dynalite table. */
+  const apiEnv = () => ({
+    TABLE_NAME: tableName,
+    STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:m',
+    AWS_REGION: 'us-east-1',
+    JITSI_DOMAIN: 'meet.example.com',
+    TEARDOWN_FUNCTION_NAME: 'teardown',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+
   test('decodes base64 bodies and header case, books through DynamoDB and Step Functions', async () => {
-    Object.assign(process.env, {
-      TABLE_NAME: tableName,
-      STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:m',
-      AWS_REGION: 'us-east-1',
-      JITSI_DOMAIN: 'meet.example.com',
-      TEARDOWN_FUNCTION_NAME: 'teardown',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    });
+    Object.assign(process.env, apiEnv());
     const sfnMock = mockClient(SFNClient);
     sfnMock.on(StartExecutionCommand).callsFake((i) => ({
       executionArn: `arn:aws:states:us-east-1:000000000000:execution:m:${i.name}`,
@@ -98,17 +101,7 @@ describe('functions/api/handler', () => {
     }
 
     test('a token with the scope is served (201, 200); one without it gets 403 naming the scope', async () => {
-      Object.assign(process.env, {
-        TABLE_NAME: tableName,
-        STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:m',
-        AWS_REGION: 'us-east-1',
-        JITSI_DOMAIN: 'meet.example.com',
-        TEARDOWN_FUNCTION_NAME: 'teardown',
-        AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        REQUIRED_SCOPE: 'meetings/manage',
-      });
+      Object.assign(process.env, apiEnv(), { REQUIRED_SCOPE: 'meetings/manage' });
       await jest.isolateModulesAsync(async () => {
         // The isolated registry has its own SDK classes: mock the one the handler will use.
         const sfnModule = await import('@aws-sdk/client-sfn');
