@@ -1,12 +1,4 @@
-import {
-  Aws,
-  type CfnElement,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  SecretValue,
-  Stack,
-} from 'aws-cdk-lib';
+import { Aws, type CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -48,15 +40,19 @@ export class WildcardCertificate extends Construct {
 
   constructor(scope: Construct, id: string, props: WildcardCertificateProps) {
     super(scope, id);
-    // Created empty (`{}`, which the function reads as "nothing yet"); only the function ever writes them,
-    // and CloudFormation never rewrites a value it did not change.
+    // Created with no value at all: CloudFormation then has none to write back on a later update of the
+    // resource (it re-sends SecretString/GenerateSecretString on in-place updates), so only the function ever
+    // writes them. A secret without a version answers ResourceNotFoundException, which the function reads as
+    // "nothing yet". CDK would otherwise add `GenerateSecretString: {}`, a random password.
     const emptySecret = (secretId: string, description: string) => {
       const secret = new secretsmanager.Secret(this, secretId, {
         description,
-        secretStringValue: SecretValue.unsafePlainText('{}'),
         // The deployment can be rebuilt from nothing: the function re-issues on the next run.
         removalPolicy: RemovalPolicy.DESTROY,
       });
+      (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+        'GenerateSecretString',
+      );
       acknowledge(secret, {
         'AwsSolutions-SMG4':
           'Not a credential Secrets Manager can rotate: the certificate function itself renews it over ACME, daily, when under 30 days remain.',
