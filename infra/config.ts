@@ -54,6 +54,10 @@ export const AppConfig = z
         'must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias)',
       )
       .optional(),
+    alarmTopicArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')
+      .optional(),
   })
   .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
     message: 'apiAuth=jwt needs jwtIssuer and jwtAudience',

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
 import { WildcardCertificate } from './constructs/certificate';
@@ -26,6 +27,9 @@ export class MeetingSchedulerStack extends Stack {
       hostedZoneId: config.hostedZoneId,
       acmeEmail: config.acmeEmail,
       acmeDirectory: config.acmeDirectory,
+      alarmTopic: config.alarmTopicArn
+        ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn)
+        : undefined,
       logRetention,
     });
     const fleet = new JitsiFleet(this, 'Fleet', {

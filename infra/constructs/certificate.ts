@@ -1,10 +1,12 @@
 import { Aws, type CfnElement, CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { DAYS_LEFT_METRIC, METRIC_NAMESPACE } from '../../functions/certificate/metric';
@@ -21,6 +23,8 @@ export interface WildcardCertificateProps {
   logRetention: logs.RetentionDays;
   /** The expiry alarm fires when fewer days than this remain (renewal starts at 30). */
   alarmDaysLeft?: number;
+  /** Where both alarms notify (alarm and back to OK); without it they show in the CloudWatch console only. */
+  alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -183,5 +187,12 @@ export class WildcardCertificate extends Construct {
       datapointsToAlarm: 2,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
+    if (props.alarmTopic) {
+      const notify = new cloudwatchActions.SnsAction(props.alarmTopic);
+      for (const alarm of [this.errorsAlarm, this.expiryAlarm]) {
+        alarm.addAlarmAction(notify);
+        alarm.addOkAction(notify);
+      }
+    }
   }
 }

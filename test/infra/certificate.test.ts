@@ -166,6 +166,20 @@ describe('wildcard certificate', () => {
     });
   });
 
+  test('alarms notify alarmTopicArn when given (alarm and OK), and nothing without it', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:ops-alerts';
+    const alarms = (t: Template) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
+        Properties: { AlarmActions?: unknown; OKActions?: unknown };
+      }[];
+    for (const alarm of alarms(synth({ alarmTopicArn: topic }).template)) {
+      expect(alarm.Properties.AlarmActions).toEqual([topic]);
+      expect(alarm.Properties.OKActions).toEqual([topic]);
+    }
+    for (const alarm of alarms(template)) expect(alarm.Properties.AlarmActions).toBeUndefined();
+    expect(() => synth({ alarmTopicArn: 'ops-alerts' })).toThrow(/alarmTopicArn/);
+  });
+
   test('the certificate secret is an output, for the operators', () => {
     template.hasOutput('CertificateSecretArn', {
       Value: { Ref: Match.stringLikeRegexp('^CertificateSecret') },
