@@ -1,44 +1,19 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { readAppConfig } from '../../infra/config';
-import { MeetingSchedulerStack } from '../../infra/stack';
+import { actionsOf, CONTEXT, statementsOf, synth } from '../support/stackTemplate';
 
-const CONTEXT = {
-  jitsiDomain: 'meet.example.com',
-  hostedZoneId: 'Z0123456789EXAMPLE',
-  acmeEmail: 'ops@example.com',
-  allowedOrigin: 'https://app.example.com',
-};
-
-function synth(context: Record<string, unknown> = {}) {
-  // Bundling is skipped (esbuild runs in `npx cdk synth`); everything else is the real stack.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = readAppConfig((k) => ({ ...CONTEXT, ...context })[k]);
-  const stack = new MeetingSchedulerStack(app, 'MeetingScheduler', { config });
-  return { app, stack, template: Template.fromStack(stack) };
-}
-
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
 type Resource = { Properties: Record<string, unknown> };
 
 describe('wildcard certificate', () => {
-  const { template } = synth();
+  const template = synth().template!;
   const certFunction = () => {
     const [id, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('CertificateRenewFunction'),
     )!;
     return { id, fn: fn as Resource };
   };
-  const statements = () =>
-    Object.entries(template.findResources('AWS::IAM::Policy'))
-      .filter(([id]) => id.startsWith('CertificateRenewRole'))
-      .flatMap(
-        ([, p]) =>
-          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-            .Statement,
-      );
-  const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+  const statements = () => statementsOf(template, 'CertificateRenewRole');
+  const actions = actionsOf;
 
   test('two secrets created without a value (nothing for CloudFormation to write back): certificate, ACME account key', () => {
     const secrets = template.findResources('AWS::SecretsManager::Secret');
@@ -71,7 +46,7 @@ describe('wildcard certificate', () => {
   });
 
   test('acmeDirectory context: staging reaches the function; anything else names the key', () => {
-    const staging = synth({ acmeDirectory: 'staging' }).template;
+    const staging = synth({ acmeDirectory: 'staging' }).template!;
     staging.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ACME_DIRECTORY: 'staging' }) },
     });
@@ -172,7 +147,7 @@ describe('wildcard certificate', () => {
       Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
         Properties: { AlarmActions?: unknown; OKActions?: unknown };
       }[];
-    for (const alarm of alarms(synth({ alarmTopicArn: topic }).template)) {
+    for (const alarm of alarms(synth({ alarmTopicArn: topic }).template!)) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
     }
@@ -187,10 +162,7 @@ describe('wildcard certificate', () => {
   });
 
   test('cdk-nag AwsSolutions: nothing unacknowledged in the certificate constructs', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const config = readAppConfig((k) => (CONTEXT as Record<string, unknown>)[k]);
-    new MeetingSchedulerStack(app, 'MeetingScheduler', { config });
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const { app } = synth({}, true);
     expect(() => app.synth()).not.toThrow();
   });
 });

@@ -1,48 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { readAppConfig, type AppConfig } from '../../infra/config';
+import { readAppConfig } from '../../infra/config';
 import { taskTimeouts } from '../../infra/constructs/lifecycle';
-import { MeetingSchedulerStack } from '../../infra/stack';
 import { DEFINITION_PATH } from '../../statemachine/definition';
-
-const CONTEXT = {
-  jitsiDomain: 'meet.example.com',
-  hostedZoneId: 'Z0123456789EXAMPLE',
-  acmeEmail: 'ops@example.com',
-  allowedOrigin: 'https://app.example.com',
-};
-
-/** Bundling is skipped (esbuild is exercised by `npx cdk synth`); everything else is the real stack. */
-function synth(
-  context: Record<string, unknown> = {},
-  withNag = false,
-  extend?: (stack: MeetingSchedulerStack) => void,
-) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config: AppConfig = readAppConfig((k) => ({ ...CONTEXT, ...context })[k]);
-  const stack = new MeetingSchedulerStack(app, 'MeetingScheduler', { config });
-  extend?.(stack);
-  if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, template: withNag ? undefined : Template.fromStack(stack) };
-}
-
-type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
-function statementsOf(template: Template, rolePathPart: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  return Object.entries(policies)
-    .filter(([id]) => id.startsWith(rolePathPart))
-    .flatMap(
-      ([, p]) =>
-        (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
-          .Statement,
-    );
-}
-const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+import { actionsOf, CONTEXT, statementsOf, synth } from '../support/stackTemplate';
 
 describe('MeetingSchedulerStack', () => {
   const built = synth();

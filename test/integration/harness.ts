@@ -5,8 +5,6 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { lifecycleInput, newMeeting } from '../../functions/api/booking';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timings } from '../../functions/api/booking';
 import type { MeetingRecord } from '../../functions/shared/meeting';
@@ -26,9 +24,7 @@ export const FAST: Timings = {
 /** Step Functions Local's mock configuration for the failure paths (the same file works with the real one). */
 export const MOCK_CONFIG_PATH = join(__dirname, 'MockConfigFile.json');
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `meeting-scheduler-${prefix}-`));
-}
+export { tempDir } from '../support/realParts';
 
 /**
  * Starts the local stack on free ports. With SFN_ENDPOINT set, executions run on that Step Functions
