@@ -2,7 +2,9 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { Route53Challenge, SecretsManagerStore } from './awsDeps';
+import { telemetry } from '../shared/observability';
 import { readCertificateConfig } from './config';
+import { certificateLog } from './log';
 import { renewCertificate, type CertificateDeps } from './renewCertificate';
 
 const config = readCertificateConfig();
@@ -10,8 +12,7 @@ const deps: CertificateDeps = {
   store: new SecretsManagerStore(new SecretsManagerClient({})),
   dns: new Route53Challenge(new Route53Client({}), { hostedZoneId: config.HOSTED_ZONE_ID }),
   now: () => new Date(),
-  // A bare JSON line on stdout (not console.log, which prefixes it): CloudWatch reads embedded metrics from it.
-  log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+  log: certificateLog(telemetry('certificate').logger),
 };
 
 const run = () =>

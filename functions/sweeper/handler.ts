@@ -1,9 +1,10 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { awsTaskDeps } from '../shared/awsTaskDeps';
 import { positiveInt, readConfig } from '../shared/config';
+import { telemetry } from '../shared/observability';
 import { sweep } from './sweep';
 
-const deps = awsTaskDeps();
+const deps = { ...awsTaskDeps(), telemetry: telemetry('sweeper') };
 const config = readConfig({ MAX_INSTANCE_HOURS: positiveInt, GRACE_MINUTES: positiveInt.default(15) });
 const sfn = new SFNClient({});
 
