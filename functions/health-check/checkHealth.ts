@@ -50,11 +50,11 @@ export async function checkHealth(
   if (probe.healthy) {
     const { changed } = await store.transition(meetingId, 'READY', { publicIp: probe.publicIp });
     const launchToHealthySeconds = meeting.launchedAt
-      ? Math.max(0, (now().getTime() - Date.parse(meeting.launchedAt)) / 1000)
+      ? Math.max(0, Math.round((now().getTime() - Date.parse(meeting.launchedAt)) / 100) / 10)
       : undefined;
     // Once per server: a repeated healthy probe (a retried task) finds the meeting READY already.
     if (changed && launchToHealthySeconds !== undefined)
-      t.metric('LaunchToHealthySeconds', Math.round(launchToHealthySeconds * 10) / 10);
+      t.metric('LaunchToHealthySeconds', launchToHealthySeconds);
     t.logger.info('server healthy', {
       instanceId,
       attempts: attempts + 1,
