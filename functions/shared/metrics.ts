@@ -103,3 +103,10 @@ export function failureClass(reason: string, errorName?: string | null): Failure
   if (reason.startsWith('lifecycle not started')) return 'NotStarted';
   return 'Other';
 }
+
+/**
+ * Executions that ended in the state machine's TeardownFailed state (every retry of Teardown spent, so a server
+ * may still run). Not published by a handler: a metric filter on the state machine's execution log counts them
+ * (infra/constructs/operations.ts), in this namespace, without dimensions.
+ */
+export const TEARDOWNS_FAILED_METRIC = 'TeardownsFailed';

@@ -2,11 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { readConfig } from './config';
+import { LOG_LEVELS } from './logLevels';
 import { executionNameFor } from './meeting';
 import { METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricDimensions, type MetricName } from './metrics';
 import { ReadableLogger } from './readableLogger';
-
-const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
 
 /** How every function logs; validated once, at start-up, like the rest of its configuration. */
 export const ObservabilityEnv = {
