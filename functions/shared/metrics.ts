@@ -105,6 +105,18 @@ export function failureClass(reason: string, errorName?: string | null): Failure
 }
 
 /**
+ * Instance-minutes of one server, from launch to termination: what the meeting cost in EC2 time. Linux
+ * On-Demand instances are billed per second with a 60-second minimum
+ * (https://aws.amazon.com/ec2/pricing/on-demand/), so under a minute counts as one; otherwise to 0.1 minute.
+ */
+export function instanceMinutes(launchedAt: string | Date, terminatedAt: string | Date): number {
+  const ms = new Date(terminatedAt).getTime() - new Date(launchedAt).getTime();
+  if (!Number.isFinite(ms))
+    throw new RangeError(`not a time span: ${String(launchedAt)} → ${String(terminatedAt)}`);
+  return Math.max(1, Math.round(ms / 6000) / 10);
+}
+
+/**
  * Executions that ended in the state machine's TeardownFailed state (every retry of Teardown spent, so a server
  * may still run). Not published by a handler: a metric filter on the state machine's execution log counts them
  * (infra/constructs/operations.ts), in this namespace, without dimensions.

@@ -4,7 +4,15 @@ import { z } from 'zod';
 import { readConfig } from './config';
 import { LOG_LEVELS } from './logLevels';
 import { executionNameFor } from './meeting';
-import { METRICS, METRICS_NAMESPACE, SERVICE_NAME, type MetricDimensions, type MetricName } from './metrics';
+import {
+  failureClass,
+  METRICS,
+  METRICS_NAMESPACE,
+  SERVICE_NAME,
+  type MetricDimensions,
+  type MetricName,
+  type MetricOutcome,
+} from './metrics';
 import { ReadableLogger } from './readableLogger';
 
 /** How every function logs; validated once, at start-up, like the rest of its configuration. */
@@ -90,12 +98,33 @@ function meetingKeys({
   };
 }
 
+/**
+ * The end of a lifecycle: MeetingOutcome by outcome and, for FAILED, MeetingsFailed by class of reason. Call it
+ * only when this call closed the meeting (the store's transition `changed`), so a retried teardown or a sweep
+ * after it does not count one meeting twice.
+ */
+export function countOutcome(
+  t: Telemetry,
+  outcome: MetricOutcome,
+  failure?: { reason: string; errorName?: string | null },
+): void {
+  t.metric('MeetingOutcome', 1, { Outcome: outcome });
+  if (outcome === 'FAILED')
+    t.metric('MeetingsFailed', 1, {
+      ReasonClass: failure ? failureClass(failure.reason, failure.errorName) : 'Other',
+    });
+}
+
 abstract class BaseTelemetry implements Telemetry {
   constructor(
     readonly logger: Logger,
     /** Metadata added to each metric line (not dimensions: one metric per meeting would be unreadable). */
     protected readonly keys: Record<string, string | number>,
-  ) {}
+  ) {
+    // Usable destructured (`const { logger, metric } = telemetry`), like the logger's own methods.
+    this.metric = this.metric.bind(this);
+    this.forMeeting = this.forMeeting.bind(this);
+  }
 
   abstract metric<N extends MetricName>(name: N, value: number, ...dimensions: DimensionArgs<N>): void;
 

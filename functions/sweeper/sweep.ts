@@ -1,6 +1,5 @@
 import { ACTIVE_STATUSES, isTerminal, type MeetingRecord, type MeetingStatus } from '../shared/meeting';
-import { failureClass } from '../shared/metrics';
-import { silentTelemetry, type Telemetry } from '../shared/observability';
+import { countOutcome, silentTelemetry, type Telemetry } from '../shared/observability';
 import type { TaskDeps } from '../shared/taskDeps';
 
 export interface SweepOptions {
@@ -57,10 +56,8 @@ export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swep
 }
 
 /** A meeting the sweeper closed as FAILED: its teardown never counted it, so the sweeper does. */
-function countFailed(t: Telemetry, reason: string) {
-  t.metric('MeetingOutcome', 1, { Outcome: 'FAILED' });
-  t.metric('MeetingsFailed', 1, { ReasonClass: failureClass(`swept: ${reason}`) });
-}
+const countFailed = (t: Telemetry, reason: string) =>
+  countOutcome(t, 'FAILED', { reason: `swept: ${reason}` });
 
 async function sweepServers(
   { store, fleet }: TaskDeps,

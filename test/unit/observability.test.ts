@@ -1,5 +1,5 @@
-import { failureClass, METRICS, METRICS_NAMESPACE } from '../../functions/shared/metrics';
-import { silentTelemetry, telemetry } from '../../functions/shared/observability';
+import { failureClass, instanceMinutes, METRICS, METRICS_NAMESPACE } from '../../functions/shared/metrics';
+import { countOutcome, silentTelemetry, telemetry } from '../../functions/shared/observability';
 import { readableLine } from '../../functions/shared/readableLogger';
 import { captureOutput, emfLines, logLines } from '../support/captureOutput';
 
@@ -67,6 +67,40 @@ describe('telemetry (JSON on AWS)', () => {
     });
     expect(logLines(lines).map((l) => l.message)).toEqual(['shown']);
     expect(() => json({ LOG_LEVEL: 'LOUD' })).toThrow(/LOG_LEVEL: must be one of/);
+  });
+
+  test('works destructured: const { logger, metric } = telemetry.forMeeting(…)', async () => {
+    const { logger, metric } = json().forMeeting({ meetingId: 'm-2' });
+    const { lines } = await captureOutput(() => {
+      metric('ServersSwept', 1);
+      logger.info('x');
+    });
+    expect(emfLines(lines)[0]).toMatchObject({ ServersSwept: 1, meetingId: 'm-2' });
+    expect(logLines(lines)[0]).toMatchObject({ message: 'x', meetingId: 'm-2' });
+  });
+
+  test('countOutcome: MeetingOutcome by outcome, and MeetingsFailed by class for a FAILED one', async () => {
+    const t = json().forMeeting({ meetingId: 'm-3', revision: 1 });
+    const { lines } = await captureOutput(() => {
+      countOutcome(t, 'COMPLETED');
+      countOutcome(t, 'FAILED', { reason: 'launch failed', errorName: 'NoCapacity' });
+    });
+    expect(
+      emfLines(lines).map((l) => {
+        const { _aws, service, meetingId, revision, executionName, ...rest } = l;
+        expect({ service, meetingId, revision, executionName }).toEqual({
+          service: 'meeting-scheduler',
+          meetingId: 'm-3',
+          revision: '1',
+          executionName: 'meeting-m-3-r1',
+        });
+        return { dimensions: _aws.CloudWatchMetrics[0].Dimensions, ...rest };
+      }),
+    ).toEqual([
+      { dimensions: [['service', 'Outcome']], Outcome: 'COMPLETED', MeetingOutcome: 1 },
+      { dimensions: [['service', 'Outcome']], Outcome: 'FAILED', MeetingOutcome: 1 },
+      { dimensions: [['service', 'ReasonClass']], ReasonClass: 'NoCapacity', MeetingsFailed: 1 },
+    ]);
   });
 
   test('two meetings logged at once keep their own keys (children, not shared appended keys)', async () => {
@@ -138,6 +172,12 @@ describe('the metrics contract', () => {
     expect(failureClass('swept: meeting ended')).toBe('Swept');
     expect(failureClass('lifecycle not started: throttled')).toBe('NotStarted');
     expect(failureClass('something new')).toBe('Other');
+  });
+
+  test('instance-minutes: launch to termination to 0.1 minute, at least one (EC2’s 60-second minimum)', () => {
+    expect(instanceMinutes('2026-03-01T09:50:00Z', '2026-03-01T11:05:30Z')).toBe(75.5);
+    expect(instanceMinutes(new Date('2026-03-01T09:50:00Z'), new Date('2026-03-01T09:50:20Z'))).toBe(1);
+    expect(() => instanceMinutes('not a time', '2026-03-01T09:50:20Z')).toThrow(/not a time span/);
   });
 
   test('every metric has a CloudWatch unit and a description', () => {
