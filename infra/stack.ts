@@ -87,16 +87,17 @@ export class MeetingSchedulerStack extends Stack {
       maxInstanceHours: config.maxInstanceHours,
       logRetention,
     });
+    const functions = this.node.findAll().filter((c): c is TaskFunction => c instanceof TaskFunction);
     const operations = new Operations(this, 'Operations', {
       alarmTopic,
       stateMachine: lifecycle.stateMachine,
       executionLogs: lifecycle.executionLogs,
       api: api.api,
       healthBudgetSeconds: config.healthCheckMaxAttempts * config.healthCheckIntervalSeconds,
+      functionLogGroups: functions.map((f) => f.fn.logGroup),
     });
     // One level for every function of ours (the custom-resources framework's function is CDK's).
-    for (const c of this.node.findAll())
-      if (c instanceof TaskFunction) c.fn.addEnvironment('LOG_LEVEL', config.logLevel);
+    for (const f of functions) f.fn.addEnvironment('LOG_LEVEL', config.logLevel);
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'StateMachineArn', { value: lifecycle.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -25,6 +25,8 @@ export interface OperationsProps {
   api: apigw.IHttpApi;
   /** healthCheckMaxAttempts × healthCheckIntervalSeconds: how long a server may take to answer /health. */
   healthBudgetSeconds: number;
+  /** The functions' log groups: the dashboard lists their latest warnings and errors. */
+  functionLogGroups: logs.ILogGroup[];
 }
 
 /** The alarm goes off when the slowest launch-to-healthy in its period is above this share of the budget. */
@@ -239,6 +241,21 @@ export class Operations extends Construct {
         sum(props.stateMachine.metricTimedOut({ label: 'timed out' }), hour),
         sum(props.stateMachine.metricAborted({ label: 'aborted (cancelled, rescheduled)' }), hour),
       ]),
+    );
+    // The functions log Powertools JSON, so Logs Insights reads level, component and meetingId as fields.
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Latest warnings and errors (every function)',
+        logGroupNames: props.functionLogGroups.map((g) => g.logGroupName),
+        queryLines: [
+          'fields @timestamp, component, level, meetingId, message',
+          'filter level in ["WARN", "ERROR", "CRITICAL"]',
+          'sort @timestamp desc',
+          'limit 50',
+        ],
+        width: 24,
+        height: 6,
+      }),
     );
   }
 }

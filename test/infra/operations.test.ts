@@ -173,6 +173,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       'API latency',
       'Step Functions executions',
       'Alarms',
+      'Latest warnings and errors (every function)',
     ])
       expect(body).toContain(title);
     for (const metric of [
@@ -192,6 +193,9 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       expect(body).toContain(metric);
     expect(body).toMatch(/LaunchToHealthySeconds.*\\"stat\\":\\"p50\\"/);
     expect(body).toMatch(/LaunchToHealthySeconds.*\\"stat\\":\\"p90\\"/);
+    // The log widget reads the seven functions' log groups.
+    const logWidget = body.slice(body.indexOf('Latest warnings and errors'));
+    expect(logWidget.match(/"Ref":"[A-Za-z0-9]+Logs[A-F0-9]{8}"/g)?.length).toBe(7);
   });
 });
 
