@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_LEVELS } from '../functions/shared/logLevels';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const csv = z
@@ -58,6 +59,12 @@ export const AppConfig = z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')
       .optional(),
+    alarmEmail: z.email('must be an e-mail address to subscribe to the alarm topic').optional(),
+    // The functions' LOG_LEVEL (functions/shared/observability.ts reads the same names).
+    logLevel: z
+      .string()
+      .transform((s) => s.toUpperCase())
+      .pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
   })
   .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
     message: 'apiAuth=jwt needs jwtIssuer and jwtAudience',
@@ -87,6 +94,7 @@ export const DEFAULTS: Record<string, string> = {
   joinBurstLimit: '10',
   logRetentionDays: '30',
   acmeDirectory: 'production',
+  logLevel: 'INFO',
 };
 
 /** Every context key the app reads. */

@@ -1,14 +1,16 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { AppConfig } from './config';
+import { AlarmTopic } from './constructs/alarmTopic';
 import { WildcardCertificate } from './constructs/certificate';
 import { JitsiFleet } from './constructs/jitsiFleet';
 import { Lifecycle } from './constructs/lifecycle';
 import { MeetingsApi } from './constructs/meetingsApi';
 import { MeetingTable } from './constructs/meetingTable';
+import { Operations } from './constructs/operations';
 import { Sweeper } from './constructs/sweeper';
+import { TaskFunction } from './constructs/taskFunction';
 
 export interface MeetingSchedulerStackProps extends StackProps {
   config: AppConfig;
@@ -21,15 +23,18 @@ export class MeetingSchedulerStack extends Stack {
     const { config } = props;
     const logRetention = config.logRetentionDays as logs.RetentionDays;
     const { table } = new MeetingTable(this, 'Meetings');
+    // Where every alarm notifies: the stack's own topic, or alarmTopicArn.
+    const { topic: alarmTopic } = new AlarmTopic(this, 'Alarms', {
+      existingTopicArn: config.alarmTopicArn,
+      email: config.alarmEmail,
+    });
     // One wildcard certificate for every meeting server (issue 11); every server reads certificate.secret at boot.
     const certificate = new WildcardCertificate(this, 'Certificate', {
       jitsiDomain: config.jitsiDomain,
       hostedZoneId: config.hostedZoneId,
       acmeEmail: config.acmeEmail,
       acmeDirectory: config.acmeDirectory,
-      alarmTopic: config.alarmTopicArn
-        ? sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarmTopicArn)
-        : undefined,
+      alarmTopic,
       logRetention,
     });
     const fleet = new JitsiFleet(this, 'Fleet', {
@@ -82,9 +87,22 @@ export class MeetingSchedulerStack extends Stack {
       maxInstanceHours: config.maxInstanceHours,
       logRetention,
     });
+    const functions = this.node.findAll().filter((c): c is TaskFunction => c instanceof TaskFunction);
+    const operations = new Operations(this, 'Operations', {
+      alarmTopic,
+      stateMachine: lifecycle.stateMachine,
+      executionLogs: lifecycle.executionLogs,
+      api: api.api,
+      healthBudgetSeconds: config.healthCheckMaxAttempts * config.healthCheckIntervalSeconds,
+      functionLogGroups: functions.map((f) => f.fn.logGroup),
+    });
+    // One level for every function of ours (the custom-resources framework's function is CDK's).
+    for (const f of functions) f.fn.addEnvironment('LOG_LEVEL', config.logLevel);
     new CfnOutput(this, 'ApiUrl', { value: api.url });
     new CfnOutput(this, 'StateMachineArn', { value: lifecycle.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'CertificateSecretArn', { value: certificate.secret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: operations.dashboard.dashboardName });
   }
 }

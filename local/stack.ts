@@ -7,6 +7,7 @@ import type { Timings } from '../functions/api/booking';
 import { checkAttendance } from '../functions/attendance-check/checkAttendance';
 import { checkHealth } from '../functions/health-check/checkHealth';
 import { launchMeeting } from '../functions/launch/launchMeeting';
+import { telemetry } from '../functions/shared/observability';
 import { MeetingStore } from '../functions/shared/store';
 import type { TaskDeps } from '../functions/shared/taskDeps';
 import { teardownMeeting } from '../functions/teardown/teardownMeeting';
@@ -47,6 +48,8 @@ export interface LocalStackOptions {
   sweepIntervalMs?: number;
   /** Use this Step Functions endpoint (say, a real Step Functions Local) instead of the built-in one. */
   externalSfnEndpoint?: string;
+  /** The functions' LOG_LEVEL (default: the LOG_LEVEL variable, else INFO); their lines print readably. */
+  logLevel?: string;
 }
 
 export interface LocalStack {
@@ -86,11 +89,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       maxLifetimeMs: options.maxLifetimeMs,
     });
     const deps: TaskDeps = { store, fleet };
+    // Every function runs in this one process: the same Powertools logs as on AWS, one plain line each, the
+    // component saying whose line it is.
+    const logEnv = { LOG_LEVEL: options.logLevel ?? process.env.LOG_LEVEL, LOG_FORMAT: 'readable' };
+    const withTelemetry = (component: string): TaskDeps => ({
+      ...deps,
+      telemetry: telemetry(component, { env: logEnv }),
+    });
 
     const arns = localSubstitutions(LOCAL_REGION, LOCAL_ACCOUNT);
+    const launchDeps = withTelemetry('launch');
+    const healthDeps = withTelemetry('health-check');
     const logic: Record<TaskStateName, LocalFunction> = {
-      Launch: (i) => launchMeeting(i, deps),
-      HealthCheck: (i) => checkHealth(i, deps),
+      Launch: (i) => launchMeeting(i, launchDeps),
+      HealthCheck: (i) => checkHealth(i, healthDeps),
       AttendanceCheck: (i) => checkAttendance(i, deps),
       Teardown: (i) => teardownMeeting(i, deps),
     };
@@ -144,8 +156,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => closeServer(api.server));
     apiUrl = api.url;
 
+    const sweeperDeps = withTelemetry('sweeper');
     const runSweep = () =>
-      sweep(deps, {
+      sweep(sweeperDeps, {
         now: new Date(),
         maxLifetimeMs: options.maxLifetimeMs,
         graceMs: 60_000,

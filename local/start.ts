@@ -2,6 +2,7 @@ import './polyfills';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { positiveInt, readConfig } from '../functions/shared/config';
+import { ObservabilityEnv } from '../functions/shared/observability';
 import { startLocalStack } from './stack';
 
 /** `npm start`: every setting is an environment variable, validated here once (a bad one is named). */
@@ -22,6 +23,7 @@ const LocalEnv = {
   MIN_DURATION_MINUTES: positiveInt.max(480).default(15),
   MAX_INSTANCE_HOURS: positiveInt.default(12),
   SFN_MOCK_CONFIG: z.string().optional(),
+  LOG_LEVEL: ObservabilityEnv.LOG_LEVEL,
 };
 
 async function main() {
@@ -43,6 +45,7 @@ async function main() {
     bootDelayMs: env.BOOT_DELAY_SECONDS * 1000,
     maxLifetimeMs: env.MAX_INSTANCE_HOURS * 3600_000,
     mockConfigPath: env.SFN_MOCK_CONFIG,
+    logLevel: env.LOG_LEVEL,
   });
   // Servers left from an earlier run whose meetings ended meanwhile are stopped at once, not in 10 minutes.
   const swept = await stack.sweep();

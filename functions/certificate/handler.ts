@@ -1,17 +1,19 @@
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { Route53Challenge, SecretsManagerStore } from './awsDeps';
+import { telemetry } from '../shared/observability';
 import { readCertificateConfig } from './config';
+import { certificateLog } from './log';
 import { renewCertificate, type CertificateDeps } from './renewCertificate';
 
 const config = readCertificateConfig();
+const { logger } = telemetry('certificate');
 const deps: CertificateDeps = {
   store: new SecretsManagerStore(new SecretsManagerClient({})),
   dns: new Route53Challenge(new Route53Client({}), { hostedZoneId: config.HOSTED_ZONE_ID }),
   now: () => new Date(),
-  // A bare JSON line on stdout (not console.log, which prefixes it): CloudWatch reads embedded metrics from it.
-  log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+  log: certificateLog(logger),
 };
 
 const run = () =>
@@ -29,7 +31,8 @@ const run = () =>
  * Provider), so the first certificate exists before any meeting server boots. A throw fails the deployment
  * there, and counts in the Errors metric on the schedule.
  */
-export async function handler(event: Partial<CloudFormationCustomResourceEvent> = {}) {
+export async function handler(event: Partial<CloudFormationCustomResourceEvent> = {}, context?: Context) {
+  if (context) logger.addContext(context);
   if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };
   const result = await run();
   if (!event.RequestType) return result;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { silentTelemetry } from '../shared/observability';
 import { liveMeeting, parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 export const HealthCheckInput = z.object({
@@ -29,7 +30,7 @@ export type HealthCheckOutput = z.infer<typeof HealthCheckOutput>;
  */
 export async function checkHealth(
   input: unknown,
-  { store, fleet }: TaskDeps,
+  { store, fleet, telemetry = silentTelemetry }: TaskDeps,
   now: () => Date = () => new Date(),
 ): Promise<HealthCheckOutput> {
   const { meetingId, instanceId, attempts, revision, dnsIp, firstProbeAt } = parseTaskInput(
@@ -37,6 +38,7 @@ export async function checkHealth(
     HealthCheckInput,
     input,
   );
+  const t = telemetry.forMeeting({ meetingId, revision });
   const startedAt = firstProbeAt ?? now().toISOString();
   const meeting = await liveMeeting(store, meetingId, revision);
   const probe = await fleet.probe({
@@ -46,9 +48,23 @@ export async function checkHealth(
     dnsIp: dnsIp ?? undefined,
   });
   if (probe.healthy) {
-    await store.transition(meetingId, 'READY', { publicIp: probe.publicIp });
-  } else if (probe.publicIp && probe.publicIp !== meeting.publicIp) {
-    await store.update(meetingId, { publicIp: probe.publicIp });
+    const { changed } = await store.transition(meetingId, 'READY', { publicIp: probe.publicIp });
+    const launchToHealthySeconds = meeting.launchedAt
+      ? Math.max(0, Math.round((now().getTime() - Date.parse(meeting.launchedAt)) / 100) / 10)
+      : undefined;
+    // Once per server: a repeated healthy probe (a retried task) finds the meeting READY already.
+    if (changed && launchToHealthySeconds !== undefined)
+      t.metric('LaunchToHealthySeconds', launchToHealthySeconds);
+    t.logger.info('server healthy', {
+      instanceId,
+      attempts: attempts + 1,
+      launchToHealthySeconds,
+      publicIp: probe.publicIp,
+    });
+  } else {
+    if (probe.publicIp && probe.publicIp !== meeting.publicIp)
+      await store.update(meetingId, { publicIp: probe.publicIp });
+    t.logger.debug('server not healthy yet', { instanceId, attempts: attempts + 1, detail: probe.detail });
   }
   return {
     healthy: probe.healthy,

@@ -1,6 +1,12 @@
+import type { Context } from 'aws-lambda';
 import { awsTaskDeps } from '../shared/awsTaskDeps';
+import { telemetry } from '../shared/observability';
 import { checkHealth } from './checkHealth';
 
-const deps = awsTaskDeps();
+const deps = { ...awsTaskDeps(), telemetry: telemetry('health-check') };
 
-export const handler = (event: unknown) => checkHealth(event, deps);
+export const handler = (event: unknown, context?: Context) => {
+  // Request id and cold start on every line of this invocation.
+  if (context) deps.telemetry.logger.addContext(context);
+  return checkHealth(event, deps);
+};

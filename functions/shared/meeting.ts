@@ -69,6 +69,8 @@ export const MeetingRecord = z.object({
   updatedAt: z.string(),
   instanceId: z.string().optional(),
   instanceType: z.string().optional(),
+  /** When the launch task asked EC2 for this instance (launch-to-healthy time, instance-minutes). */
+  launchedAt: z.string().optional(),
   publicIp: z.string().optional(),
   participants: z.number().int().optional(),
   attendanceNote: z.string().optional(),

@@ -1,4 +1,5 @@
 import type { Fleet } from './fleet';
+import type { Telemetry } from './observability';
 import type { MeetingStore } from './store';
 import { z } from 'zod';
 import { invalidTaskInput, meetingClosed, TaskError } from './errors';
@@ -8,6 +9,8 @@ import { isTerminal, type MeetingRecord } from './meeting';
 export interface TaskDeps {
   store: MeetingStore;
   fleet: Fleet;
+  /** Logs and metrics (functions/shared/observability.ts); without it a task logs and publishes nothing. */
+  telemetry?: Telemetry;
 }
 
 /** Parses a task's input with its schema; a mismatch is a bug in the state machine, named by field. */

@@ -1,15 +1,19 @@
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
 import { awsTaskDeps } from '../shared/awsTaskDeps';
 import { positiveInt, readConfig } from '../shared/config';
+import { telemetry } from '../shared/observability';
 import { sweep } from './sweep';
 
-const deps = awsTaskDeps();
+const deps = { ...awsTaskDeps(), telemetry: telemetry('sweeper') };
 const config = readConfig({ MAX_INSTANCE_HOURS: positiveInt, GRACE_MINUTES: positiveInt.default(15) });
 const sfn = new SFNClient({});
 
 /** Runs every 10 minutes (EventBridge schedule). */
-export const handler = () =>
-  sweep(deps, {
+export const handler = (_event?: unknown, context?: Context) => {
+  // Request id and cold start on every line of this invocation.
+  if (context) deps.telemetry.logger.addContext(context);
+  return sweep(deps, {
     now: new Date(),
     maxLifetimeMs: config.MAX_INSTANCE_HOURS * 3600_000,
     graceMs: config.GRACE_MINUTES * 60_000,
@@ -22,3 +26,4 @@ export const handler = () =>
       }
     },
   });
+};

@@ -1,4 +1,5 @@
 import { ACTIVE_STATUSES, isTerminal, type MeetingRecord, type MeetingStatus } from '../shared/meeting';
+import { countOutcome, silentTelemetry, type Telemetry } from '../shared/observability';
 import type { TaskDeps } from '../shared/taskDeps';
 
 export interface SweepOptions {
@@ -44,12 +45,25 @@ export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swep
       }
     : undefined;
   const withCache = { ...options, executionStatus };
-  const servers = await sweepServers(deps, withCache);
-  const meetings = await sweepMeetings(deps, withCache);
-  return [...servers, ...meetings];
+  const telemetry = deps.telemetry ?? silentTelemetry;
+  const servers = await sweepServers(deps, withCache, telemetry);
+  const meetings = await sweepMeetings(deps, withCache, telemetry);
+  const swept = [...servers, ...meetings];
+  // Every run, 0 included: the alarm and the dashboard see a sweeper that runs and finds nothing.
+  telemetry.metric('ServersSwept', swept.length);
+  telemetry.logger.info('sweep done', { swept: swept.length });
+  return swept;
 }
 
-async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): Promise<Swept[]> {
+/** A meeting the sweeper closed as FAILED: its teardown never counted it, so the sweeper does. */
+const countFailed = (t: Telemetry, reason: string) =>
+  countOutcome(t, 'FAILED', { reason: `swept: ${reason}` });
+
+async function sweepServers(
+  { store, fleet }: TaskDeps,
+  options: SweepOptions,
+  telemetry: Telemetry,
+): Promise<Swept[]> {
   const swept: Swept[] = [];
   const now = options.now.getTime();
   for (const server of await fleet.listServers()) {
@@ -65,25 +79,25 @@ async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): 
       if (status && !LIVE_EXECUTION.has(status)) reason = `execution ${status} without teardown`;
     }
     if (!reason) continue;
+    const t = meeting
+      ? telemetry.forMeeting({ meetingId: meeting.id, revision: meeting.revision })
+      : server.meetingId
+        ? telemetry.forMeeting({ meetingId: server.meetingId })
+        : telemetry;
     await fleet.terminateInstances([server.instanceId]);
     if (meeting && !isTerminal(meeting.status)) {
       await fleet.terminate({ meetingId: meeting.id, hostname: meeting.hostname }); // its DNS record too
-      await store.transition(
+      const { changed } = await store.transition(
         meeting.id,
         'FAILED',
         { statusReason: `swept: ${reason}` },
         { revision: meeting.revision },
       );
+      if (changed) countFailed(t, reason);
     }
     swept.push({ instanceId: server.instanceId, meetingId: server.meetingId, reason });
-    console.log(
-      JSON.stringify({
-        msg: 'swept server',
-        instanceId: server.instanceId,
-        meetingId: server.meetingId,
-        reason,
-      }),
-    );
+    // WARN: a sweep means some path missed its teardown (the ServersSwept alarm says the same).
+    t.logger.warn('swept server', { instanceId: server.instanceId, reason });
   }
   return swept;
 }
@@ -94,7 +108,11 @@ async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): 
  * launch time is still ahead are skipped before any DescribeExecution: their execution is waiting, and asking
  * about every future booking every 10 minutes would cost one call each.
  */
-async function sweepMeetings({ store, fleet }: TaskDeps, options: SweepOptions): Promise<Swept[]> {
+async function sweepMeetings(
+  { store, fleet }: TaskDeps,
+  options: SweepOptions,
+  telemetry: Telemetry,
+): Promise<Swept[]> {
   const executionStatus = options.executionStatus;
   if (!executionStatus) return [];
   const swept: Swept[] = [];
@@ -125,9 +143,9 @@ async function sweepMeetings({ store, fleet }: TaskDeps, options: SweepOptions):
           hostname: meeting.hostname,
         });
         swept.push({ meetingId: meeting.id, reason, terminatedInstanceIds });
-        console.log(
-          JSON.stringify({ msg: 'closed meeting', meetingId: meeting.id, reason, terminatedInstanceIds }),
-        );
+        const t = telemetry.forMeeting({ meetingId: meeting.id, revision: meeting.revision });
+        countFailed(t, reason);
+        t.logger.warn('closed meeting', { reason, terminatedInstanceIds });
       }
     } while (nextToken);
   }

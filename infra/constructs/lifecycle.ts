@@ -88,6 +88,8 @@ export class Lifecycle extends Construct {
   readonly stateMachine: sfn.StateMachine;
   /** What every task (and the sweeper) is configured with. */
   readonly taskEnvironment: Record<string, string>;
+  /** The state machine's execution history events (level ALL): the teardown-failed alarm counts from it. */
+  readonly executionLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: LifecycleProps) {
     super(scope, id);
@@ -261,6 +263,7 @@ export class Lifecycle extends Construct {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    this.executionLogs = logGroup;
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromFile(DEFINITION_PATH),

@@ -141,17 +141,27 @@ describe('wildcard certificate', () => {
     });
   });
 
-  test('alarms notify alarmTopicArn when given (alarm and OK), and nothing without it', () => {
+  test('alarms notify the stack’s alarm topic (alarm and OK), or alarmTopicArn when given', () => {
     const topic = 'arn:aws:sns:eu-west-1:123456789012:ops-alerts';
-    const alarms = (t: Template) =>
-      Object.values(t.findResources('AWS::CloudWatch::Alarm')) as {
-        Properties: { AlarmActions?: unknown; OKActions?: unknown };
-      }[];
-    for (const alarm of alarms(synth({ alarmTopicArn: topic }).template!)) {
+    const certificateAlarms = (t: Template) =>
+      (
+        Object.entries(t.findResources('AWS::CloudWatch::Alarm')) as [
+          string,
+          { Properties: { AlarmActions?: unknown; OKActions?: unknown } },
+        ][]
+      ).filter(([id]) => id.startsWith('Certificate'));
+    const given = certificateAlarms(synth({ alarmTopicArn: topic }).template!);
+    expect(given).toHaveLength(2);
+    for (const [, alarm] of given) {
       expect(alarm.Properties.AlarmActions).toEqual([topic]);
       expect(alarm.Properties.OKActions).toEqual([topic]);
     }
-    for (const alarm of alarms(template)) expect(alarm.Properties.AlarmActions).toBeUndefined();
+    const own = certificateAlarms(template);
+    expect(own).toHaveLength(2);
+    for (const [, alarm] of own) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: expect.stringMatching(/^AlarmsTopic/) }]);
+    }
     expect(() => synth({ alarmTopicArn: 'ops-alerts' })).toThrow(/alarmTopicArn/);
   });
 

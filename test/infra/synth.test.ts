@@ -30,6 +30,10 @@ test('npx cdk synth works offline and writes the whole template', async () => {
     'AWS::EC2::LaunchTemplate',
     'AWS::EC2::SecurityGroup',
     'AWS::Events::Rule',
+    // Operating it: the alarms, their topic and the dashboard.
+    'AWS::CloudWatch::Alarm',
+    'AWS::CloudWatch::Dashboard',
+    'AWS::SNS::Topic',
   ]) {
     expect(types).toContain(type);
   }

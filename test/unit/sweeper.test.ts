@@ -1,6 +1,8 @@
 import { sweep } from '../../functions/sweeper/sweep';
 import { launchMeeting } from '../../functions/launch/launchMeeting';
+import { telemetry } from '../../functions/shared/observability';
 import type { MeetingStore } from '../../functions/shared/store';
+import { captureOutput, emfLines, logLines } from '../support/captureOutput';
 import type { LocalDynamo } from '../../local/dynamo';
 import { dynamoWorld, fleetWorld, scheduleMeeting } from '../support/world';
 
@@ -13,8 +15,9 @@ describe('sweeper', () => {
   const HOUR = 3600_000;
   const options = (now = new Date()) => ({ now, maxLifetimeMs: 12 * HOUR, graceMs: 15 * 60_000 });
 
-  test('terminates servers of unknown, cancelled, ended and over-age meetings; keeps live ones; logs each', async () => {
-    const { aws, deps } = fleetWorld(store);
+  test('terminates servers of unknown, cancelled, ended and over-age meetings; keeps live ones; logs and counts each', async () => {
+    const { aws, deps: fleetDeps } = fleetWorld(store);
+    const deps = { ...fleetDeps, telemetry: telemetry('sweeper', { env: { LOG_LEVEL: 'INFO' } }) };
     const live = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 2 * HOUR });
     const cancelled = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 2 * HOUR });
     const ended = await scheduleMeeting(store, { launch: 0, attendance: 1, end: 2 });
@@ -33,17 +36,43 @@ describe('sweeper', () => {
     await store.transition(cancelled.id, 'CANCELLED');
     await new Promise((r) => setTimeout(r, 5));
 
-    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const swept = await sweep(deps, { ...options(new Date(Date.now() + 16 * 60_000)) });
+    const { result: swept, lines } = await captureOutput(() =>
+      sweep(deps, { ...options(new Date(Date.now() + 16 * 60_000)) }),
+    );
 
     expect(Object.fromEntries(swept.map((s) => [s.instanceId, s.reason]))).toEqual({
       [ids[cancelled.id]]: 'meeting CANCELLED',
       [ids[ended.id]]: 'meeting ended',
       [orphan]: 'meeting unknown',
     });
-    expect(log).toHaveBeenCalledTimes(3);
-    expect(JSON.parse(log.mock.calls[0][0] as string)).toMatchObject({ msg: 'swept server' });
-    log.mockRestore();
+    // One WARN line per server, with its meeting's keys where the server names a meeting.
+    const sweptLines = logLines(lines).filter((l) => l.message === 'swept server');
+    expect(sweptLines.map((l) => [l.level, l.instanceId, l.meetingId])).toEqual(
+      expect.arrayContaining([
+        ['WARN', ids[cancelled.id], cancelled.id],
+        ['WARN', ids[ended.id], ended.id],
+        ['WARN', orphan, '99999999-9999-4999-8999-999999999999'],
+      ]),
+    );
+    expect(sweptLines).toHaveLength(3);
+    expect(sweptLines.find((l) => l.meetingId === ended.id)).toMatchObject({
+      component: 'sweeper',
+      revision: 0,
+      executionName: ended.executionName,
+    });
+    // ServersSwept once per run with the count; the meeting it closed counted as FAILED (Swept).
+    const metrics = emfLines(lines).map((l) => {
+      const { _aws, ...rest } = l;
+      return { name: _aws.CloudWatchMetrics[0].Metrics[0].Name, ...rest };
+    });
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'ServersSwept', ServersSwept: 3 }),
+        expect.objectContaining({ name: 'MeetingOutcome', Outcome: 'FAILED', meetingId: ended.id }),
+        expect.objectContaining({ name: 'MeetingsFailed', ReasonClass: 'Swept', meetingId: ended.id }),
+      ]),
+    );
+    expect(metrics).toHaveLength(3);
     expect(aws.liveInstances()).toEqual([ids[live.id]]);
     expect(await store.get(ended.id)).toMatchObject({
       status: 'FAILED',
