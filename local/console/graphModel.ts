@@ -112,14 +112,15 @@ function isEnd(state: AslState): boolean {
   return state.End === true || state.Type === 'Succeed' || state.Type === 'Fail';
 }
 
-const OPERATORS: Record<string, string> = {
-  Equals: '==',
-  LessThan: '<',
-  GreaterThan: '>',
-  LessThanEquals: '<=',
-  GreaterThanEquals: '>=',
-  Matches: 'matches',
-};
+/** Comparison suffixes, longest first: `GreaterThanEquals` must not read as `Equals`. */
+const OPERATORS: [string, string][] = [
+  ['GreaterThanEquals', '>='],
+  ['LessThanEquals', '<='],
+  ['GreaterThan', '>'],
+  ['LessThan', '<'],
+  ['Equals', '=='],
+  ['Matches', 'matches'],
+];
 
 /** A Choice rule in a few words: `$.x == true`, `$.n >= $.max`, `And(2 rules)`, or a JSONata Condition. */
 export function describeRule(rule: AslChoiceRule): string {
@@ -134,7 +135,7 @@ export function describeRule(rule: AslChoiceRule): string {
     if (key === 'Variable' || key === 'Next') continue;
     const path = key.endsWith('Path');
     const op = key.replace(/Path$/, '');
-    const symbol = Object.entries(OPERATORS).find(([suffix]) => op.endsWith(suffix) && !op.startsWith('Is'));
+    const symbol = OPERATORS.find(([suffix]) => op.endsWith(suffix) && !op.startsWith('Is'));
     const shown = path ? String(value) : JSON.stringify(value);
     if (symbol) return `${rule.Variable ?? ''} ${symbol[1]} ${shown}`;
     return `${rule.Variable ?? ''} ${key} ${shown}`;
