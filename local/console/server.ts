@@ -192,9 +192,13 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         throw new HttpError(421, 'unexpected Host header');
       const url = new URL(req.url ?? '/', origin);
       if (req.method === 'POST') {
-        // Browsers send Origin on form posts; one from elsewhere is refused even before the token is read.
+        // A form post from another site is refused before its token is even read. Chromium sends Origin "null"
+        // on our own posts (Referrer-Policy: no-referrer), so Sec-Fetch-Site decides where browsers send it.
+        const site = req.headers['sec-fetch-site'];
         const from = req.headers.origin;
-        if (from !== undefined && from !== origin && from !== `http://localhost:${port}`)
+        const foreignOrigin =
+          from !== undefined && from !== 'null' && from !== origin && from !== `http://localhost:${port}`;
+        if ((site !== undefined && site !== 'same-origin') || foreignOrigin)
           throw new HttpError(403, 'cross-site form post refused');
       } else if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new HttpError(405, 'method not allowed');
@@ -247,7 +251,7 @@ function sameToken(given: string, expected: string): boolean {
 function describeError(err: unknown): [number, string] {
   if (err instanceof HttpError) return [err.status, err.message];
   if (err instanceof ApiError)
-    return [err.status === 404 ? 404 : 502, `The meetings API answered ${err.status}: ${err.message}`];
+    return [err.status < 500 ? err.status : 502, `The meetings API answered ${err.status}: ${err.message}`];
   const name = (err as Error)?.name ?? '';
   if (/DoesNotExist$/.test(name) || name === 'InvalidArn')
     return [404, `Step Functions: ${name}: ${(err as Error).message}`];
