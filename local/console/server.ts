@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MEETING_STATUSES } from '../../functions/shared/meeting';
+import { html, type Html } from './html';
 import { executionPanel, graphOf, legend } from './pages/execution';
 import { confirmPage, isExecutionOf, meetingPage } from './pages/meeting';
 import { meetingsPage } from './pages/meetings';
@@ -55,6 +56,7 @@ const STATIC: Record<string, { type: string; body: Buffer }> = Object.fromEntrie
   ].map(([file, type]) => [file, { type, body: readFileSync(join(__dirname, 'static', file)) }]),
 );
 
+const TERMINAL = ['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED'];
 const MEETING_ID = /^[A-Za-z0-9-]{1,64}$/;
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -133,17 +135,28 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
 
   const meetingView = async (id: string, done: string | undefined) => {
     const meeting = await meetings.get(id);
-    let execution;
+    let execution: Html | undefined;
     let running = false;
     let previous: Awaited<ReturnType<typeof reader.executions>> = [];
     if (meeting.executionArn) {
-      const panel = await executionPanel(reader, meeting.executionArn, now());
-      execution = panel.html;
-      running = panel.running || !['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED'].includes(meeting.status);
-      // Earlier revisions: the machine's executions whose names derive from this meeting's id.
-      previous = (await reader.executions(panel.execution.stateMachineArn!)).filter(
-        (e) => isExecutionOf(meeting.id, e.name) && e.executionArn !== meeting.executionArn,
-      );
+      try {
+        const panel = await executionPanel(reader, meeting.executionArn, now());
+        execution = panel.html;
+        running = panel.running || !TERMINAL.includes(meeting.status);
+        // Earlier revisions (only after a reschedule): the machine's executions named after this meeting's id.
+        if (meeting.revision > 0) {
+          previous = (await reader.executions(panel.execution.stateMachineArn!)).filter(
+            (e) => isExecutionOf(meeting.id, e.name) && e.executionArn !== meeting.executionArn,
+          );
+        }
+      } catch (err) {
+        // Pointed at another Step Functions endpoint, the meeting's execution may not be there: say so.
+        if (!/DoesNotExist$/.test((err as Error).name)) throw err;
+        execution = html`<h2>Execution</h2>
+          <p role="status">
+            The Step Functions endpoint has no execution <code>${meeting.executionArn}</code>.
+          </p>`;
+      }
     }
     const notice =
       done === 'cancelled'

@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startConsole, type RunningConsole } from '../../local/console/server';
 import type { LocalStack } from '../../local/stack';
 import { SHAPES } from '../support/aslShapes';
-import { api, book, inSeconds, meetingStatus, settled, startStack } from './harness';
+import { api, book, inSeconds, meetingStatus, settled, startMocked, startStack } from './harness';
 
 /**
  * The admin console in a real Chromium against the local stack, reading only the meetings API and the Step
@@ -161,6 +161,45 @@ describe('admin console (local stack, real browser)', () => {
       await page.close();
     },
     240_000,
+  );
+
+  test.concurrent(
+    "a launch that fails is drawn from the engine's own history: Launch caught, the failure path taken, the Fail state failed",
+    async () => {
+      await setUp();
+      // Step Functions Local's mock configuration: Launch throws UnauthorizedOperation, which Catch handles.
+      const { meeting, executionArn } = await startMocked(stack, 'LaunchFails');
+      expect((await settled(stack, executionArn)).status).toBe('FAILED');
+      const { page, problems } = await open(`/meetings/${meeting.id}`);
+      expect(
+        await statuses(page, [
+          'WaitUntilLaunch',
+          'Launch',
+          'LaunchFailed',
+          'StartHealthChecks',
+          'Teardown',
+          'MeetingFailed',
+        ]),
+      ).toEqual({
+        WaitUntilLaunch: 'succeeded',
+        Launch: 'caught',
+        LaunchFailed: 'succeeded',
+        StartHealthChecks: 'not-reached',
+        Teardown: 'succeeded',
+        MeetingFailed: 'failed',
+      });
+      await expect(page.locator('svg.graph [data-state="Launch"]').textContent()).resolves.toContain(
+        'failed, caught',
+      );
+      await expect(page.locator('tr#state-Launch').textContent()).resolves.toContain('UnauthorizedOperation');
+      await expect(page.locator('[data-meeting-status]').getAttribute('data-meeting-status')).resolves.toBe(
+        'FAILED',
+      );
+      await page.screenshot({ path: join(SHOTS, 'meeting-launch-failed.png'), fullPage: true });
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    120_000,
   );
 
   test.concurrent(
@@ -379,6 +418,43 @@ describe('admin console (local stack, real browser)', () => {
       await expect(page.locator('table.executions tbody tr').count()).resolves.toBe(1);
       expect(problems).toEqual([]);
       await page.close();
+    },
+    120_000,
+  );
+
+  test.concurrent(
+    'pointed at another Step Functions endpoint, the console draws that endpoint’s machines and executions',
+    async () => {
+      await setUp();
+      // A second, independent stack stands in for "another endpoint" (Step Functions Local, LocalStack…).
+      const other = await startStack();
+      const elsewhere = await startConsole({ apiUrl: stack.apiUrl, sfnEndpoint: other.sfnUrl, port: 0 });
+      try {
+        const { stateMachineArn } = await other.sfn.send(
+          new CreateStateMachineCommand({
+            name: 'only-over-there',
+            definition: JSON.stringify({ StartAt: 'Hello', States: { Hello: { Type: 'Pass', End: true } } }),
+            roleArn: ROLE,
+          }),
+        );
+        const { executionArn } = await other.sfn.send(
+          new StartExecutionCommand({ stateMachineArn, input: '{}' }),
+        );
+        await settled(other, executionArn!);
+        const page = await browser.newPage();
+        await page.goto(`${elsewhere.url}/state-machines`);
+        await expect(page.getByRole('link', { name: 'only-over-there' }).count()).resolves.toBe(1);
+        await page.goto(`${elsewhere.url}/executions/view?arn=${encodeURIComponent(executionArn!)}`);
+        expect(await statusOf(page, 'Hello')).toBe('succeeded');
+        // A meeting of this stack has no execution over there: its page says so instead of failing.
+        const m = await book(stack, 600);
+        await page.goto(`${elsewhere.url}/meetings/${m.id}`);
+        await expect(page.locator('[role=status]').textContent()).resolves.toContain('has no execution');
+        await page.close();
+      } finally {
+        await elsewhere.close();
+        await other.close();
+      }
     },
     120_000,
   );
