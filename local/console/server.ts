@@ -1,22 +1,19 @@
 import { SFNClient, type ExecutionStatus } from '@aws-sdk/client-sfn';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MEETING_STATUSES } from '../../functions/shared/meeting';
 import { html, type Html } from './html';
-import { executionPanel, graphOf, legend } from './pages/execution';
+import { executionPage, executionPanel, graphOf, legend } from './pages/execution';
+import { errorPage } from './pages/shell';
 import { confirmPage, isExecutionOf, meetingPage } from './pages/meeting';
 import { meetingsPage } from './pages/meetings';
-import {
-  errorPage,
-  executionPage,
-  EXECUTION_STATUSES,
-  stateMachinePage,
-  stateMachinesPage,
-} from './pages/stateMachines';
-import { ApiError, MeetingsApi, StepFunctionsReader } from './sources';
+import { EXECUTION_STATUSES, stateMachinePage, stateMachinesPage } from './pages/stateMachines';
+import { ApiError, MeetingsApi } from './meetingsApi';
+import { guardRequest, HttpError, readForm, sameToken, SECURITY_HEADERS } from './requestGuard';
+import { StepFunctionsReader } from './stepFunctionsReader';
 
 export interface ConsoleOptions {
   /** The meetings API (the local stack's apiUrl). */
@@ -36,19 +33,6 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
-/**
- * Content-Security-Policy with nothing inline: scripts, styles and the forms' targets are this origin only.
- * The SVG graph is inline markup coloured by classes from the stylesheet (no style attributes).
- */
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-  'cache-control': 'no-store',
-};
-
 const STATIC: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
   [
     ['console.css', 'text/css; charset=utf-8'],
@@ -58,16 +42,6 @@ const STATIC: Record<string, { type: string; body: Buffer }> = Object.fromEntrie
 
 const TERMINAL = ['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED'];
 const MEETING_ID = /^[A-Za-z0-9-]{1,64}$/;
-const MAX_FORM_BYTES = 16 * 1024;
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** The admin console: meetings through the meetings API, executions through the Step Functions API. */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
@@ -198,23 +172,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       res.end(body);
     };
     try {
-      // A DNS-rebinding page reaches loopback under a foreign Host name: answer only our own.
-      const hostHeader = req.headers.host ?? '';
-      const port = new URL(origin).port;
-      if (![new URL(origin).host, `localhost:${port}`].includes(hostHeader))
-        throw new HttpError(421, 'unexpected Host header');
+      guardRequest(req, origin);
       const url = new URL(req.url ?? '/', origin);
-      if (req.method === 'POST') {
-        // A form post from another site is refused before its token is even read. Chromium sends Origin "null"
-        // on our own posts (Referrer-Policy: no-referrer), so Sec-Fetch-Site decides where browsers send it.
-        const site = req.headers['sec-fetch-site'];
-        const from = req.headers.origin;
-        const foreignOrigin =
-          from !== undefined && from !== 'null' && from !== origin && from !== `http://localhost:${port}`;
-        if ((site !== undefined && site !== 'same-origin') || foreignOrigin)
-          throw new HttpError(403, 'cross-site form post refused');
-      } else if (req.method !== 'GET' && req.method !== 'HEAD')
-        throw new HttpError(405, 'method not allowed');
       if (url.pathname === '/favicon.ico') return send(204, '', 'image/x-icon');
       const file = /^\/static\/([a-z.]+)$/.exec(url.pathname);
       if (file) {
@@ -255,12 +214,6 @@ function required(value: string | undefined, field: string): string {
   return value.trim();
 }
 
-function sameToken(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function describeError(err: unknown): [number, string] {
   if (err instanceof HttpError) return [err.status, err.message];
   if (err instanceof ApiError)
@@ -273,17 +226,4 @@ function describeError(err: unknown): [number, string] {
     502,
     `Could not read from the meetings API or Step Functions: ${(err as Error)?.message ?? String(err)}`,
   ];
-}
-
-async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
-  const type = String(req.headers['content-type'] ?? '');
-  if (!type.startsWith('application/x-www-form-urlencoded')) throw new HttpError(415, 'expected a form post');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) throw new HttpError(413, 'form too large');
-    chunks.push(chunk as Buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }

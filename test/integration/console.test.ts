@@ -11,7 +11,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { startConsole, type RunningConsole } from '../../local/console/server';
 import type { LocalStack } from '../../local/stack';
 import { SHAPES } from '../support/aslShapes';
-import { api, book, inSeconds, meetingStatus, settled, startMocked, startStack } from './harness';
+import { api, book, FAST, inSeconds, meetingStatus, settled, startMocked, startStack } from './harness';
 
 /**
  * The admin console in a real Chromium against the local stack, reading only the meetings API and the Step
@@ -29,7 +29,8 @@ describe('admin console (local stack, real browser)', () => {
   const setUp = () =>
     (ready ??= (async () => {
       mkdirSync(SHOTS, { recursive: true });
-      stack = await startStack();
+      // The attendance check 25 s after the start keeps the meeting READY long enough to be seen on a busy machine.
+      stack = await startStack({ timings: { ...FAST, attendanceCheckDelaySeconds: 25 } });
       adminConsole = await startConsole({ apiUrl: stack.apiUrl, sfnEndpoint: stack.sfnUrl, port: 0 });
       browser = await chromium.launch({
         executablePath: '/usr/bin/chromium',

@@ -4,10 +4,10 @@ import { definitionGraph } from '../graphModel';
 import { html, trusted, type Html } from '../html';
 import { cachedLayout } from '../layout';
 import { STATUS_LOOK } from '../palette';
-import type { StepFunctionsReader } from '../sources';
+import type { StepFunctionsReader } from '../stepFunctionsReader';
 import { stateRuns, STATE_STATUSES, type StateRun } from '../stateStatus';
 import { renderGraph, statusText } from '../svg';
-import { prettyJson, statusBadge, when } from './shell';
+import { page, prettyJson, statusBadge, when } from './shell';
 
 export function legend(): Html {
   return html`<ul class="legend" aria-label="Legend">
@@ -186,5 +186,18 @@ function expand(details: Record<string, unknown>): Record<string, unknown> {
       }
       return [k, v];
     }),
+  );
+}
+
+export function executionPage(name: string, panel: Html, running: boolean): string {
+  return page(
+    `Execution ${name}`,
+    html`<h1>Execution ${name}</h1>
+      <section id="live" data-running="${running ? 'true' : 'false'}" aria-label="Execution">
+        <p class="updated" aria-live="polite">
+          ${running ? 'Updates every 2 seconds while the execution runs.' : ''}
+        </p>
+        ${panel}
+      </section>`,
   );
 }

@@ -1,6 +1,6 @@
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { html, type Html } from '../html';
-import type { MeetingView } from '../sources';
+import type { MeetingView } from '../meetingsApi';
 import { page, statusBadge, when } from './shell';
 
 /** Execution names of a meeting's revisions: `meeting-<id>`, then `meeting-<id>-r<n>` (functions/shared/meeting). */

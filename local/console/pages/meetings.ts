@@ -1,6 +1,6 @@
 import { MEETING_STATUSES } from '../../../functions/shared/meeting';
 import { html } from '../html';
-import type { MeetingView } from '../sources';
+import type { MeetingView } from '../meetingsApi';
 import { page, statusBadge, when } from './shell';
 
 /** The meetings table, newest first (the API's order), with a status filter that works without JavaScript. */

@@ -43,3 +43,12 @@ export function prettyJson(text: string | undefined): string {
     return text;
   }
 }
+
+export function errorPage(status: number, message: string): string {
+  return page(
+    `Error ${status}`,
+    html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1>
+      <p role="alert">${message}</p>
+      <p><a href="/">Back to the meetings</a></p>`,
+  );
+}

@@ -98,25 +98,3 @@ export function stateMachinePage(args: {
       </table>`,
   );
 }
-
-export function executionPage(name: string, panel: Html, running: boolean): string {
-  return page(
-    `Execution ${name}`,
-    html`<h1>Execution ${name}</h1>
-      <section id="live" data-running="${running ? 'true' : 'false'}" aria-label="Execution">
-        <p class="updated" aria-live="polite">
-          ${running ? 'Updates every 2 seconds while the execution runs.' : ''}
-        </p>
-        ${panel}
-      </section>`,
-  );
-}
-
-export function errorPage(status: number, message: string): string {
-  return page(
-    `Error ${status}`,
-    html`<h1>${status === 404 ? 'Not found' : 'Something went wrong'}</h1>
-      <p role="alert">${message}</p>
-      <p><a href="/">Back to the meetings</a></p>`,
-  );
-}
