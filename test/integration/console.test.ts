@@ -51,8 +51,8 @@ describe('admin console (local stack, real browser)', () => {
     await stack?.close();
   });
 
-  const open = async (path: string) => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const open = async (path: string, javaScriptEnabled = true) => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, javaScriptEnabled });
     const problems: string[] = [];
     // A CSP violation or a script error shows here: the pages must work under their own strict policy.
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
@@ -211,7 +211,7 @@ describe('admin console (local stack, real browser)', () => {
       const newer = await book(stack, 600, { title: `Physics & "friends"` });
       expect((await api(stack, 'DELETE', `/meetings/${older.id}`)).status).toBe(200);
 
-      const { page, problems } = await open('/');
+      const { page, problems } = await open('/', false);
       await expect(page.locator('h1').textContent()).resolves.toBe('Meetings');
       const ids = await page
         .locator('tr[data-meeting-id]')
@@ -247,11 +247,12 @@ describe('admin console (local stack, real browser)', () => {
   );
 
   test.concurrent(
-    'cancel from the console asks first, then ends the meeting: record CANCELLED, execution ABORTED',
+    'cancel from the console asks first, then ends the meeting (record CANCELLED, execution ABORTED), without JavaScript',
     async () => {
       await setUp();
       const m = await book(stack, 600);
-      const { page, problems } = await open(`/meetings/${m.id}`);
+      // Plain forms: the whole action works with JavaScript off.
+      const { page, problems } = await open(`/meetings/${m.id}`, false);
       await page.getByRole('button', { name: 'Cancel this meeting…' }).click();
       await expect(page.locator('h1').textContent()).resolves.toBe('Cancel meeting');
       // Nothing has changed yet: the first button only asks.
