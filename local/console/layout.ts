@@ -152,3 +152,11 @@ export function cachedLayout(key: string, build: () => GraphNode): Promise<Place
   }
   return hit;
 }
+
+/** elkjs compiles its layout code on first use (a few hundred ms): start that when the console starts. */
+export function warmUp(): Promise<void> {
+  return elk.layout({ id: 'warm-up', children: [] }).then(
+    () => undefined,
+    () => undefined,
+  );
+}

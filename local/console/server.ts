@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MEETING_STATUSES } from '../../functions/shared/meeting';
 import { html, type Html } from './html';
+import { warmUp } from './layout';
 import { executionPage, executionPanel, graphOf, legend } from './pages/execution';
 import { errorPage } from './pages/shell';
 import { confirmPage, isExecutionOf, meetingPage } from './pages/meeting';
@@ -53,6 +54,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     region: options.region ?? 'us-east-1',
     credentials: options.credentials ?? { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  void warmUp();
   const reader = new StepFunctionsReader(sfn);
   const meetings = new MeetingsApi(options.apiUrl);
   const now = options.now ?? (() => new Date());
