@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { positiveInt, readConfig } from '../functions/shared/config';
 import { ObservabilityEnv } from '../functions/shared/observability';
+import { startConsole } from './console/server';
 import { startLocalStack } from './stack';
 
 /** `npm start`: every setting is an environment variable, validated here once (a bad one is named). */
@@ -13,6 +14,9 @@ const LocalEnv = {
   SFN_PORT: port(8083),
   DYNAMODB_PORT: port(8000),
   LAMBDA_PORT: port(3001),
+  CONSOLE_PORT: port(3002),
+  /** Draw another Step Functions endpoint's executions in the console (default: the stack's own). */
+  CONSOLE_SFN_ENDPOINT: z.url().optional(),
   DATA_DIR: z.string().default('.local-data'),
   IN_MEMORY: z.enum(['0', '1', 'true', 'false']).default('0'),
   LAUNCH_LEAD_SECONDS: positiveInt.default(600),
@@ -47,6 +51,12 @@ async function main() {
     mockConfigPath: env.SFN_MOCK_CONFIG,
     logLevel: env.LOG_LEVEL,
   });
+  // The admin console, always on loopback (it has no login), reading only the two public APIs.
+  const adminConsole = await startConsole({
+    apiUrl: stack.apiUrl,
+    sfnEndpoint: env.CONSOLE_SFN_ENDPOINT ?? stack.sfnUrl,
+    port: env.CONSOLE_PORT,
+  });
   // Servers left from an earlier run whose meetings ended meanwhile are stopped at once, not in 10 minutes.
   const swept = await stack.sweep();
   const start = new Date(Date.now() + (env.LAUNCH_LEAD_SECONDS + 120) * 1000)
@@ -55,6 +65,7 @@ async function main() {
   const running = stack.engine ? stack.engine.listExecutions(stack.stateMachineArn, 'RUNNING').length : 0;
   console.log(`meeting-scheduler local stack is up (${inMemory ? 'in memory' : `data in ${resolve(env.DATA_DIR)}`})
 
+  Admin console     ${adminConsole.url}/   (meetings, execution graphs, state machines)
   Meetings API      ${stack.apiUrl}/meetings
   Step Functions    ${stack.sfnUrl}   (state machine ${stack.stateMachineArn})
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
@@ -78,6 +89,7 @@ Faster: LAUNCH_LEAD_SECONDS=30 ATTENDANCE_CHECK_DELAY_SECONDS=60 npm start. Ctrl
 servers keep running like EC2 instances and the next npm start picks their meetings up again.`);
 
   const stop = async () => {
+    await adminConsole.close();
     await stack.close();
     process.exit(0);
   };
@@ -93,7 +105,7 @@ main().catch((err) => {
   console.error(err instanceof Error ? err.message : err);
   if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
-      'Another program has that port: choose others with API_PORT, SFN_PORT, DYNAMODB_PORT, LAMBDA_PORT (0 = any free port).',
+      'Another program has that port: choose others with API_PORT, SFN_PORT, DYNAMODB_PORT, LAMBDA_PORT, CONSOLE_PORT (0 = any free port).',
     );
   }
   process.exit(1);
