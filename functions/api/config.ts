@@ -1,5 +1,5 @@
 import { nonEmpty, positiveInt, readConfig } from '../shared/config';
-import type { ApiConfig } from './app';
+import type { ApiConfig } from './deps';
 
 export const ApiEnv = {
   TABLE_NAME: nonEmpty,
