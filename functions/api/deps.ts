@@ -18,6 +18,11 @@ export interface ApiConfig {
   requiredScope?: string;
   /** Where a meeting's room is; default https://<meeting host>/<room>. The local stack points at its proxy. */
   roomUrlFor?: (m: MeetingRecord) => string;
+  /**
+   * How often an open join page asks for news (default 10 s). Every open page polls the anonymous join route,
+   * whose own API Gateway throttle (joinRateLimit) is shared by all links: raise one with the other.
+   */
+  joinPollSeconds?: number;
 }
 
 export interface ApiDeps {

@@ -1,37 +1,44 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { MeetingRecord, MeetingStatus } from '../../shared/meeting';
+import type { MeetingRecord } from '../../shared/meeting';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem } from '../http';
-import { roomLink } from '../meetingView';
+import { renderJoinPage, renderNotFoundPage, PAGE_HEADERS } from '../join/joinPage';
+import { joinView } from '../join/joinView';
+import { wantsHtml } from '../join/negotiate';
 
 const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{32})$/;
 
 /**
- * GET /join/{token}: what a teacher or student link shows. The meeting's status always; the Jitsi URL only
- * once the server is ready. Any token that is not exactly a live link answers the same 404, so a guess tells
- * nothing about which meetings exist.
+ * GET /join/{token}: what a teacher or student link shows; a page for a browser, JSON for everyone else (the
+ * page polls the JSON). The meeting's status always; the Jitsi URL only once the server is ready. Any token
+ * that is not exactly a live link answers the same 404 (per representation), so a guess tells nothing about
+ * which meetings exist.
  */
 export async function joinLink(
-  _req: ApiRequest,
+  req: ApiRequest,
   deps: ApiDeps,
   { token }: Record<string, string>,
 ): Promise<ApiResponse> {
-  const notFound = problem(404, 'NotFound', 'no such link');
+  const page = wantsHtml(req.headers.accept);
   const link = await resolveLink(token, deps);
-  if (!link) return notFound;
-  const { record, role } = link;
-  const displayName = role === 'teacher' ? record.teacherName : record.studentName;
-  const ready = record.status === 'READY' || record.status === 'IN_PROGRESS';
-  return json(200, {
-    role,
-    displayName,
-    title: record.title ?? null,
-    status: record.status,
-    startTime: record.startTime,
-    endAt: record.endAt,
-    joinUrl: ready ? roomLink(record, deps.config, displayName) : null,
-    message: ready ? 'the meeting room is open' : joinMessage(record.status),
-  });
+  if (!link) {
+    return page
+      ? { statusCode: 404, headers: { ...PAGE_HEADERS, vary: 'accept' }, body: renderNotFoundPage() }
+      : withVary(problem(404, 'NotFound', 'no such link'));
+  }
+  const view = joinView(link.record, link.role, deps.config);
+  if (!page) return withVary(json(200, view));
+  const pollSeconds = deps.config.joinPollSeconds ?? 10;
+  return {
+    statusCode: 200,
+    headers: { ...PAGE_HEADERS, vary: 'accept' },
+    body: renderJoinPage(view, { now: deps.now(), pollSeconds }),
+  };
+}
+
+/** Both representations share one URL: a cache must keep them apart. */
+function withVary(res: ApiResponse): ApiResponse {
+  return { ...res, headers: { ...res.headers, vary: 'accept' } };
 }
 
 /** The meeting and the role a token opens, or undefined for anything that is not exactly a live link. */
@@ -46,12 +53,6 @@ export async function resolveLink(
   if (sameSecret(m[2], record.teacherToken)) return { record, role: 'teacher' };
   if (sameSecret(m[2], record.studentToken)) return { record, role: 'student' };
   return undefined;
-}
-
-function joinMessage(status: MeetingStatus): string {
-  if (status === 'SCHEDULED' || status === 'LAUNCHING') return 'the room opens shortly before the start time';
-  if (status === 'CANCELLED') return 'this meeting was cancelled';
-  return 'this meeting has ended';
 }
 
 function sameSecret(given: string, expected: string): boolean {
