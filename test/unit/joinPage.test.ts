@@ -244,6 +244,7 @@ describe('GET /join/{token} as a page', () => {
     expect((await get(`/join/assets/${ASSET_NAMES.css}`)).headers['content-type']).toBe(
       'text/css; charset=utf-8',
     );
+    expect((await get(`/join/assets/${ASSET_NAMES.icon}`)).headers['content-type']).toBe('image/svg+xml');
     expect((await get('/join/assets/join.js')).statusCode).toBe(404);
   });
 });

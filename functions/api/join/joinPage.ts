@@ -103,6 +103,7 @@ function document(title: string, body: Html, refreshSeconds?: number): string {
         <meta name="robots" content="noindex" />
         <title>${title}</title>
         <link rel="stylesheet" href="assets/${ASSET_NAMES.css}" />
+        <link rel="icon" href="assets/${ASSET_NAMES.icon}" type="image/svg+xml" />
         <script src="assets/${ASSET_NAMES.js}" defer></script>
         ${refresh}
       </head>

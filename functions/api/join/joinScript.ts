@@ -3,8 +3,8 @@
  * origin only, never inline). It shows times in the viewer's own time zone, counts down, and polls the same
  * URL's JSON (content negotiation) to follow the meeting; every value goes in through textContent or an
  * attribute, never as markup. Plain ES2017, no build step: the Lambda serves this string as it is. The words
- * come from the server (JoinState); only `countdown` repeats functions/api/join/joinState.ts, which the unit
- * tests pin to the same outputs.
+ * come from the server (JoinState); only `countdown` repeats functions/api/join/joinState.ts (the browser test
+ * reads what it shows at each phase).
  */
 export const JOIN_JS = `(function () {
   'use strict';
