@@ -184,10 +184,13 @@ describe('join page in a browser (local stack)', () => {
     await teacher.screenshot({ path: join(OUT, '1-scheduled-teacher.png'), fullPage: true });
 
     // The launch: the server is starting.
-    await waitForPhase(student, 'starting');
-    expect(await text(student, '#headline')).toBe('The server is starting');
-    expect(await text(student, '#badge')).toBe('Starting');
-    await expectAccessible(student);
+    for (const page of [student, teacher]) {
+      await waitForPhase(page, 'starting');
+      expect(await text(page, '#headline')).toBe('The server is starting');
+      expect(await text(page, '#badge')).toBe('Starting');
+      expect(await page.isVisible('#join-link')).toBe(false);
+      await expectAccessible(page);
+    }
     await student.screenshot({ path: join(OUT, '2-starting-student.png'), fullPage: true });
 
     // Ready: a join button carrying the participant's name (Jitsi's #userInfo.displayName, JSON-quoted).
@@ -246,6 +249,12 @@ describe('join page in a browser (local stack)', () => {
     expect(await teacher.isVisible('#join-link')).toBe(false);
     await expectAccessible(teacher);
     await teacher.screenshot({ path: join(OUT, '4-ended-teacher.png'), fullPage: true });
+    // The student's link, opened again after the end, says the same.
+    const studentAfter = await context.newPage();
+    await studentAfter.goto(m.studentLink);
+    expect(await phaseOf(studentAfter)).toBe('ended');
+    expect(await text(studentAfter, '#headline')).toBe('Ended');
+    expect(await studentAfter.isVisible('#join-link')).toBe(false);
     expect(await cspViolations(teacher)).toEqual([]);
     expect(problems).toEqual([]);
   }, 240_000);
@@ -282,6 +291,35 @@ describe('join page in a browser (local stack)', () => {
     expect(await plain.locator('noscript meta[http-equiv="refresh"]').count()).toBe(0);
     await plain.screenshot({ path: join(OUT, '6-cancelled-no-javascript.png'), fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  test('throttled (429): the page keeps the last state, asks less often, and catches up afterwards', async () => {
+    await setUp();
+    const m = await book(stack, 3600);
+    const page = await (await phone()).context.newPage();
+    const throttled: number[] = [];
+    // Only the page's own polls (JSON) are refused, as API Gateway's route throttle would.
+    await page.route(
+      (url) => url.pathname === new URL(m.studentLink).pathname,
+      async (route) => {
+        if (route.request().headers().accept !== 'application/json') return route.continue();
+        throttled.push(Date.now());
+        return route.fulfill({
+          status: 429,
+          contentType: 'application/json',
+          body: '{"message":"Too Many Requests"}',
+        });
+      },
+    );
+    await page.goto(m.studentLink);
+    await until('three throttled polls', async () => throttled.length >= 3, 60_000);
+    expect(await phaseOf(page)).toBe('scheduled');
+    // The wait doubles from the 1 s poll interval (2 s, then 4 s); timers never fire early, so these hold.
+    expect(throttled[1] - throttled[0]).toBeGreaterThanOrEqual(1900);
+    expect(throttled[2] - throttled[1]).toBeGreaterThanOrEqual(3900);
+    expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
+    await page.unrouteAll();
+    await waitForPhase(page, 'cancelled', 90_000);
   });
 
   test('a wrong token: 404, and the same page as any other unknown link', async () => {
