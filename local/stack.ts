@@ -46,6 +46,8 @@ export interface LocalStackOptions {
   retryDelayMs?: number;
   /** How often the sweeper runs (default every 10 minutes, as on AWS). */
   sweepIntervalMs?: number;
+  /** How often an open join page polls (default 10 s); tests follow a one-minute meeting more closely. */
+  joinPollSeconds?: number;
   /** Use this Step Functions endpoint (say, a real Step Functions Local) instead of the built-in one. */
   externalSfnEndpoint?: string;
   /** The functions' LOG_LEVEL (default: the LOG_LEVEL variable, else INFO); their lines print readably. */
@@ -145,6 +147,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       jitsiDomain: 'meet.localhost',
       timings: options.timings,
       maxBodyBytes: 16 * 1024,
+      joinPollSeconds: options.joinPollSeconds,
       roomUrlFor: (m) => `${apiUrl}/rooms/${m.id}/${m.roomName}`,
     };
     const teardown = (input: unknown) => teardownMeeting(input, deps);

@@ -80,6 +80,8 @@ Book a meeting that starts in ${duration(env.LAUNCH_LEAD_SECONDS + 120)} (its se
   curl -s -X POST ${stack.apiUrl}/meetings -H 'content-type: application/json' \\
     -d '{"teacherName":"Ada","studentName":"Ben","startTime":"${start}","durationMinutes":15}'
 
+and open its teacherLink or studentLink in a browser: the join page follows the meeting until it ends.
+
 Watch it with the AWS CLI (any credentials will do locally):
 
   AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws stepfunctions list-executions \\

@@ -1,5 +1,5 @@
 import { nonEmpty, positiveInt, readConfig } from '../shared/config';
-import type { ApiConfig } from './app';
+import type { ApiConfig } from './deps';
 
 export const ApiEnv = {
   TABLE_NAME: nonEmpty,
@@ -15,6 +15,8 @@ export const ApiEnv = {
   MAX_DAYS_AHEAD: positiveInt.max(364).default(364),
   RECORD_RETENTION_DAYS: positiveInt.default(90),
   MAX_BODY_BYTES: positiveInt.default(16 * 1024),
+  /** How often an open join page polls its link's JSON. */
+  JOIN_POLL_SECONDS: positiveInt.max(3600).default(10),
   /** Set with apiAuth=jwt: the scope every /meetings request's token must carry. */
   REQUIRED_SCOPE: nonEmpty.optional(),
 };
@@ -30,6 +32,7 @@ export function readApiConfig(
     region: c.AWS_REGION,
     jitsiDomain: c.JITSI_DOMAIN,
     maxBodyBytes: c.MAX_BODY_BYTES,
+    joinPollSeconds: c.JOIN_POLL_SECONDS,
     requiredScope: c.REQUIRED_SCOPE,
     timings: {
       leadSeconds: c.LAUNCH_LEAD_SECONDS,

@@ -34,3 +34,11 @@ export function problem(
 ): ApiResponse {
   return json(statusCode, fields ? { error, message, fields } : { error, message });
 }
+
+/** 400 naming every bad field; the message lists them too, for a human reading a log line. */
+export function validationProblem(
+  fields: { field: string; message: string }[],
+  message = fields.map((e) => `${e.field} ${e.message}`).join('; '),
+): ApiResponse {
+  return problem(400, 'ValidationError', message, fields);
+}

@@ -153,21 +153,34 @@ export class MeetingsApi extends Construct {
       integration,
       authorizer: new apigw.HttpNoneAuthorizer(),
     });
-    // Anyone on the internet can call the join route, so it gets a throttle of its own, below the stage's: a
+    // The join page's script and stylesheet: a page with a strict CSP loads them from its own origin, never
+    // inline. Content-hashed names, public and immutable; the route reads nothing but the function's code.
+    const [assetRoute] = this.api.addRoutes({
+      path: '/join/assets/{file}',
+      methods: [apigw.HttpMethod.GET],
+      integration,
+      authorizer: new apigw.HttpNoneAuthorizer(),
+    });
+    // Anyone on the internet can call the join routes, so they get a throttle of their own, below the stage's: a
     // flood of link opens (or token guesses) is refused there and leaves the platform's own calls their budget.
     // HttpStage has no route settings, hence the CloudFormation property.
-    const joinRouteKey = 'GET /join/{token}';
+    const joinThrottle = {
+      ThrottlingRateLimit: props.joinThrottle.rateLimit,
+      ThrottlingBurstLimit: props.joinThrottle.burstLimit,
+    };
     (stage.node.defaultChild as apigw.CfnStage).routeSettings = {
-      [joinRouteKey]: {
-        ThrottlingRateLimit: props.joinThrottle.rateLimit,
-        ThrottlingBurstLimit: props.joinThrottle.burstLimit,
-      },
+      'GET /join/{token}': joinThrottle,
+      'GET /join/assets/{file}': joinThrottle,
     };
     // Route settings may only name a route that already exists.
-    stage.node.addDependency(joinRoute);
+    stage.node.addDependency(joinRoute, assetRoute);
     acknowledge(joinRoute, {
       'AwsSolutions-APIG4':
         'Join links are opened by teachers and students without AWS credentials; the 192-bit token in the path is the credential, and the route only reads a meeting.',
+    });
+    acknowledge(assetRoute, {
+      'AwsSolutions-APIG4':
+        "The join page's public script and stylesheet, loaded by the anonymous join page; they hold no data.",
     });
   }
 

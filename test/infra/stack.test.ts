@@ -155,13 +155,16 @@ describe('MeetingSchedulerStack', () => {
         'DELETE /meetings/{id}',
         'PATCH /meetings/{id}',
         'GET /join/{token}',
+        'GET /join/assets/{file}',
       ]),
     );
-    // Only the read-only join route is open (its token is the credential); nothing open can start a server.
+    // Only the read-only join route (its token is the credential) and the join page's static script and
+    // stylesheet are open; nothing open can start a server.
     const open = routes
       .filter((r) => r.Properties.AuthorizationType === 'NONE')
-      .map((r) => r.Properties.RouteKey);
-    expect(open).toEqual(['GET /join/{token}']);
+      .map((r) => r.Properties.RouteKey)
+      .sort();
+    expect(open).toEqual(['GET /join/assets/{file}', 'GET /join/{token}']);
     const bookingRoutes = routes.filter((r) => r.Properties.RouteKey.includes('/meetings'));
     for (const r of bookingRoutes) expect(r.Properties.AuthorizationType).toBe('AWS_IAM');
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -209,20 +212,23 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
-  test('API: the anonymous join route has its own, smaller throttle (joinRateLimit / joinBurstLimit)', () => {
+  test('API: the anonymous join routes have their own, smaller throttle (joinRateLimit / joinBurstLimit)', () => {
     const join = { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 };
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
-      RouteSettings: { 'GET /join/{token}': join },
+      RouteSettings: { 'GET /join/{token}': join, 'GET /join/assets/{file}': join },
     });
-    // The stage waits for the route its settings name (CloudFormation refuses settings for a missing route).
-    const [joinRouteId] = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
-      ([, r]) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey === 'GET /join/{token}',
-    )!;
+    // The stage waits for the routes its settings name (CloudFormation refuses settings for a missing route).
+    const routeId = (key: string) =>
+      Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        ([, r]) => (r as { Properties: { RouteKey: string } }).Properties.RouteKey === key,
+      )![0];
     const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage')) as {
       DependsOn?: string[];
     }[];
-    expect(stage.DependsOn).toContain(joinRouteId);
+    expect(stage.DependsOn).toEqual(
+      expect.arrayContaining([routeId('GET /join/{token}'), routeId('GET /join/assets/{file}')]),
+    );
     synth({ joinRateLimit: 2, joinBurstLimit: 3 }).template!.hasResourceProperties(
       'AWS::ApiGatewayV2::Stage',
       {

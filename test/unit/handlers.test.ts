@@ -58,6 +58,21 @@ describe('functions/api/handler', () => {
     const again = await handler(event(body, false));
     expect(JSON.parse(again.body as string).id).toBe(JSON.parse(res.body as string).id); // Idempotency-Key header read case-insensitively
     expect(sfnMock.commandCalls(StartExecutionCommand)).toHaveLength(1);
+
+    // A browser opening the link through API Gateway (header names in any case) gets the join page.
+    const link = new URL(JSON.parse(res.body as string).studentLink as string);
+    const page = await handler({
+      rawPath: link.pathname,
+      headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+      requestContext: { http: { method: 'GET' }, domainName: link.host },
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'referrer-policy': 'no-referrer',
+    });
+    expect(page.body).toContain('You are the <strong>student</strong>: Ben');
     sfnMock.restore();
   });
 

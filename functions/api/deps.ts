@@ -1,0 +1,35 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { z } from 'zod';
+import type { MeetingRecord } from '../shared/meeting';
+import type { MeetingStore } from '../shared/store';
+import type { TeardownInput } from '../teardown/teardownMeeting';
+import type { Timings } from './booking';
+
+export interface ApiConfig {
+  stateMachineArn: string;
+  region: string;
+  jitsiDomain: string;
+  timings: Timings;
+  maxBodyBytes: number;
+  /**
+   * With apiAuth=jwt: the OAuth scope every /meetings request needs. API Gateway's route already requires it;
+   * checking again here keeps a route added without `authorizationScopes` from opening every meeting.
+   */
+  requiredScope?: string;
+  /** Where a meeting's room is; default https://<meeting host>/<room>. The local stack points at its proxy. */
+  roomUrlFor?: (m: MeetingRecord) => string;
+  /**
+   * How often an open join page asks for news (default 10 s). Every open page polls the anonymous join route,
+   * whose own API Gateway throttle (joinRateLimit) is shared by all links: raise one with the other.
+   */
+  joinPollSeconds?: number;
+}
+
+export interface ApiDeps {
+  store: MeetingStore;
+  sfn: SFNClient;
+  config: ApiConfig;
+  now: () => Date;
+  /** Runs the teardown task now (cancel, reschedule): on AWS a Lambda invoke, locally the function itself. */
+  teardown: (input: z.input<typeof TeardownInput>) => Promise<unknown>;
+}

@@ -1,0 +1,59 @@
+import { meetingIdFor, newMeeting, requestHash, validateBooking } from '../booking';
+import type { ApiDeps } from '../deps';
+import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
+import { startLifecycle } from '../lifecycle';
+import { meetingView } from '../meetingView';
+import { readJsonBody } from '../requestBody';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** POST /meetings: books a meeting and starts its lifecycle; with an Idempotency-Key, a retry is the same call. */
+export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const { config, store, now } = deps;
+  const idempotencyKey = req.headers['idempotency-key'];
+  const parsed = readJsonBody(req, config.maxBodyBytes);
+  if (!parsed.ok && parsed.response.statusCode === 413) return parsed.response;
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+    return validationProblem(
+      [{ field: 'Idempotency-Key', message: 'must be 1–128 characters of A-Z a-z 0-9 _ . : -' }],
+      'Idempotency-Key header is malformed',
+    );
+  }
+  if (!parsed.ok) return parsed.response;
+  const at = now();
+  const valid = validateBooking(parsed.body, at, config.timings);
+  if (!valid.ok) return validationProblem(valid.errors);
+  const id = meetingIdFor(idempotencyKey);
+  const meeting = newMeeting({
+    id,
+    booking: valid.booking,
+    start: valid.start,
+    now: at,
+    timings: config.timings,
+    jitsiDomain: config.jitsiDomain,
+  });
+  let record = meeting;
+  if (!(await store.create(meeting))) {
+    const existing = await store.mustGet(id);
+    if (existing.requestHash !== requestHash(valid.booking)) {
+      return problem(422, 'IdempotencyKeyReused', 'this Idempotency-Key was used with a different request');
+    }
+    record = existing;
+  }
+  if (!record.executionArn) {
+    let executionArn;
+    try {
+      executionArn = await startLifecycle(deps.sfn, config, record);
+    } catch (err) {
+      // Without an Idempotency-Key no retry can reach this meeting again: close it rather than leave a
+      // SCHEDULED meeting that nothing will ever launch. With a key, the retry starts the execution.
+      if (idempotencyKey === undefined) {
+        const reason = `lifecycle not started: ${(err as Error).name}: ${(err as Error).message}`;
+        await store.transition(id, 'FAILED', { statusReason: reason.slice(0, 1000) });
+      }
+      throw err;
+    }
+    record = await store.update(id, { executionArn });
+  }
+  return json(201, meetingView(record, config, req.origin), { location: `/meetings/${id}` });
+}

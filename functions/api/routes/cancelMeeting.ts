@@ -1,0 +1,30 @@
+import type { ApiDeps } from '../deps';
+import { type ApiRequest, type ApiResponse, json, problem } from '../http';
+import { stopLifecycle } from '../lifecycle';
+import { meetingView } from '../meetingView';
+
+/**
+ * DELETE /meetings/{id}: cancels at any stage before the end. StopExecution runs no Catch, so the cleanup is
+ * explicit: the status first (a late task then sees a closed meeting and starts nothing), then the execution,
+ * then the server. Repeating it repeats the (idempotent) cleanup and answers the same.
+ */
+export async function cancelMeeting(
+  req: ApiRequest,
+  deps: ApiDeps,
+  { id }: Record<string, string>,
+): Promise<ApiResponse> {
+  const existing = await deps.store.get(id);
+  if (!existing) return problem(404, 'NotFound', 'no such meeting');
+  const { record } = await deps.store.transition(id, 'CANCELLED', { statusReason: 'cancelled by request' });
+  if (record.status !== 'CANCELLED') {
+    return problem(409, 'Conflict', `meeting is already ${record.status}; nothing to cancel`);
+  }
+  await stopLifecycle(deps.sfn, record.executionArn, 'MeetingCancelled', 'cancelled by request');
+  await deps.teardown({
+    meetingId: id,
+    outcome: 'CANCELLED',
+    reason: 'cancelled by request',
+    revision: record.revision,
+  });
+  return json(200, meetingView(await deps.store.mustGet(id), deps.config, req.origin));
+}

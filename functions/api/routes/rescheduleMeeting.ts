@@ -1,0 +1,71 @@
+import { executionNameFor } from '../../shared/meeting';
+import { checkStart, fieldErrors, meetingTimes, RescheduleRequest } from '../booking';
+import type { ApiDeps } from '../deps';
+import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
+import { startLifecycle, stopLifecycle } from '../lifecycle';
+import { meetingView } from '../meetingView';
+import { readJsonBody } from '../requestBody';
+
+/**
+ * PATCH /meetings/{id}: new time and/or duration. Execution names cannot be reused (for 90 days), so the new
+ * execution is named with the new revision; the old one is stopped, and its late tasks see the new revision
+ * and do nothing. A server already running is torn down when the new launch time is still ahead; when the
+ * meeting is imminent anyway it is kept and the new execution finds it.
+ */
+export async function rescheduleMeeting(
+  req: ApiRequest,
+  deps: ApiDeps,
+  { id }: Record<string, string>,
+): Promise<ApiResponse> {
+  const { config, store } = deps;
+  const read = readJsonBody(req, config.maxBodyBytes);
+  if (!read.ok) return read.response;
+  const parsed = RescheduleRequest.safeParse(read.body);
+  if (!parsed.success) return validationProblem(fieldErrors(parsed.error));
+  const change = parsed.data;
+  const record = await store.get(id);
+  if (!record) return problem(404, 'NotFound', 'no such meeting');
+  if (!['SCHEDULED', 'LAUNCHING', 'READY'].includes(record.status)) {
+    return problem(
+      409,
+      'Conflict',
+      `meeting is ${record.status}; only meetings that have not started can be moved`,
+    );
+  }
+  const now = deps.now();
+  const duration = change.durationMinutes ?? record.durationMinutes;
+  if (duration < config.timings.minDurationMinutes) {
+    return validationProblem([
+      { field: 'durationMinutes', message: `must be at least ${config.timings.minDurationMinutes}` },
+    ]);
+  }
+  let start = new Date(record.startTime);
+  if (change.startTime !== undefined) {
+    const checked = checkStart(change.startTime, change.timeZone ?? record.timeZone, now, config.timings);
+    if (!checked.ok) return validationProblem([{ field: 'startTime', message: checked.message }]);
+    start = checked.utc;
+  }
+  const times = meetingTimes(start, duration, now, config.timings);
+  const tearDown = record.status !== 'SCHEDULED' && Date.parse(times.launchAt) > now.getTime();
+  const revision = record.revision + 1;
+  const updated = await store.reschedule(id, record.revision, {
+    ...times,
+    timeZone: change.timeZone ?? record.timeZone,
+    revision,
+    executionName: executionNameFor(id, revision),
+    status: tearDown ? 'SCHEDULED' : record.status,
+    statusReason: `rescheduled (revision ${revision})`,
+  });
+  if (!updated) return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
+  await stopLifecycle(
+    deps.sfn,
+    record.executionArn,
+    'MeetingRescheduled',
+    `rescheduled to revision ${revision}`,
+  );
+  if (tearDown)
+    await deps.teardown({ meetingId: id, outcome: 'RESCHEDULED', reason: 'rescheduled', revision });
+  const executionArn = await startLifecycle(deps.sfn, config, updated);
+  const final = await store.update(id, { executionArn });
+  return json(200, meetingView(final, config, req.origin));
+}

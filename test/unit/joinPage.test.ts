@@ -1,0 +1,250 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { handleApiRequest, type ApiConfig, type ApiDeps } from '../../functions/api/app';
+import { newMeeting } from '../../functions/api/booking';
+import { escapeHtml, html } from '../../functions/api/join/html';
+import { ASSET_NAMES } from '../../functions/api/join/joinAssets';
+import { countdown, joinState } from '../../functions/api/join/joinState';
+import { wantsHtml } from '../../functions/api/join/negotiate';
+import type { MeetingRecord, MeetingStatus } from '../../functions/shared/meeting';
+import type { LocalDynamo } from '../../local/dynamo';
+import { dynamoWorld, TEST_TIMINGS } from '../support/world';
+
+const BROWSER_ACCEPT =
+  'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+
+describe('join link content negotiation', () => {
+  test.each([
+    [BROWSER_ACCEPT, true],
+    ['text/html', true],
+    ['application/json;q=0.5, text/html', true],
+    [undefined, false],
+    ['', false],
+    ['*/*', false],
+    ['application/json', false],
+    ['text/html, application/json', false],
+    ['text/html;q=0, */*', false],
+    ['text/html;q=0.5, */*', false],
+    ['text/plain', false],
+  ])('Accept %p → HTML %p', (accept, expected) => {
+    expect(wantsHtml(accept)).toBe(expected);
+  });
+});
+
+describe('HTML escaping', () => {
+  test('escapeHtml turns every markup character into an entity', () => {
+    expect(escapeHtml(`<img src=x onerror="alert('x')">&`)).toBe(
+      '&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;',
+    );
+  });
+
+  test('the html tag escapes interpolated strings but keeps nested html, and drops null/false', () => {
+    const inner = html`<b>${'<i>'}</b>`;
+    expect(html`<p title="${'"x"'}">${inner}${null}${false}${['<', html`<br />`]}</p>`.value).toBe(
+      '<p title="&quot;x&quot;"><b>&lt;i&gt;</b>&lt;<br /></p>',
+    );
+  });
+});
+
+describe('join state in plain words', () => {
+  const base = newMeeting({
+    id: '11111111-1111-4111-8111-111111111111',
+    booking: { teacherName: 'Ada', studentName: 'Ben', startTime: 'x', durationMinutes: 30 },
+    start: new Date('2030-01-01T14:00:00Z'),
+    now: new Date('2029-12-31T00:00:00Z'),
+    timings: TEST_TIMINGS,
+    jitsiDomain: 'meet.example.com',
+  });
+  const state = (status: MeetingStatus, extra: Partial<MeetingRecord> & { endedAt?: string } = {}) =>
+    joinState({ ...base, status, ...extra }, 'student');
+
+  test('each status has its phase, badge and sentence', () => {
+    expect(state('SCHEDULED')).toMatchObject({
+      phase: 'scheduled',
+      label: 'Scheduled',
+      headline: { text: 'The room opens at', at: base.launchAt },
+    });
+    expect(state('LAUNCHING')).toMatchObject({
+      phase: 'starting',
+      headline: { text: 'The server is starting' },
+    });
+    expect(state('READY')).toMatchObject({ phase: 'ready', headline: { text: 'Ready: join' } });
+    expect(state('IN_PROGRESS').detail.text).toBe(
+      'Someone is in the room already: the teacher may be waiting.',
+    );
+    expect(state('CANCELLED')).toMatchObject({ phase: 'cancelled', headline: { text: 'Cancelled' } });
+    expect(state('COMPLETED')).toMatchObject({
+      phase: 'ended',
+      headline: { text: 'Ended' },
+      detail: { at: base.endAt },
+    });
+    expect(state('FAILED').phase).toBe('failed');
+  });
+
+  test('a recorded real end (endedAt) is the end shown, not the planned one', () => {
+    expect(state('COMPLETED', { endedAt: '2030-01-01T14:41:00Z' }).detail).toEqual({
+      text: 'The meeting ended at',
+      at: '2030-01-01T14:41:00Z',
+    });
+  });
+
+  test('the countdown counts to the start, then to the end', () => {
+    const start = '2030-01-01T14:00:00Z';
+    const end = '2030-01-01T14:30:00Z';
+    const at = (iso: string) => Date.parse(iso);
+    expect(countdown(at('2030-01-01T13:55:48Z'), 'scheduled', start, end)).toBe('starts in 4 min 12 s');
+    expect(countdown(at('2030-01-01T11:58:00Z'), 'scheduled', start, end)).toBe('starts in 2 h 02 min');
+    expect(countdown(at('2030-01-01T14:03:00Z'), 'ready', start, end)).toBe(
+      'started 3 min 00 s ago, ends in 27 min 00 s',
+    );
+    expect(countdown(at('2030-01-01T14:03:00Z'), 'cancelled', start, end)).toBe('cancelled');
+  });
+});
+
+/** The route on a real table (dynalite): records written directly, so even names booking would refuse. */
+describe('GET /join/{token} as a page', () => {
+  let dynamo: LocalDynamo;
+  let deps: ApiDeps;
+  const config: ApiConfig = {
+    stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:m',
+    region: 'eu-west-1',
+    jitsiDomain: 'meet.example.com',
+    maxBodyBytes: 16 * 1024,
+    timings: TEST_TIMINGS,
+  };
+  const now = new Date('2030-01-01T13:00:00Z');
+  beforeAll(async () => {
+    const world = await dynamoWorld();
+    dynamo = world.dynamo;
+    deps = {
+      store: world.store,
+      sfn: new SFNClient({}),
+      config,
+      now: () => now,
+      teardown: async () => undefined,
+    };
+  });
+  afterAll(() => dynamo.close());
+
+  const get = (path: string, accept?: string) =>
+    handleApiRequest({ method: 'GET', path, headers: accept ? { accept } : {}, query: {} }, deps);
+  const store = async (extra: Partial<MeetingRecord>) => {
+    const m = {
+      ...newMeeting({
+        id: crypto.randomUUID(),
+        booking: {
+          teacherName: 'Ada',
+          studentName: 'Ben',
+          startTime: 'x',
+          durationMinutes: 30,
+          timeZone: 'Europe/Berlin',
+        },
+        start: new Date('2030-01-01T14:00:00Z'),
+        now,
+        timings: TEST_TIMINGS,
+        jitsiDomain: 'meet.example.com',
+      }),
+      ...extra,
+    };
+    await deps.store.create(m);
+    return m;
+  };
+
+  test('a browser gets HTML with a strict CSP, nosniff and no-referrer; an API client keeps the JSON', async () => {
+    const m = await store({});
+    const path = `/join/${m.id}.${m.teacherToken}`;
+    const page = await get(path, BROWSER_ACCEPT);
+    expect(page.statusCode).toBe(200);
+    expect(page.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      vary: 'accept',
+    });
+    const csp = page.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(page.body).toContain('<h1>Tutoring meeting</h1>');
+    expect(page.body).toContain('The room opens at 14:50 (Europe/Berlin)');
+    expect(page.body).toContain('starts in 1 h 00 min');
+
+    for (const accept of [undefined, '*/*', 'application/json']) {
+      const res = await get(path, accept);
+      expect(res.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(res.body)).toMatchObject({
+        role: 'teacher',
+        displayName: 'Ada',
+        status: 'SCHEDULED',
+        joinUrl: null,
+        phase: 'scheduled',
+      });
+    }
+  });
+
+  test('nothing inline: every script has a src, no style element or attribute, no event handler', async () => {
+    const m = await store({ status: 'READY' });
+    const { body } = await get(`/join/${m.id}.${m.studentToken}`, BROWSER_ACCEPT);
+    const scripts = body.match(/<script\b[^>]*>/g) ?? [];
+    expect(scripts).toEqual([
+      `<script src="assets/${ASSET_NAMES.js}" defer></script>`.replace('</script>', ''),
+    ]);
+    expect(body).not.toMatch(/<style\b/);
+    expect(body).not.toMatch(/\sstyle=/);
+    expect(body).not.toMatch(/\son[a-z]+=/);
+    expect(body).toContain(`href="assets/${ASSET_NAMES.css}"`);
+  });
+
+  test('names and titles with markup are shown as text, in content and attributes alike', async () => {
+    const m = await store({
+      status: 'READY',
+      studentName: `<img src=x onerror="alert(1)"> & 'Bo'`,
+      title: '</h1><script>alert(2)</script>',
+    });
+    const { body } = await get(`/join/${m.id}.${m.studentToken}`, BROWSER_ACCEPT);
+    expect(body).not.toContain('<img');
+    expect(body).not.toContain('<script>alert');
+    expect(body).toContain('<h1>&lt;/h1&gt;&lt;script&gt;alert(2)&lt;/script&gt;</h1>');
+    expect(body).toContain(
+      'Join the meeting as &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &#39;Bo&#39;',
+    );
+  });
+
+  test('every link that is not live answers the same 404, page or JSON', async () => {
+    const m = await store({});
+    const secret = m.studentToken;
+    const tokens = [
+      `${m.id}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`,
+      `${crypto.randomUUID()}.${secret}`,
+      'garbage',
+      'assets',
+    ];
+    const pages = await Promise.all(tokens.map((t) => get(`/join/${t}`, BROWSER_ACCEPT)));
+    for (const p of pages) {
+      expect(p.statusCode).toBe(404);
+      expect(p.body).toBe(pages[0].body);
+      expect(p.headers).toEqual(pages[0].headers);
+    }
+    expect(pages[0].body).toContain('<h1>Link not found</h1>');
+    const json = await Promise.all(tokens.map((t) => get(`/join/${t}`)));
+    for (const j of json)
+      expect({ status: j.statusCode, body: j.body }).toEqual({ status: 404, body: json[0].body });
+  });
+
+  test('the script and stylesheet are served with a year of cache; other names are 404', async () => {
+    const js = await get(`/join/assets/${ASSET_NAMES.js}`);
+    expect(js).toMatchObject({
+      statusCode: 200,
+      headers: {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=31536000, immutable',
+        'x-content-type-options': 'nosniff',
+      },
+    });
+    expect((await get(`/join/assets/${ASSET_NAMES.css}`)).headers['content-type']).toBe(
+      'text/css; charset=utf-8',
+    );
+    expect((await get(`/join/assets/${ASSET_NAMES.icon}`)).headers['content-type']).toBe('image/svg+xml');
+    expect((await get('/join/assets/join.js')).statusCode).toBe(404);
+  });
+});
