@@ -152,7 +152,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     const teardown = (input: unknown) => teardownMeeting(input, deps);
     const api = await listen(
-      localApi({ store, sfn, config, now: () => new Date(), teardown }, fleet, () => apiUrl),
+      localApi(
+        { store, sfn, config, now: () => new Date(), teardown, telemetry: telemetry('api', { env: logEnv }) },
+        fleet,
+        () => apiUrl,
+      ),
       options.ports?.api ?? 0,
       host,
     );

@@ -1,3 +1,4 @@
+import { silentTelemetry } from '../shared/observability';
 import type { ApiDeps } from './deps';
 import { type ApiRequest, type ApiResponse, problem } from './http';
 import { route } from './router';
@@ -11,9 +12,11 @@ export async function handleApiRequest(req: ApiRequest, deps: ApiDeps): Promise<
   try {
     return await route(ROUTES, req, deps);
   } catch (err) {
-    console.error(
-      JSON.stringify({ msg: 'unhandled API error', error: String(err), stack: (err as Error).stack }),
-    );
+    (deps.telemetry ?? silentTelemetry).logger.error('unhandled API error', {
+      method: req.method,
+      path: req.path,
+      error: err as Error,
+    });
     return problem(500, 'InternalError', 'something went wrong; retry with the same Idempotency-Key');
   }
 }

@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { z } from 'zod';
 import type { MeetingRecord } from '../shared/meeting';
+import type { Telemetry } from '../shared/observability';
 import type { MeetingStore } from '../shared/store';
 import type { TeardownInput } from '../teardown/teardownMeeting';
 import type { Timings } from './booking';
@@ -32,4 +33,6 @@ export interface ApiDeps {
   now: () => Date;
   /** Runs the teardown task now (cancel, reschedule): on AWS a Lambda invoke, locally the function itself. */
   teardown: (input: z.input<typeof TeardownInput>) => Promise<unknown>;
+  /** Logs and metrics (booked, cancelled, rescheduled); silent when not given. */
+  telemetry?: Telemetry;
 }

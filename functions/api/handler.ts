@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { telemetry } from '../shared/observability';
 import { MeetingStore } from '../shared/store';
 import { handleApiRequest, type ApiDeps } from './app';
 import { readApiConfig } from './config';
@@ -13,6 +14,7 @@ const deps: ApiDeps = {
   sfn: new SFNClient({}),
   config,
   now: () => new Date(),
+  telemetry: telemetry('api'),
   // The teardown function owns EC2 and Route 53 permissions; the API only asks it to run.
   teardown: async (input) => {
     const out = await lambda.send(

@@ -1,3 +1,4 @@
+import { countOutcome, silentTelemetry } from '../../shared/observability';
 import { meetingIdFor, newMeeting, requestHash, validateBooking } from '../booking';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
@@ -33,7 +34,15 @@ export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
     jitsiDomain: config.jitsiDomain,
   });
   let record = meeting;
-  if (!(await store.create(meeting))) {
+  const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision: 0 });
+  if (await store.create(meeting)) {
+    // Counted once: an idempotent replay finds the record and books nothing new.
+    t.metric('MeetingsBooked', 1);
+    t.logger.info('meeting booked', {
+      startTime: meeting.startTime,
+      durationMinutes: meeting.durationMinutes,
+    });
+  } else {
     const existing = await store.mustGet(id);
     if (existing.requestHash !== requestHash(valid.booking)) {
       return problem(422, 'IdempotencyKeyReused', 'this Idempotency-Key was used with a different request');
@@ -49,7 +58,9 @@ export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
       // SCHEDULED meeting that nothing will ever launch. With a key, the retry starts the execution.
       if (idempotencyKey === undefined) {
         const reason = `lifecycle not started: ${(err as Error).name}: ${(err as Error).message}`;
-        await store.transition(id, 'FAILED', { statusReason: reason.slice(0, 1000) });
+        const closed = await store.transition(id, 'FAILED', { statusReason: reason.slice(0, 1000) });
+        if (closed.changed) countOutcome(t, 'FAILED', { reason });
+        t.logger.error('lifecycle not started', { error: err as Error });
       }
       throw err;
     }

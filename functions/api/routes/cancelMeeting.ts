@@ -1,3 +1,4 @@
+import { silentTelemetry } from '../../shared/observability';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem } from '../http';
 import { stopLifecycle } from '../lifecycle';
@@ -15,9 +16,17 @@ export async function cancelMeeting(
 ): Promise<ApiResponse> {
   const existing = await deps.store.get(id);
   if (!existing) return problem(404, 'NotFound', 'no such meeting');
-  const { record } = await deps.store.transition(id, 'CANCELLED', { statusReason: 'cancelled by request' });
+  const { record, changed } = await deps.store.transition(id, 'CANCELLED', {
+    statusReason: 'cancelled by request',
+  });
   if (record.status !== 'CANCELLED') {
     return problem(409, 'Conflict', `meeting is already ${record.status}; nothing to cancel`);
+  }
+  if (changed) {
+    // Counted once: a repeated DELETE repeats the cleanup, not the count.
+    const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision: record.revision });
+    t.metric('MeetingsCancelled', 1);
+    t.logger.info('meeting cancelled', { previousStatus: existing.status });
   }
   await stopLifecycle(deps.sfn, record.executionArn, 'MeetingCancelled', 'cancelled by request');
   await deps.teardown({

@@ -1,4 +1,5 @@
 import { executionNameFor } from '../../shared/meeting';
+import { silentTelemetry } from '../../shared/observability';
 import { checkStart, fieldErrors, meetingTimes, RescheduleRequest } from '../booking';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
@@ -57,6 +58,9 @@ export async function rescheduleMeeting(
     statusReason: `rescheduled (revision ${revision})`,
   });
   if (!updated) return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
+  const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision });
+  t.metric('MeetingsRescheduled', 1);
+  t.logger.info('meeting rescheduled', { startTime: updated.startTime, serverTornDown: tearDown });
   await stopLifecycle(
     deps.sfn,
     record.executionArn,
