@@ -57,6 +57,9 @@ export class MeetingSchedulerStack extends Stack {
         attendanceCheckDelaySeconds: config.attendanceCheckDelayMinutes * 60,
         healthIntervalSeconds: config.healthCheckIntervalSeconds,
         healthMaxAttempts: config.healthCheckMaxAttempts,
+        occupancyIntervalSeconds: config.occupancyCheckIntervalMinutes * 60,
+        overrunStepSeconds: config.overrunStepMinutes * 60,
+        maxOverrunSeconds: config.maxOverrunMinutes * 60,
       },
       auth:
         config.apiAuth === 'jwt'

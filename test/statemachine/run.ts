@@ -17,7 +17,7 @@ export interface RunOutcome {
 export async function runLifecycle(
   input: unknown,
   handlers: Record<string, Handler>,
-  opts: { retryMs?: number; healthWaitMs?: number } = {},
+  opts: { retryMs?: number; healthWaitMs?: number; waitMs?: Record<string, number> } = {},
 ): Promise<RunOutcome> {
   const machine = new StateMachine(loadDefinition(localSubstitutions()) as never);
   const retry = opts.retryMs ?? 1;
@@ -25,8 +25,15 @@ export async function runLifecycle(
     overrides: {
       taskResourceLocalHandlers: handlers as never,
       // Only the pauses between retries and health probes are shortened; TimestampPath waits run as written.
-      retryIntervalOverrides: { Launch: retry, HealthCheck: retry, AttendanceCheck: retry, Teardown: retry },
-      waitTimeOverrides: { WaitBeforeNextHealthCheck: opts.healthWaitMs ?? 5 },
+      retryIntervalOverrides: {
+        Launch: retry,
+        HealthCheck: retry,
+        AttendanceCheck: retry,
+        OccupancyCheck: retry,
+        Teardown: retry,
+      },
+      // Other Wait states can be shortened by name (the checks then run on a clock of the test's own).
+      waitTimeOverrides: { WaitBeforeNextHealthCheck: opts.healthWaitMs ?? 5, ...opts.waitMs },
     },
   });
   const entered: string[] = [];

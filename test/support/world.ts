@@ -1,4 +1,5 @@
 import { checkAttendance } from '../../functions/attendance-check/checkAttendance';
+import { checkOccupancy } from '../../functions/attendance-check/checkOccupancy';
 import { lifecycleInput, newMeeting, type Timings } from '../../functions/api/booking';
 import { checkHealth } from '../../functions/health-check/checkHealth';
 import { launchMeeting } from '../../functions/launch/launchMeeting';
@@ -15,6 +16,9 @@ export const TEST_TIMINGS: Timings = {
   attendanceCheckDelaySeconds: 900,
   healthIntervalSeconds: 1,
   healthMaxAttempts: 3,
+  occupancyIntervalSeconds: 300,
+  overrunStepSeconds: 300,
+  maxOverrunSeconds: 900,
   minDurationMinutes: 15,
   maxDaysAhead: 364,
   recordRetentionDays: 90,
@@ -75,6 +79,7 @@ export function taskHandlers(deps: TaskDeps) {
     Launch: (input: unknown) => launchMeeting(input, deps),
     HealthCheck: (input: unknown) => checkHealth(input, deps),
     AttendanceCheck: (input: unknown) => checkAttendance(input, deps),
+    OccupancyCheck: (input: unknown) => checkOccupancy(input, deps),
     Teardown: (input: unknown) => teardownMeeting(input, deps),
   };
 }
