@@ -84,7 +84,13 @@ export function decideOccupancy(
 
   const emptyChecks = empty ? input.emptyChecks + 1 : 0;
   if (emptyChecks >= EMPTY_CHECKS_TO_END) {
-    return { decision: 'EVERYONE_LEFT', nextCheckAt: iso(atMs), emptyChecks, participants, reason: 'everyone left' };
+    return {
+      decision: 'EVERYONE_LEFT',
+      nextCheckAt: iso(atMs),
+      emptyChecks,
+      participants,
+      reason: 'everyone left',
+    };
   }
   // Counted from the check's own schedule, not from when it ran, so the checks do not drift later and later.
   const nextMs = dueMs + plan.intervalSeconds * 1000;

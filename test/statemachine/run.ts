@@ -33,7 +33,15 @@ export async function runLifecycle(
         Teardown: retry,
       },
       // Other Wait states can be shortened by name (the checks then run on a clock of the test's own).
-      waitTimeOverrides: { WaitBeforeNextHealthCheck: opts.healthWaitMs ?? 5, ...opts.waitMs },
+      // The occupancy checks' own waits are shortened too (taskHandlers' clock then jumps to each check's
+      // instant); WaitUntilEnd runs as written unless a test shortens it.
+      waitTimeOverrides: {
+        WaitBeforeNextHealthCheck: opts.healthWaitMs ?? 5,
+        WaitBeforeOccupancyCheck: 1,
+        WaitOverrunStep: 1,
+        WaitUntilLatestEnd: 1,
+        ...opts.waitMs,
+      },
     },
   });
   const entered: string[] = [];
