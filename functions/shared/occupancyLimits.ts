@@ -3,10 +3,10 @@
  * config (infra/config.ts), the API function's environment (functions/api/config.ts) and the local stack.
  *
  * The floor bounds the execution history: a Standard execution fails at 25,000 history events
- * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), and each check adds 11 of them
- * (Wait 2, Task 5, Choice 2, next Wait's entry counted in the next loop; see the README's cost section). At one
- * check a minute, the longest meeting (480 min) plus the largest overrun (60 min) is 540 checks, about 6,000
- * events: test/statemachine/history.test.ts runs it.
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), and each check adds 9 of them
+ * (Wait entered/exited, Task entered, Lambda scheduled/started/succeeded, Task exited, Choice entered/exited).
+ * At one check a minute, the longest meeting (480 min) plus the largest overrun (60 min) is 540 checks, about
+ * 5,000 events: test/statemachine/history.test.ts runs it.
  */
 export const OCCUPANCY_DEFAULTS = {
   intervalSeconds: 5 * 60,
