@@ -48,7 +48,6 @@ describe('execution history of the longest meeting with the most frequent checks
     );
     expect(run.historyEvents).toBeLessThan(HISTORY_LIMIT / 4);
     // Each check is 9 events: Wait entered/exited, Task entered, Lambda scheduled/started/succeeded, Task
-    // exited, Choice entered/exited.
     // exited, Choice entered/exited; launch, health, attendance and teardown add a few dozen.
     expect(run.historyEvents - 9 * checks).toBeGreaterThan(0);
     expect(run.historyEvents - 9 * checks).toBeLessThan(100);
