@@ -2,7 +2,6 @@ import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { checkHealth } from '../../functions/health-check/checkHealth';
 import { awsError } from '../support/fakeAws';
 import {
-  checkClock,
   dynamoWorld,
   fleetWorld,
   inputFor,
