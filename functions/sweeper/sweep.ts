@@ -57,7 +57,9 @@ async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): 
     let reason: string | undefined;
     if (!meeting) reason = 'meeting unknown';
     else if (isTerminal(meeting.status)) reason = `meeting ${meeting.status}`;
-    else if (now > Date.parse(meeting.endAt) + options.graceMs) reason = 'meeting ended';
+    // A lesson extended past endAt (people still in the room) ends at extendedUntil, not before.
+    else if (now > Date.parse(meeting.extendedUntil ?? meeting.endAt) + options.graceMs)
+      reason = 'meeting ended';
     else if (now - server.launchedAt.getTime() > options.maxLifetimeMs)
       reason = 'outlived the maximum lifetime';
     else if (isCurrentExecution(meeting) && options.executionStatus) {
