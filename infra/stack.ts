@@ -83,6 +83,7 @@ export class MeetingSchedulerStack extends Stack {
       jitsiDomain: config.jitsiDomain,
       taskEnvironment: lifecycle.taskEnvironment,
       maxInstanceHours: config.maxInstanceHours,
+      maxOverrunMinutes: config.maxOverrunMinutes,
       logRetention,
     });
     new CfnOutput(this, 'ApiUrl', { value: api.url });

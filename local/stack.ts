@@ -150,6 +150,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         now: new Date(),
         maxLifetimeMs: options.maxLifetimeMs,
         graceMs: 60_000,
+        maxOverrunMs: options.timings.maxOverrunSeconds * 1000,
         executionStatus: async (executionArn) =>
           (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined))?.status,
       });

@@ -7,6 +7,11 @@ export interface SweepOptions {
   maxLifetimeMs: number;
   /** How long after a meeting's end its server may still be running (teardown is on its way). */
   graceMs: number;
+  /**
+   * How far past endAt the lifecycle may keep a lesson whose room checks say people are there (or cannot say):
+   * its maximum overrun. Default 0.
+   */
+  maxOverrunMs?: number;
   /** The status of a meeting's execution (DescribeExecution); undefined when it cannot be told. */
   executionStatus?: (executionArn: string) => Promise<string | undefined>;
 }
@@ -49,6 +54,18 @@ export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swep
   return [...servers, ...meetings];
 }
 
+/**
+ * The latest a lesson may still legitimately run: past endAt its room checks may keep it up to the maximum
+ * overrun (a failing check keeps it that long without writing anything), and an extension already granted
+ * (extendedUntil) counts even if the maximum was lowered since.
+ */
+function latestEnd(meeting: MeetingRecord, maxOverrunMs: number): number {
+  return Math.max(
+    Date.parse(meeting.endAt) + maxOverrunMs,
+    meeting.extendedUntil ? Date.parse(meeting.extendedUntil) : 0,
+  );
+}
+
 async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): Promise<Swept[]> {
   const swept: Swept[] = [];
   const now = options.now.getTime();
@@ -57,9 +74,7 @@ async function sweepServers({ store, fleet }: TaskDeps, options: SweepOptions): 
     let reason: string | undefined;
     if (!meeting) reason = 'meeting unknown';
     else if (isTerminal(meeting.status)) reason = `meeting ${meeting.status}`;
-    // A lesson extended past endAt (people still in the room) ends at extendedUntil, not before.
-    else if (now > Date.parse(meeting.extendedUntil ?? meeting.endAt) + options.graceMs)
-      reason = 'meeting ended';
+    else if (now > latestEnd(meeting, options.maxOverrunMs ?? 0) + options.graceMs) reason = 'meeting ended';
     else if (now - server.launchedAt.getTime() > options.maxLifetimeMs)
       reason = 'outlived the maximum lifetime';
     else if (isCurrentExecution(meeting) && options.executionStatus) {

@@ -65,6 +65,21 @@ describe('sweeper', () => {
     expect(aws.liveInstances()).toEqual([]);
   });
 
+  test('a lesson past its end is kept for the maximum overrun: a failing room check keeps it that long unrecorded', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store, { launch: 0, attendance: 1, end: 2 });
+    await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const at = (minutes: number) => ({
+      ...options(new Date(Date.now() + minutes * 60_000)),
+      maxOverrunMs: 60 * 60_000,
+    });
+    expect(await sweep(deps, at(70))).toEqual([]);
+    expect((await sweep(deps, at(76))).map((s) => s.reason)).toEqual(['meeting ended']);
+    log.mockRestore();
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
   test('a server older than the maximum lifetime goes, whatever its meeting says', async () => {
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 48 * HOUR });
