@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../functions/shared/logLevels';
+import {
+  MAX_OVERRUN_SECONDS,
+  MIN_OCCUPANCY_INTERVAL_SECONDS,
+  OCCUPANCY_DEFAULTS,
+} from '../functions/shared/occupancyLimits';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const csv = z
@@ -33,6 +38,11 @@ export const AppConfig = z
     attendanceCheckDelayMinutes: int(1, 60),
     healthCheckIntervalSeconds: int(5, 300),
     healthCheckMaxAttempts: int(1, 200),
+    // At most one room check a minute: the history of the longest meeting stays far below Step Functions'
+    // 25,000 events (functions/shared/occupancyLimits.ts).
+    occupancyCheckIntervalMinutes: int(MIN_OCCUPANCY_INTERVAL_SECONDS / 60, 60),
+    overrunStepMinutes: int(MIN_OCCUPANCY_INTERVAL_SECONDS / 60, 60),
+    maxOverrunMinutes: int(0, MAX_OVERRUN_SECONDS / 60),
     maxInstanceHours: int(1, 48),
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: z.url().optional(),
@@ -86,6 +96,9 @@ export const DEFAULTS: Record<string, string> = {
   attendanceCheckDelayMinutes: '15',
   healthCheckIntervalSeconds: '15',
   healthCheckMaxAttempts: '40',
+  occupancyCheckIntervalMinutes: String(OCCUPANCY_DEFAULTS.intervalSeconds / 60),
+  overrunStepMinutes: String(OCCUPANCY_DEFAULTS.overrunStepSeconds / 60),
+  maxOverrunMinutes: String(OCCUPANCY_DEFAULTS.maxOverrunSeconds / 60),
   maxInstanceHours: '12',
   apiAuth: 'iam',
   apiRateLimit: '10',

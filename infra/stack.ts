@@ -62,6 +62,9 @@ export class MeetingSchedulerStack extends Stack {
         attendanceCheckDelaySeconds: config.attendanceCheckDelayMinutes * 60,
         healthIntervalSeconds: config.healthCheckIntervalSeconds,
         healthMaxAttempts: config.healthCheckMaxAttempts,
+        occupancyIntervalSeconds: config.occupancyCheckIntervalMinutes * 60,
+        overrunStepSeconds: config.overrunStepMinutes * 60,
+        maxOverrunSeconds: config.maxOverrunMinutes * 60,
       },
       auth:
         config.apiAuth === 'jwt'
@@ -85,6 +88,7 @@ export class MeetingSchedulerStack extends Stack {
       jitsiDomain: config.jitsiDomain,
       taskEnvironment: lifecycle.taskEnvironment,
       maxInstanceHours: config.maxInstanceHours,
+      maxOverrunMinutes: config.maxOverrunMinutes,
       logRetention,
     });
     const functions = this.node.findAll().filter((c): c is TaskFunction => c instanceof TaskFunction);

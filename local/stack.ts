@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { join } from 'node:path';
 import { handleApiRequest, type ApiConfig } from '../functions/api/app';
 import type { Timings } from '../functions/api/booking';
-import { checkAttendance } from '../functions/attendance-check/checkAttendance';
+import { runRoomCheck } from '../functions/attendance-check/runRoomCheck';
 import { checkHealth } from '../functions/health-check/checkHealth';
 import { launchMeeting } from '../functions/launch/launchMeeting';
 import { telemetry } from '../functions/shared/observability';
@@ -105,7 +105,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const logic: Record<TaskStateName, LocalFunction> = {
       Launch: (i) => launchMeeting(i, launchDeps),
       HealthCheck: (i) => checkHealth(i, healthDeps),
-      AttendanceCheck: (i) => checkAttendance(i, deps),
+      // Both room-check states (AttendanceCheck, OccupancyCheck) call this one function, as on AWS.
+      AttendanceCheck: (i) => runRoomCheck(i, deps),
       Teardown: (i) => teardownMeeting(i, deps),
     };
     const functions = Object.fromEntries(
@@ -169,6 +170,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         now: new Date(),
         maxLifetimeMs: options.maxLifetimeMs,
         graceMs: 60_000,
+        maxOverrunMs: options.timings.maxOverrunSeconds * 1000,
         executionStatus: async (executionArn) =>
           (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined))?.status,
       });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { positiveInt, readConfig } from '../functions/shared/config';
 import { ObservabilityEnv } from '../functions/shared/observability';
 import { startConsole } from './console/server';
+import { MAX_OVERRUN_SECONDS, OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
 import { startLocalStack } from './stack';
 
 /** `npm start`: every setting is an environment variable, validated here once (a bad one is named). */
@@ -23,6 +24,16 @@ const LocalEnv = {
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
   HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(5),
   HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(24),
+  // Locally in seconds and without the deployment's once-a-minute floor, so a whole lifecycle with early end and
+  // overrun fits in a few minutes (a deployment: infra/config.ts, functions/api/config.ts).
+  OCCUPANCY_CHECK_INTERVAL_SECONDS: positiveInt.default(OCCUPANCY_DEFAULTS.intervalSeconds),
+  OVERRUN_STEP_SECONDS: positiveInt.default(OCCUPANCY_DEFAULTS.overrunStepSeconds),
+  MAX_OVERRUN_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OVERRUN_SECONDS)
+    .default(OCCUPANCY_DEFAULTS.maxOverrunSeconds),
   BOOT_DELAY_SECONDS: z.coerce.number().min(0).default(5),
   MIN_DURATION_MINUTES: positiveInt.max(480).default(15),
   MAX_INSTANCE_HOURS: positiveInt.default(12),
@@ -42,6 +53,9 @@ async function main() {
       attendanceCheckDelaySeconds: env.ATTENDANCE_CHECK_DELAY_SECONDS,
       healthIntervalSeconds: env.HEALTH_CHECK_INTERVAL_SECONDS,
       healthMaxAttempts: env.HEALTH_CHECK_MAX_ATTEMPTS,
+      occupancyIntervalSeconds: env.OCCUPANCY_CHECK_INTERVAL_SECONDS,
+      overrunStepSeconds: env.OVERRUN_STEP_SECONDS,
+      maxOverrunSeconds: env.MAX_OVERRUN_SECONDS,
       minDurationMinutes: env.MIN_DURATION_MINUTES,
       maxDaysAhead: 364,
       recordRetentionDays: 90,

@@ -13,6 +13,15 @@ export const TASK_PLACEHOLDERS = {
 } as const;
 export type TaskStateName = keyof typeof TASK_PLACEHOLDERS;
 
+/**
+ * Task states that call another state's function in a mode of its own: OccupancyCheck is the attendance-check
+ * function with `mode: "OCCUPANCY"` (functions/attendance-check/runRoomCheck.ts says why).
+ */
+export const SHARED_FUNCTION_STATES = { OccupancyCheck: 'AttendanceCheck' } as const satisfies Record<
+  string,
+  TaskStateName
+>;
+
 /** Reads the ASL file with `${Name}` placeholders replaced, exactly as Step Functions does on deploy. */
 export function loadDefinition(substitutions: Record<string, string>): Record<string, unknown> {
   const text = readFileSync(DEFINITION_PATH, 'utf8').replace(/\$\{(\w+)\}/g, (_, name: string) => {

@@ -38,6 +38,12 @@ export interface Timings {
   attendanceCheckDelaySeconds: number;
   healthIntervalSeconds: number;
   healthMaxAttempts: number;
+  /** Room occupancy checks between the attendance check and endAt (issue 15: early teardown). */
+  occupancyIntervalSeconds: number;
+  /** People still there at endAt: the meeting is extended by this much at a time… */
+  overrunStepSeconds: number;
+  /** …and at most by this much in all (0: torn down at endAt as before). */
+  maxOverrunSeconds: number;
   /** Shortest meeting, in minutes (15 in production; the local stack's tests use 1). */
   minDurationMinutes: number;
   /** Standard executions end after a year; refuse what the state machine could not wait for. */
@@ -174,5 +180,19 @@ export function lifecycleInput(meeting: MeetingRecord, timings: Timings): Lifecy
     attendanceCheckAt: meeting.attendanceCheckAt,
     endAt: meeting.endAt,
     health: { intervalSeconds: timings.healthIntervalSeconds, maxAttempts: timings.healthMaxAttempts },
+    occupancy: occupancyPlan(meeting, timings),
+  };
+}
+
+/** The first and last instants of the room checks; the checks compute the ones in between (occupancy-check). */
+export function occupancyPlan(meeting: Pick<MeetingRecord, 'attendanceCheckAt' | 'endAt'>, timings: Timings) {
+  const endMs = Date.parse(meeting.endAt);
+  const firstMs = Date.parse(meeting.attendanceCheckAt) + timings.occupancyIntervalSeconds * 1000;
+  return {
+    firstCheckAt: new Date(Math.min(firstMs, endMs)).toISOString(),
+    latestEndAt: new Date(endMs + timings.maxOverrunSeconds * 1000).toISOString(),
+    intervalSeconds: timings.occupancyIntervalSeconds,
+    overrunStepSeconds: timings.overrunStepSeconds,
+    maxOverrunSeconds: timings.maxOverrunSeconds,
   };
 }

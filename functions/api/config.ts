@@ -1,5 +1,11 @@
+import { z } from 'zod';
 import { nonEmpty, positiveInt, readConfig } from '../shared/config';
 import type { ApiConfig } from './deps';
+import {
+  MAX_OVERRUN_SECONDS,
+  MIN_OCCUPANCY_INTERVAL_SECONDS,
+  OCCUPANCY_DEFAULTS,
+} from '../shared/occupancyLimits';
 
 export const ApiEnv = {
   TABLE_NAME: nonEmpty,
@@ -11,6 +17,22 @@ export const ApiEnv = {
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
   HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(15),
   HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(40),
+  // Written by infra from validated minutes; checked again here, so no setting can make checks more frequent
+  // than the history budget allows (occupancyLimits.ts).
+  OCCUPANCY_CHECK_INTERVAL_SECONDS: positiveInt
+    .min(MIN_OCCUPANCY_INTERVAL_SECONDS)
+    .max(3600)
+    .default(OCCUPANCY_DEFAULTS.intervalSeconds),
+  OVERRUN_STEP_SECONDS: positiveInt
+    .min(MIN_OCCUPANCY_INTERVAL_SECONDS)
+    .max(3600)
+    .default(OCCUPANCY_DEFAULTS.overrunStepSeconds),
+  MAX_OVERRUN_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OVERRUN_SECONDS)
+    .default(OCCUPANCY_DEFAULTS.maxOverrunSeconds),
   MIN_DURATION_MINUTES: positiveInt.max(480).default(15),
   MAX_DAYS_AHEAD: positiveInt.max(364).default(364),
   RECORD_RETENTION_DAYS: positiveInt.default(90),
@@ -39,6 +61,9 @@ export function readApiConfig(
       attendanceCheckDelaySeconds: c.ATTENDANCE_CHECK_DELAY_SECONDS,
       healthIntervalSeconds: c.HEALTH_CHECK_INTERVAL_SECONDS,
       healthMaxAttempts: c.HEALTH_CHECK_MAX_ATTEMPTS,
+      occupancyIntervalSeconds: c.OCCUPANCY_CHECK_INTERVAL_SECONDS,
+      overrunStepSeconds: c.OVERRUN_STEP_SECONDS,
+      maxOverrunSeconds: c.MAX_OVERRUN_SECONDS,
       minDurationMinutes: c.MIN_DURATION_MINUTES,
       maxDaysAhead: c.MAX_DAYS_AHEAD,
       recordRetentionDays: c.RECORD_RETENTION_DAYS,

@@ -1,6 +1,6 @@
 import { awsTaskDeps } from '../shared/awsTaskDeps';
-import { checkAttendance } from './checkAttendance';
+import { runRoomCheck } from './runRoomCheck';
 
 const deps = awsTaskDeps();
 
-export const handler = (event: unknown) => checkAttendance(event, deps);
+export const handler = (event: unknown) => runRoomCheck(event, deps);

@@ -76,10 +76,31 @@ export const MeetingRecord = z.object({
   attendanceNote: z.string().optional(),
   statusReason: z.string().optional(),
   terminatedInstanceIds: z.array(z.string()).optional(),
+  /** While people stay past endAt: the next overrun check, the lesson's end as far as it is known now. */
+  extendedUntil: z.string().optional(),
+  /** When the server was torn down: the meeting's real end (before endAt when everyone left early). */
+  endedAt: z.string().optional(),
+  /** Whole minutes the meeting ran past endAt (0 when it ended on time or early). */
+  overrunMinutes: z.number().int().min(0).optional(),
   /** DynamoDB TTL (epoch seconds): old records expire on their own. */
   expiresAt: z.number().int(),
 });
 export type MeetingRecord = z.infer<typeof MeetingRecord>;
+
+/**
+ * When the room is checked after the attendance check (issue 15). JSONPath cannot add times, so the first and
+ * last instants are computed here and every later one by the occupancy check itself.
+ */
+export const OccupancyPlan = z.object({
+  /** The first occupancy check: attendanceCheckAt + intervalSeconds, never after endAt. */
+  firstCheckAt: z.string(),
+  /** endAt + maxOverrunSeconds: no server outlives it, whatever the checks say or whether they run at all. */
+  latestEndAt: z.string(),
+  intervalSeconds: z.number().int().min(1),
+  overrunStepSeconds: z.number().int().min(1),
+  maxOverrunSeconds: z.number().int().min(0),
+});
+export type OccupancyPlan = z.infer<typeof OccupancyPlan>;
 
 /** Execution input: everything the state machine needs, so its Wait states are plain TimestampPaths. */
 export const LifecycleInput = z.object({
@@ -92,6 +113,7 @@ export const LifecycleInput = z.object({
     intervalSeconds: z.number().int().min(1),
     maxAttempts: z.number().int().min(1),
   }),
+  occupancy: OccupancyPlan,
 });
 export type LifecycleInput = z.infer<typeof LifecycleInput>;
 

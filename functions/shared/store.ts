@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ALLOWED_PREDECESSORS, MeetingRecord, MeetingStatus } from './meeting';
+import { ACTIVE_STATUSES, ALLOWED_PREDECESSORS, MeetingRecord, MeetingStatus } from './meeting';
 import { meetingNotFound } from './errors';
 
 export const INDEX_BY_CREATED = 'byCreatedAt';
@@ -73,6 +73,39 @@ export class MeetingStore {
     const record = await this.conditionalUpdate(id, fields, 'attribute_exists(id)');
     if (!record) throw meetingNotFound(id);
     return record;
+  }
+
+  /**
+   * Sets fields only while the meeting is live (LAUNCHING / READY / IN_PROGRESS) at this revision: a late task
+   * of a stopped execution, or one that lost a race with a cancel, writes nothing and gets undefined.
+   */
+  async updateLive(id: string, revision: number, fields: MeetingFields): Promise<MeetingRecord | undefined> {
+    const live = Object.fromEntries(ACTIVE_STATUSES.map((s, i) => [`:live${i}`, s]));
+    return this.conditionalUpdate(
+      id,
+      fields,
+      `#rev = :rev AND #status IN (${Object.keys(live).join(', ')})`,
+      { '#rev': 'revision', '#status': 'status' },
+      { ':rev': revision, ...live },
+    );
+  }
+
+  /**
+   * Records when a closed meeting's server went away, once, at this revision: for a meeting whose status was
+   * set before its teardown ran (a cancel), so the first teardown's time stays the real end.
+   */
+  async recordEnd(
+    id: string,
+    revision: number,
+    fields: Required<Pick<MeetingFields, 'endedAt' | 'overrunMinutes'>>,
+  ): Promise<MeetingRecord | undefined> {
+    return this.conditionalUpdate(
+      id,
+      fields,
+      '#rev = :rev AND attribute_not_exists(#endedAt)',
+      { '#rev': 'revision', '#endedAt': 'endedAt' },
+      { ':rev': revision },
+    );
   }
 
   /**

@@ -8,6 +8,11 @@ export interface SweepOptions {
   maxLifetimeMs: number;
   /** How long after a meeting's end its server may still be running (teardown is on its way). */
   graceMs: number;
+  /**
+   * How far past endAt the lifecycle may keep a lesson whose room checks say people are there (or cannot say):
+   * its maximum overrun. Default 0.
+   */
+  maxOverrunMs?: number;
   /** The status of a meeting's execution (DescribeExecution); undefined when it cannot be told. */
   executionStatus?: (executionArn: string) => Promise<string | undefined>;
 }
@@ -55,6 +60,18 @@ export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swep
   return swept;
 }
 
+/**
+ * The latest a lesson may still legitimately run: past endAt its room checks may keep it up to the maximum
+ * overrun (a failing check keeps it that long without writing anything), and an extension already granted
+ * (extendedUntil) counts even if the maximum was lowered since.
+ */
+function latestEnd(meeting: MeetingRecord, maxOverrunMs: number): number {
+  return Math.max(
+    Date.parse(meeting.endAt) + maxOverrunMs,
+    meeting.extendedUntil ? Date.parse(meeting.extendedUntil) : 0,
+  );
+}
+
 /** A meeting the sweeper closed as FAILED: its teardown never counted it, so the sweeper does. */
 const countFailed = (t: Telemetry, reason: string) =>
   countOutcome(t, 'FAILED', { reason: `swept: ${reason}` });
@@ -71,7 +88,7 @@ async function sweepServers(
     let reason: string | undefined;
     if (!meeting) reason = 'meeting unknown';
     else if (isTerminal(meeting.status)) reason = `meeting ${meeting.status}`;
-    else if (now > Date.parse(meeting.endAt) + options.graceMs) reason = 'meeting ended';
+    else if (now > latestEnd(meeting, options.maxOverrunMs ?? 0) + options.graceMs) reason = 'meeting ended';
     else if (now - server.launchedAt.getTime() > options.maxLifetimeMs)
       reason = 'outlived the maximum lifetime';
     else if (isCurrentExecution(meeting) && options.executionStatus) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MeetingStatus, Outcome } from '../shared/meeting';
+import { isTerminal, MeetingStatus, Outcome } from '../shared/meeting';
 import { parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 /** What a Catch puts at its ResultPath. Error is always there; Cause is not (a timeout, say, may have none). */
@@ -34,7 +34,11 @@ export type TeardownOutput = z.infer<typeof TeardownOutput>;
  * Terminates everything tagged with the meeting and records the outcome. Idempotent: servers already gone
  * are fine, and a meeting that already has a final status (cancelled, say) keeps it.
  */
-export async function teardownMeeting(input: unknown, { store, fleet }: TaskDeps): Promise<TeardownOutput> {
+export async function teardownMeeting(
+  input: unknown,
+  { store, fleet }: TaskDeps,
+  now: () => Date = () => new Date(),
+): Promise<TeardownOutput> {
   const { meetingId, outcome, revision, ...given } = parseTaskInput('teardown', TeardownInput, input);
   const reason = teardownReason(given.reason, given.error);
   const meeting = await store.mustGet(meetingId);
@@ -42,11 +46,24 @@ export async function teardownMeeting(input: unknown, { store, fleet }: TaskDeps
   if (meeting.revision !== revision) return { status: meeting.status, terminatedInstanceIds: [], reason };
   const { terminatedInstanceIds } = await fleet.terminate({ meetingId, hostname: meeting.hostname });
   if (outcome === 'RESCHEDULED') return { status: meeting.status, terminatedInstanceIds, reason };
-  const { record } = await store.transition(meetingId, outcome, {
+  const end = endOf(meeting.endAt, now());
+  const { changed, record } = await store.transition(meetingId, outcome, {
     statusReason: reason,
     terminatedInstanceIds,
+    ...end,
   });
+  // Closed before its teardown ran (a cancel sets CANCELLED first): the end is still this teardown's time.
+  if (!changed && record.endedAt === undefined && isTerminal(record.status))
+    await store.recordEnd(meetingId, revision, end);
   return { status: record.status, terminatedInstanceIds, reason };
+}
+
+/** The real end of a meeting torn down at `at`, and how many whole minutes past its booked end that was. */
+export function endOf(endAt: string, at: Date): { endedAt: string; overrunMinutes: number } {
+  return {
+    endedAt: at.toISOString(),
+    overrunMinutes: Math.max(0, Math.round((at.getTime() - Date.parse(endAt)) / 60_000)),
+  };
 }
 
 /** The reason to record: from the caught error (its Cause, else its Error) when there is one, shortened. */

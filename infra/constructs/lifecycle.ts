@@ -116,7 +116,11 @@ export class Lifecycle extends Construct {
     this.tasks = {
       Launch: task('Launch', 'launch', 'Starts the meeting server from the launch template'),
       HealthCheck: task('HealthCheck', 'health-check', 'Probes the meeting server until Jitsi answers'),
-      AttendanceCheck: task('AttendanceCheck', 'attendance-check', 'Counts participants in the meeting'),
+      AttendanceCheck: task(
+        'AttendanceCheck',
+        'attendance-check',
+        'Counts the people in the meeting room: attendance, then the room checks until the end',
+      ),
       Teardown: task('Teardown', 'teardown', 'Terminates the meeting server and records the outcome'),
     };
 

@@ -22,6 +22,9 @@ export interface MeetingsApiProps {
     attendanceCheckDelaySeconds: number;
     healthIntervalSeconds: number;
     healthMaxAttempts: number;
+    occupancyIntervalSeconds: number;
+    overrunStepSeconds: number;
+    maxOverrunSeconds: number;
   };
   /** With `jwt`, every /meetings route requires `scope` (API Gateway checks it; the handler checks it again). */
   auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string; scope: string };
@@ -54,6 +57,9 @@ export class MeetingsApi extends Construct {
         ATTENDANCE_CHECK_DELAY_SECONDS: String(props.timings.attendanceCheckDelaySeconds),
         HEALTH_CHECK_INTERVAL_SECONDS: String(props.timings.healthIntervalSeconds),
         HEALTH_CHECK_MAX_ATTEMPTS: String(props.timings.healthMaxAttempts),
+        OCCUPANCY_CHECK_INTERVAL_SECONDS: String(props.timings.occupancyIntervalSeconds),
+        OVERRUN_STEP_SECONDS: String(props.timings.overrunStepSeconds),
+        MAX_OVERRUN_SECONDS: String(props.timings.maxOverrunSeconds),
         ...(props.auth.kind === 'jwt' ? { REQUIRED_SCOPE: props.auth.scope } : {}),
       },
     });

@@ -21,6 +21,8 @@ export interface SweeperProps {
   /** The same environment the lifecycle tasks get (table, tag, template, zone). */
   taskEnvironment: Record<string, string>;
   maxInstanceHours: number;
+  /** The lifecycle's maximum overrun: a lesson kept past endAt that long keeps its server. */
+  maxOverrunMinutes: number;
   logRetention: logs.RetentionDays;
 }
 
@@ -36,7 +38,11 @@ export class Sweeper extends Construct {
       description: 'Terminates meeting servers that outlived their meeting',
       timeout: Duration.minutes(2),
       logRetention: props.logRetention,
-      environment: { ...props.taskEnvironment, MAX_INSTANCE_HOURS: String(props.maxInstanceHours) },
+      environment: {
+        ...props.taskEnvironment,
+        MAX_INSTANCE_HOURS: String(props.maxInstanceHours),
+        MAX_OVERRUN_SECONDS: String(props.maxOverrunMinutes * 60),
+      },
     });
     const role = this.fn.role;
     role.addToPolicy(

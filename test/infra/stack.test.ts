@@ -568,6 +568,34 @@ describe('configuration', () => {
     ).toThrow(/jwtScope: must be one OAuth scope/);
   });
 
+  test('room checks: every 5 min, 5-min overrun steps, 15 min at most by default; at most one check a minute', () => {
+    expect(readAppConfig((k) => CONTEXT[k as keyof typeof CONTEXT])).toMatchObject({
+      occupancyCheckIntervalMinutes: 5,
+      overrunStepMinutes: 5,
+      maxOverrunMinutes: 15,
+    });
+    for (const [key, value] of [
+      ['occupancyCheckIntervalMinutes', '0'],
+      ['occupancyCheckIntervalMinutes', '0.5'],
+      ['overrunStepMinutes', '0'],
+      ['maxOverrunMinutes', '61'],
+      ['maxOverrunMinutes', '-1'],
+    ])
+      expect(() => readAppConfig((k) => ({ ...CONTEXT, [key]: value })[k as 'jitsiDomain'])).toThrow(
+        new RegExp(`invalid CDK context: ${key}:`),
+      );
+    const template = synth({ occupancyCheckIntervalMinutes: 2, maxOverrunMinutes: 0 }).template!;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          OCCUPANCY_CHECK_INTERVAL_SECONDS: '120',
+          OVERRUN_STEP_SECONDS: '300',
+          MAX_OVERRUN_SECONDS: '0',
+        }),
+      },
+    });
+  });
+
   test('lead time and check delay come from context', () => {
     const c = readAppConfig(
       (k) => ({ ...CONTEXT, launchLeadMinutes: 5, attendanceCheckDelayMinutes: '20' })[k],

@@ -16,6 +16,10 @@ export const FAST: Timings = {
   attendanceCheckDelaySeconds: 6,
   healthIntervalSeconds: 1,
   healthMaxAttempts: 10,
+  // Room checks every 3 s; people still there at the end get 30 s more at a time, 60 s at most (1 minute over).
+  occupancyIntervalSeconds: 3,
+  overrunStepSeconds: 30,
+  maxOverrunSeconds: 60,
   minDurationMinutes: 1,
   maxDaysAhead: 364,
   recordRetentionDays: 1,

@@ -51,30 +51,65 @@ describe('local stack: meeting lifecycle end to end', () => {
     await stack.close();
   });
 
+  /** A real browser opens the meeting's room and presses Join, as a student would. */
+  const joinInBrowser = async (roomUrl: string) => {
+    const page = await browser.newPage();
+    await page.goto(roomUrl);
+    await page.click('#join');
+    await page.waitForFunction(() => document.getElementById('count')?.textContent === '1');
+    return page;
+  };
+  const joinView = async (link: string) => (await api(stack, 'GET', new URL(link).pathname)).body;
+  const record = async (id: string) => (await api(stack, 'GET', `/meetings/${id}`)).body;
+
   test.concurrent(
-    'someone joins: launch → READY → IN_PROGRESS → teardown at the end → COMPLETED',
+    'someone stays past the end: extended step by step, a reschedule refused, ended at the maximum overrun',
     async () => {
       await setUp();
       const m = await book(stack, 4);
       expect(m.status).toBe('SCHEDULED');
       await until('READY', async () => (await meetingStatus(stack, m.id)) === 'READY');
-
-      // A student opens the link in a real browser and joins the room.
-      const page = await browser.newPage();
-      await page.goto(m.roomUrl);
-      await page.click('#join');
-      await page.waitForFunction(() => document.getElementById('count')?.textContent === '1');
-
+      const page = await joinInBrowser(m.roomUrl);
       await until('IN_PROGRESS', async () => (await meetingStatus(stack, m.id)) === 'IN_PROGRESS');
-      const ended = await settled(stack, m.executionArn);
+
+      // Past endAt with the student still in the room: extended, and the API and the join page say until when.
+      const extended = await until(
+        'the extension',
+        async () => ((await record(m.id)).extendedUntil as string | null) ?? false,
+        150_000,
+      );
+      const during = await record(m.id);
+      expect(Date.parse(extended)).toBeGreaterThan(Date.parse(during.endAt as string));
+      expect(during).toMatchObject({ status: 'IN_PROGRESS', endedAt: null });
+      expect(await joinView(m.studentLink)).toMatchObject({ status: 'IN_PROGRESS', extendedUntil: extended });
+      // A reschedule during the extension behaves as during the lesson: refused, and the extension goes on.
+      const patch = await api(stack, 'PATCH', `/meetings/${m.id}`, { durationMinutes: 30 });
+      expect(patch.status).toBe(409);
+
+      const ended = await settled(stack, m.executionArn, 200_000);
       await page.close();
       expect(ended.status).toBe('SUCCEEDED');
-      const record = (await api(stack, 'GET', `/meetings/${m.id}`)).body;
-      expect(record).toMatchObject({ status: 'COMPLETED', participants: 1, statusReason: 'meeting ended' });
-      expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(record.endAt as string));
+      const final = await record(m.id);
+      expect(final).toMatchObject({
+        status: 'COMPLETED',
+        participants: 1,
+        statusReason: 'meeting ended at the maximum overrun of 1 min (1 in the room)',
+        overrunMinutes: 1,
+      });
+      // FAST: 60 s at most past endAt, in steps of 30 s.
+      const endAt = Date.parse(final.endAt as string);
+      expect(final.extendedUntil).toBe(new Date(endAt + 60_000).toISOString());
+      expect(Date.parse(final.endedAt as string)).toBeGreaterThanOrEqual(endAt + 60_000);
+      expect(await joinView(m.teacherLink)).toMatchObject({
+        status: 'COMPLETED',
+        endedAt: final.endedAt,
+        overrunMinutes: 1,
+        joinUrl: null,
+      });
       expect(stack.fleet.serverOf(m.id)).toBeUndefined();
 
-      const types = (await history(stack, m.executionArn)).map((e) => e.type);
+      const events = await history(stack, m.executionArn);
+      const types = events.map((e) => e.type);
       expect(types[0]).toBe('ExecutionStarted');
       expect(types).toEqual(
         expect.arrayContaining([
@@ -91,8 +126,131 @@ describe('local stack: meeting lifecycle end to end', () => {
         ]),
       );
       expect(types.at(-1)).toBe('ExecutionSucceeded');
+      // The figure the README's cost section and test/statemachine/history.test.ts use: 9 history events per
+      // room check, here counted in the local engine's own history.
+      const checks = events.flatMap((e, i) =>
+        e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'OccupancyCheck' ? [i] : [],
+      );
+      expect(checks.length).toBeGreaterThanOrEqual(3 + 2); // lesson checks, endAt, +30 s (then +60 s ends it)
+      expect(new Set(checks.slice(1).map((at, i) => at - checks[i]))).toEqual(new Set([9]));
+      expect(
+        events.filter(
+          (e) => e.type === 'WaitStateEntered' && e.stateEnteredEventDetails?.name === 'WaitOverrunStep',
+        ),
+      ).toHaveLength(2);
     },
-    150_000,
+    300_000,
+  );
+
+  test.concurrent(
+    'everyone leaves early: two empty room checks in a row, torn down before endAt, COMPLETED "everyone left"',
+    async () => {
+      await setUp();
+      const m = await book(stack, 4);
+      await until('READY', async () => (await meetingStatus(stack, m.id)) === 'READY');
+      const page = await joinInBrowser(m.roomUrl);
+      await until('IN_PROGRESS', async () => (await meetingStatus(stack, m.id)) === 'IN_PROGRESS');
+      await page.click('#leave');
+      await page.waitForFunction(() => document.getElementById('count')?.textContent === '0');
+      const left = Date.now();
+
+      const ended = await settled(stack, m.executionArn);
+      await page.close();
+      expect(ended.status).toBe('SUCCEEDED');
+      const final = await record(m.id);
+      expect(final).toMatchObject({
+        status: 'COMPLETED',
+        participants: 1,
+        statusReason: 'everyone left',
+        overrunMinutes: 0,
+      });
+      // Two checks 3 s apart after the leave, long before the booked end.
+      expect(Date.parse(final.endedAt as string)).toBeGreaterThan(left);
+      expect(Date.parse(final.endedAt as string)).toBeLessThan(Date.parse(final.endAt as string));
+      expect(Date.now()).toBeLessThan(Date.parse(final.endAt as string));
+      expect(stack.fleet.serverOf(m.id)).toBeUndefined();
+      const names = (await history(stack, m.executionArn)).map((e) => e.stateEnteredEventDetails?.name);
+      expect(names).toContain('EveryoneLeft');
+      expect(names).not.toContain('WaitUntilEnd');
+    },
+    200_000,
+  );
+
+  /** Someone in the room without a browser: the stand-in's own join endpoint, as the room page calls it. */
+  const joinDirectly = async (meetingId: string) => {
+    await until('READY', async () => (await meetingStatus(stack, meetingId)) === 'READY');
+    const server = stack.fleet.serverOf(meetingId)!;
+    const { roomName } = (await stack.store.get(meetingId))!;
+    const res = await fetch(`http://127.0.0.1:${server.port}/${roomName}/join`, {
+      method: 'POST',
+      body: 'ben',
+    });
+    expect(res.status).toBe(204);
+    return {
+      leave: async () =>
+        void (await fetch(`http://127.0.0.1:${server.port}/${roomName}/leave`, {
+          method: 'POST',
+          body: 'ben',
+        })),
+    };
+  };
+
+  test.concurrent(
+    'a room check that fails mid-lesson (mocked OccupancyCheck error) keeps the lesson, empty room or not',
+    async () => {
+      await setUp();
+      const { meeting, executionArn } = await startMocked('OccupancyCheckError');
+      const person = await joinDirectly(meeting.id);
+      await until('IN_PROGRESS', async () => (await meetingStatus(stack, meeting.id)) === 'IN_PROGRESS');
+      await person.leave(); // working checks would now end the lesson early
+
+      const ended = await settled(stack, executionArn, 200_000);
+      expect(ended.status).toBe('SUCCEEDED');
+      const final = (await stack.store.get(meeting.id))!;
+      expect(final).toMatchObject({
+        status: 'COMPLETED',
+        statusReason: 'meeting ended at the maximum overrun (occupancy unknown)',
+        participants: 1,
+      });
+      expect(Date.parse(final.endedAt!)).toBeGreaterThanOrEqual(Date.parse(final.endAt) + 60_000);
+      const names = (await history(stack, executionArn)).map((e) => e.stateEnteredEventDetails?.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'OccupancyUnknown',
+          'WaitUntilEnd',
+          'WaitUntilLatestEnd',
+          'OverrunLimitReached',
+        ]),
+      );
+      expect(names).not.toContain('EveryoneLeft');
+      expect(stack.fleet.serverOf(meeting.id)).toBeUndefined();
+    },
+    300_000,
+  );
+
+  test.concurrent(
+    'a cancel during the extension: CANCELLED, execution stopped, server gone, the real end recorded',
+    async () => {
+      await setUp();
+      const m = await book(stack, 4);
+      await joinDirectly(m.id);
+      await until(
+        'the extension',
+        async () => ((await record(m.id)).extendedUntil as string | null) ?? false,
+        150_000,
+      );
+      const cancel = await api(stack, 'DELETE', `/meetings/${m.id}`);
+      expect(cancel.status).toBe(200);
+      const ended = await settled(stack, m.executionArn);
+      expect(ended.status).toBe('ABORTED');
+      const final = await record(m.id);
+      expect(final).toMatchObject({ status: 'CANCELLED', statusReason: 'cancelled by request' });
+      expect(Date.parse(final.endedAt as string)).toBeGreaterThanOrEqual(Date.parse(final.endAt as string));
+      expect(final.overrunMinutes).toEqual(expect.any(Number));
+      expect(stack.fleet.serverOf(m.id)).toBeUndefined();
+      expect(await joinView(m.studentLink)).toMatchObject({ status: 'CANCELLED', endedAt: final.endedAt });
+    },
+    200_000,
   );
 
   test.concurrent(

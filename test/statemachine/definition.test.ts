@@ -4,6 +4,7 @@ import {
   DEFINITION_PATH,
   loadDefinition,
   localSubstitutions,
+  SHARED_FUNCTION_STATES,
   TASK_PLACEHOLDERS,
 } from '../../statemachine/definition';
 
@@ -47,13 +48,17 @@ describe('statemachine/meeting.asl.json', () => {
     const placeholders = [...readFileSync(DEFINITION_PATH, 'utf8').matchAll(/\$\{(\w+)\}/g)]
       .map((m) => m[1])
       .sort();
-    expect(placeholders).toEqual(Object.values(TASK_PLACEHOLDERS).sort());
+    expect([...new Set(placeholders)]).toEqual(Object.values(TASK_PLACEHOLDERS).sort());
     expect(() => loadDefinition({})).toThrow(/no substitution for \$\{LaunchFunctionArn\}/);
   });
 
   test('every task has a catch-all Catch, and every failure route reaches Teardown', () => {
     const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
-    expect(tasks.map(([name]) => name).sort()).toEqual(Object.keys(TASK_PLACEHOLDERS).sort());
+    expect(tasks.map(([name]) => name).sort()).toEqual(
+      [...Object.keys(TASK_PLACEHOLDERS), ...Object.keys(SHARED_FUNCTION_STATES)].sort(),
+    );
+    for (const [state, fn] of Object.entries(SHARED_FUNCTION_STATES))
+      expect(definition.States[state].Resource).toBe(definition.States[fn].Resource);
     const reachesTeardown = (name: string, seen = new Set<string>()): boolean => {
       if (name === 'Teardown') return true;
       if (seen.has(name)) return false;

@@ -1,7 +1,14 @@
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { checkHealth } from '../../functions/health-check/checkHealth';
 import { awsError } from '../support/fakeAws';
-import { dynamoWorld, fleetWorld, inputFor, scheduleMeeting, taskHandlers } from '../support/world';
+import {
+  dynamoWorld,
+  fleetWorld,
+  inputFor,
+  scheduleMeeting,
+  scriptRoom,
+  taskHandlers,
+} from '../support/world';
 import { runLifecycle } from './run';
 import type { LocalDynamo } from '../../local/dynamo';
 import type { MeetingStore } from '../../functions/shared/store';
@@ -16,23 +23,30 @@ describe('meeting lifecycle paths', () => {
   });
   afterAll(() => dynamo.close());
 
-  test('happy path: launch, healthy, people join, teardown at the end → COMPLETED', async () => {
+  test('happy path: launch, healthy, people join and leave by the end, teardown at the end → COMPLETED', async () => {
     const { aws, deps } = fleetWorld(store, { pendingProbes: 1, participants: 2 });
+    scriptRoom(deps, [2, 0]); // attendance: 2; at endAt: nobody
     const meeting = await scheduleMeeting(store);
     const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
 
     expect(run.succeeded).toBe(true);
     expect(
-      run.entered.filter((s) => ['Launch', 'AttendanceCheck', 'WaitUntilEnd', 'Teardown'].includes(s)),
-    ).toEqual(['Launch', 'AttendanceCheck', 'WaitUntilEnd', 'Teardown']);
+      run.entered.filter((s) => ['Launch', 'AttendanceCheck', 'OccupancyCheck', 'Teardown'].includes(s)),
+    ).toEqual(['Launch', 'AttendanceCheck', 'OccupancyCheck', 'Teardown']);
     expect(run.entered.filter((s) => s === 'HealthCheck')).toHaveLength(2); // pending once, then healthy
     const record = await store.get(meeting.id);
-    expect(record).toMatchObject({ status: 'COMPLETED', participants: 2, statusReason: 'meeting ended' });
+    expect(record).toMatchObject({
+      status: 'COMPLETED',
+      participants: 2,
+      statusReason: 'meeting ended',
+      overrunMinutes: 0,
+    });
     expect(record?.terminatedInstanceIds).toHaveLength(1);
     expect(aws.liveInstances()).toEqual([]);
     expect(aws.dns.size).toBe(0);
     // The teardown happened no earlier than the meeting's end.
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(meeting.endAt));
+    expect(Date.parse(record!.endedAt!)).toBeGreaterThanOrEqual(Date.parse(meeting.endAt));
   });
 
   test('no-show: nobody joined by the attendance check → teardown at once, NO_SHOW', async () => {
@@ -118,7 +132,7 @@ describe('meeting lifecycle paths', () => {
     const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
 
     expect(run.succeeded).toBe(true);
-    expect(run.entered).toContain('WaitUntilEnd');
+    expect(run.entered).toContain('OccupancyCheck');
     const record = await store.get(meeting.id);
     expect(record?.status).toBe('COMPLETED');
     expect(record?.attendanceNote).toMatch(/attendance unknown: room count unavailable: InvalidInstanceId/);
@@ -139,7 +153,7 @@ describe('meeting lifecycle paths', () => {
     expect(run.succeeded).toBe(true);
     expect(run.failures.filter((s) => s === 'AttendanceCheck')).toHaveLength(4); // 1 + 3 retries
     expect(run.entered).toEqual(
-      expect.arrayContaining(['AttendanceUnknown', 'WaitUntilEnd', 'MeetingEnded']),
+      expect.arrayContaining(['AttendanceUnknown', 'OccupancyCheck', 'MeetingEnded']),
     );
     expect((await store.get(meeting.id))?.status).toBe('COMPLETED');
   });

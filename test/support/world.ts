@@ -1,4 +1,5 @@
 import { checkAttendance } from '../../functions/attendance-check/checkAttendance';
+import { checkOccupancy } from '../../functions/attendance-check/checkOccupancy';
 import { lifecycleInput, newMeeting, type Timings } from '../../functions/api/booking';
 import { checkHealth } from '../../functions/health-check/checkHealth';
 import { launchMeeting } from '../../functions/launch/launchMeeting';
@@ -15,6 +16,9 @@ export const TEST_TIMINGS: Timings = {
   attendanceCheckDelaySeconds: 900,
   healthIntervalSeconds: 1,
   healthMaxAttempts: 3,
+  occupancyIntervalSeconds: 300,
+  overrunStepSeconds: 300,
+  maxOverrunSeconds: 900,
   minDurationMinutes: 15,
   maxDaysAhead: 364,
   recordRetentionDays: 90,
@@ -69,12 +73,46 @@ export function inputFor(meeting: MeetingRecord) {
   return lifecycleInput(meeting, TEST_TIMINGS);
 }
 
+/**
+ * The tasks' clock in runs whose occupancy waits are shortened (run.ts `waitMs`): it stands at the latest
+ * instant a check was scheduled for (never behind the real clock), as if each Wait had lasted its full time.
+ */
+export function checkClock() {
+  let at = Date.now();
+  return {
+    now: () => new Date(Math.max(Date.now(), at)),
+    advanceTo: (iso: string) => {
+      at = Math.max(at, Date.parse(iso));
+    },
+  };
+}
+export type CheckClock = ReturnType<typeof checkClock>;
+
 /** The real task logic, keyed by the state machine's task state names. */
-export function taskHandlers(deps: TaskDeps) {
+export function taskHandlers(deps: TaskDeps, clock: CheckClock = checkClock()) {
   return {
     Launch: (input: unknown) => launchMeeting(input, deps),
     HealthCheck: (input: unknown) => checkHealth(input, deps),
     AttendanceCheck: (input: unknown) => checkAttendance(input, deps),
-    Teardown: (input: unknown) => teardownMeeting(input, deps),
+    OccupancyCheck: (input: unknown) => {
+      clock.advanceTo((input as { dueAt: string }).dueAt);
+      return checkOccupancy(input, deps, clock.now);
+    },
+    Teardown: (input: unknown) => teardownMeeting(input, deps, clock.now),
   };
+}
+
+/**
+ * The room as the checks find it, one count per call (attendance first, then each occupancy check); after the
+ * script the last entry repeats. 'unknown' is a count that could not be read.
+ */
+export function scriptRoom(deps: TaskDeps, counts: Array<number | 'unknown'>) {
+  let call = 0;
+  deps.fleet.countParticipants = async () => {
+    const c = counts[Math.min(call++, counts.length - 1)];
+    return c === 'unknown'
+      ? { known: false, reason: 'room count unavailable' }
+      : { known: true, participants: c };
+  };
+  return { calls: () => call };
 }

@@ -107,6 +107,14 @@ describe('meetings API', () => {
       endAt: body.endAt,
       revision: 0,
       health: { intervalSeconds: 15, maxAttempts: 40 },
+      // Room checks: the first one interval after the attendance check; none past endAt + the maximum overrun.
+      occupancy: {
+        firstCheckAt: new Date(Date.parse(body.attendanceCheckAt as string) + 300_000).toISOString(),
+        latestEndAt: new Date(Date.parse(body.endAt as string) + 900_000).toISOString(),
+        intervalSeconds: 300,
+        overrunStepSeconds: 300,
+        maxOverrunSeconds: 900,
+      },
     });
     expect(await deps.store.get(body.id)).toMatchObject({
       status: 'SCHEDULED',

@@ -81,6 +81,34 @@ describe('sweeper', () => {
     expect((await store.get(cancelled.id))?.status).toBe('CANCELLED');
   });
 
+  test('a lesson extended past its end keeps its server until the extension (plus grace) is over', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store, { launch: 0, attendance: 1, end: 2 });
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    await store.update(m.id, { extendedUntil: new Date(Date.parse(m.endAt) + 30 * 60_000).toISOString() });
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect(await sweep(deps, options(new Date(Date.now() + 40 * 60_000)))).toEqual([]);
+    const swept = await sweep(deps, options(new Date(Date.now() + 46 * 60_000)));
+    log.mockRestore();
+    expect(swept).toEqual([{ instanceId, meetingId: m.id, reason: 'meeting ended' }]);
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('a lesson past its end is kept for the maximum overrun: a failing room check keeps it that long unrecorded', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const m = await scheduleMeeting(store, { launch: 0, attendance: 1, end: 2 });
+    await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const at = (minutes: number) => ({
+      ...options(new Date(Date.now() + minutes * 60_000)),
+      maxOverrunMs: 60 * 60_000,
+    });
+    expect(await sweep(deps, at(70))).toEqual([]);
+    expect((await sweep(deps, at(76))).map((s) => s.reason)).toEqual(['meeting ended']);
+    log.mockRestore();
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
   test('a server older than the maximum lifetime goes, whatever its meeting says', async () => {
     const { aws, deps } = fleetWorld(store);
     const m = await scheduleMeeting(store, { launch: 0, attendance: HOUR, end: 48 * HOUR });

@@ -19,13 +19,10 @@ export interface JoinState {
   detail: Phrase;
 }
 
-/** Issue 15 adds the real end (`endedAt`) to the record; until the schema has it, it is read when present. */
-type WithRealEnd = MeetingRecord & { endedAt?: string };
-
 const OTHER: Record<Role, Role> = { teacher: 'student', student: 'teacher' };
 
 /** The meeting's status in plain words for the person holding a teacher's or a student's link. */
-export function joinState(record: WithRealEnd, role: Role): JoinState {
+export function joinState(record: MeetingRecord, role: Role): JoinState {
   switch (record.status) {
     case 'SCHEDULED':
       return {

@@ -8,7 +8,7 @@ import { joinState, type Role } from './joinState';
  * their meaning (role, displayName, title, status, startTime, endAt, joinUrl, message); the page's script
  * polls this same JSON.
  */
-export function joinView(record: MeetingRecord & { endedAt?: string }, role: Role, config: ApiConfig) {
+export function joinView(record: MeetingRecord, role: Role, config: ApiConfig) {
   const displayName = role === 'teacher' ? record.teacherName : record.studentName;
   const state = joinState(record, role);
   const ready = state.phase === 'ready';
@@ -23,7 +23,9 @@ export function joinView(record: MeetingRecord & { endedAt?: string }, role: Rol
     message: ready ? 'the meeting room is open' : legacyMessage(state.phase),
     launchAt: record.launchAt,
     timeZone: record.timeZone ?? null,
+    extendedUntil: record.extendedUntil ?? null,
     endedAt: record.endedAt ?? null,
+    overrunMinutes: record.overrunMinutes ?? null,
     ...state,
   };
 }
