@@ -113,6 +113,27 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     }
   });
 
+  test('attendance run again after its no-show teardown stopped the server answers ABSENT again', async () => {
+    const { aws, deps } = fleetWorld(store, { participants: 0 });
+    const m = await scheduleMeeting(store);
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, deps);
+    const check = { meetingId: m.id, instanceId, revision: 0 };
+    expect(await checkAttendance(check, deps)).toMatchObject({ decision: 'ABSENT' });
+    const teardown = { meetingId: m.id, outcome: 'NO_SHOW', reason: 'nobody joined', revision: 0 };
+    // Stopped mid-teardown (server terminated, outcome not recorded yet), and after it: the same decision.
+    await deps.fleet.terminate({ meetingId: m.id, hostname: m.hostname });
+    expect(aws.liveInstances()).toEqual([]);
+    expect(await checkAttendance(check, deps)).toEqual({
+      decision: 'ABSENT',
+      participants: 0,
+      reason: 'nobody joined',
+    });
+    await teardownMeeting(teardown, deps);
+    expect(await checkAttendance(check, deps)).toMatchObject({ decision: 'ABSENT' });
+    expect(await store.get(m.id)).toMatchObject({ status: 'NO_SHOW', participants: 0 });
+  });
+
   test('attendance unknown keeps the lesson and records why', async () => {
     const { deps } = fleetWorld(store, { participants: 'unavailable' });
     const m = await scheduleMeeting(store);
