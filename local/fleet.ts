@@ -55,6 +55,8 @@ export class LocalFleet implements Fleet {
   private launching = new Map<string, Promise<LaunchedServer>>();
   /** Processes started or being stopped: saved with their state, never handed out. By PID. */
   private transient = new Map<number, LocalServer>();
+  /** Servers an earlier run left `starting`, until they say their port: a launch of the meeting waits for it. */
+  private adopting = new Map<string, Promise<unknown>>();
 
   private constructor(private readonly options: LocalFleetOptions) {}
 
@@ -63,10 +65,11 @@ export class LocalFleet implements Fleet {
    * says who it is: after a reboot its PID may belong to any other program, which must never be signalled.
    *
    * A run killed mid-burst leaves servers it had not finished with, found here as EC2's DescribeInstances
-   * finds instances by tag: one still `starting` (its port is read from the launch log once it listens), one
-   * the run never recorded at all (only the launch log knows it), one it was `stopping` (stopped now). One
-   * server per meeting is kept, the one saved first; any other of the same meeting is stopped, so a relaunch
-   * after the restart finds the server instead of starting a second one.
+   * finds instances by tag: one it was `stopping` (stopped now), one the run never recorded at all (only the
+   * launch log knows it), one still `starting` (found in the background once it writes its port to the launch
+   * log; a launch or teardown of its meeting waits for that). One server per meeting is kept, the one saved
+   * first; any other of the same meeting is stopped. So a launch run again after the restart finds the server
+   * instead of starting a second one, and no server is left that nothing would stop.
    */
   static async open(options: LocalFleetOptions): Promise<LocalFleet> {
     const fleet = new LocalFleet(options);
@@ -75,14 +78,29 @@ export class LocalFleet implements Fleet {
     const logged = readLaunchLog(launchLogOf(options.stateFile))
       .filter((l) => !saved.some((s) => s.pid === l.pid) && isAlive(l.pid))
       .map((l): LocalServer => ({ ...l, instanceId: instanceIdOf(l.pid), launchedAt: Date.parse(l.at) }));
-    const found = await Promise.all([...saved, ...logged].map((s) => fleet.identify(s)));
-    for (const s of found) {
-      if (!s) continue;
-      if (s.state === 'stopping' || fleet.servers.has(s.meetingId)) await stopProcess(s.pid);
-      else fleet.servers.set(s.meetingId, { ...s, state: undefined });
+    const candidates = [...saved, ...logged];
+    const found = await Promise.all(candidates.filter((s) => s.port).map((s) => fleet.identify(s)));
+    for (const s of found) if (s) await fleet.adopt(s);
+    for (const s of candidates.filter((c) => !c.port && isAlive(c.pid))) {
+      fleet.transient.set(s.pid, s); // still saved as starting, should this run be killed too
+      const adopted = fleet
+        .identify(s)
+        .then((found) => found && fleet.adopt(found))
+        .catch((err: unknown) => console.error(`server ${s.instanceId} left starting: ${String(err)}`))
+        .finally(() => {
+          fleet.transient.delete(s.pid);
+          fleet.save();
+        });
+      const others = fleet.adopting.get(s.meetingId);
+      fleet.adopting.set(s.meetingId, others ? Promise.all([others, adopted]) : adopted);
     }
     fleet.save();
     return fleet;
+  }
+
+  /** Resolves once every server an earlier run left starting is found (or known gone). */
+  async settled(): Promise<void> {
+    await Promise.all(this.adopting.values());
   }
 
   /** Servers running now (the sweeper's view of "instances tagged by this app"). */
@@ -95,9 +113,10 @@ export class LocalFleet implements Fleet {
     return s && isAlive(s.pid) ? s : undefined;
   }
 
-  launch(server: ServerRef): Promise<LaunchedServer> {
+  async launch(server: ServerRef): Promise<LaunchedServer> {
+    await this.adopting.get(server.meetingId);
     const running = this.serverOf(server.meetingId);
-    if (running) return Promise.resolve({ instanceId: running.instanceId, instanceType: 'local' });
+    if (running) return { instanceId: running.instanceId, instanceType: 'local' };
     // Two launches at once (a retried task) share one process, as one ClientToken shares one instance.
     const pending = this.launching.get(server.meetingId) ?? this.spawn(server);
     this.launching.set(server.meetingId, pending);
@@ -138,6 +157,7 @@ export class LocalFleet implements Fleet {
   }
 
   async terminate(server: ServerRef): Promise<{ terminatedInstanceIds: string[] }> {
+    await this.adopting.get(server.meetingId);
     await this.launching.get(server.meetingId)?.catch(() => undefined);
     const s = this.servers.get(server.meetingId);
     if (!s) return { terminatedInstanceIds: [] };
@@ -252,17 +272,25 @@ export class LocalFleet implements Fleet {
 
   /**
    * The server as it answers now, or undefined when it is not ours (any more). One saved while `starting` is
-   * given the time a start takes to appear in the launch log with its port.
+   * given a minute to appear in the launch log with its port (fifty stand-ins booting at once on two cores
+   * take about half of that); a process that says nothing by then is taken for another program's.
    */
   private async identify(s: LocalServer): Promise<LocalServer | undefined> {
     let port = s.port;
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     while (!port && isAlive(s.pid) && Date.now() < deadline) {
       port = readLaunchLog(launchLogOf(this.options.stateFile!)).find((l) => l.pid === s.pid)?.port ?? 0;
       if (!port) await new Promise((r) => setTimeout(r, 100));
     }
     const server = { ...s, port };
     return port && (await this.isOurs(server)) ? server : undefined;
+  }
+
+  /** Takes a found server back: the meeting's server, or stopped when it was being stopped or is a second one. */
+  private async adopt(s: LocalServer): Promise<void> {
+    if (s.state === 'stopping' || this.servers.has(s.meetingId)) await stopProcess(s.pid);
+    else this.servers.set(s.meetingId, { ...s, state: undefined });
+    this.save();
   }
 
   /** Does the process at this server's PID answer, on its port, as this very server? */

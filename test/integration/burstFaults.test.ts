@@ -158,10 +158,11 @@ describe('fault injection: the process killed during a burst', () => {
 
   test(`killed while ${MEETINGS} meetings end at once: after a restart every teardown completes, none twice`, async () => {
     const dataDir = tempDir('burst-end');
-    // Launched as booked; the attendance check 40 s after the start, when all fifty are long READY.
-    const timings = { ...TIMINGS, LAUNCH_LEAD_SECONDS: '5', ATTENDANCE_CHECK_DELAY_SECONDS: '40' };
+    // Launched 10 s after booking; the attendance check 50 s later, when all fifty are READY even on a busy
+    // machine (50 stand-ins take about 30 s to boot on two loaded cores).
+    const timings = { ...TIMINGS, LAUNCH_LEAD_SECONDS: '30', ATTENDANCE_CHECK_DELAY_SECONDS: '20' };
     const first = await startStack(dataDir, timings);
-    const start = new Date(Date.now() + 5_000);
+    const start = new Date(Date.now() + 40_000);
     const booked = await bookBurst(first, start);
     await until(
       'every server to be up',

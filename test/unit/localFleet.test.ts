@@ -63,6 +63,7 @@ describe('local fleet', () => {
       const { stateFile, server } = await crashedWith((s) => [{ ...s, port: 0, state: 'starting' }]);
       const after = await LocalFleet.open(options(stateFile));
       stopAfter.push(after);
+      await after.settled();
       expect(after.serverOf(MEETING)).toEqual(server);
       expect(await after.launch({ meetingId: MEETING, hostname: '' })).toEqual({
         instanceId: server.instanceId,
