@@ -24,13 +24,9 @@ export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps
   // Already found empty by an earlier run of this task, whose no-show teardown may have stopped the server or
   // closed the meeting since: the same answer again, so the teardown finishes as NO_SHOW. Counting now would
   // find the server gone, read "unknown" and keep a lesson nobody came to (the local engine runs a segment a
-  // crash interrupted again from its start, this task included).
+  // crash interrupted again from its start, this task included). Keyed by revision: a reschedule starts over.
   const recorded = await store.mustGet(meetingId);
-  if (
-    recorded.revision === revision &&
-    recorded.participants === 0 &&
-    recorded.attendanceNote === NOBODY_JOINED
-  )
+  if (recorded.absentAtRevision === revision)
     return { decision: 'ABSENT', participants: 0, reason: NOBODY_JOINED };
   const meeting = await liveMeeting(store, meetingId, revision);
   if (meeting.status === 'IN_PROGRESS') {
@@ -50,7 +46,11 @@ export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps
     return { decision: 'UNKNOWN', participants: null, reason: count.reason };
   }
   if (count.participants === 0) {
-    await store.update(meetingId, { participants: 0, attendanceNote: NOBODY_JOINED });
+    await store.update(meetingId, {
+      participants: 0,
+      attendanceNote: NOBODY_JOINED,
+      absentAtRevision: revision,
+    });
     return { decision: 'ABSENT', participants: 0, reason: NOBODY_JOINED };
   }
   await store.transition(meetingId, 'IN_PROGRESS', { participants: count.participants });

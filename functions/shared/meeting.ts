@@ -72,6 +72,8 @@ export const MeetingRecord = z.object({
   publicIp: z.string().optional(),
   participants: z.number().int().optional(),
   attendanceNote: z.string().optional(),
+  /** The revision whose attendance check found the room empty: a re-run of that check answers the same. */
+  absentAtRevision: z.number().int().optional(),
   statusReason: z.string().optional(),
   terminatedInstanceIds: z.array(z.string()).optional(),
   /** DynamoDB TTL (epoch seconds): old records expire on their own. */

@@ -134,6 +134,27 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     expect(await store.get(m.id)).toMatchObject({ status: 'NO_SHOW', participants: 0 });
   });
 
+  test('attendance after a reschedule counts again: an earlier revision found empty decides nothing', async () => {
+    const m = await scheduleMeeting(store);
+    const empty = fleetWorld(store, { participants: 0 }).deps;
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, empty);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, empty);
+    expect(await checkAttendance({ meetingId: m.id, instanceId, revision: 0 }, empty)).toMatchObject({
+      decision: 'ABSENT',
+    });
+    // Rescheduled before the no-show teardown closed it (READY still allows it): the new time is a new lesson.
+    await store.reschedule(m.id, 0, {
+      revision: 1,
+      executionName: `${m.executionName}-r1`,
+      status: 'SCHEDULED',
+    });
+    const full = fleetWorld(store, { participants: 2 }).deps;
+    const relaunched = await launchMeeting({ meetingId: m.id, revision: 1 }, full);
+    await checkHealth({ meetingId: m.id, instanceId: relaunched.instanceId, attempts: 0, revision: 1 }, full);
+    const check = { meetingId: m.id, instanceId: relaunched.instanceId, revision: 1 };
+    expect(await checkAttendance(check, full)).toMatchObject({ decision: 'PRESENT', participants: 2 });
+  });
+
   test('attendance unknown keeps the lesson and records why', async () => {
     const { deps } = fleetWorld(store, { participants: 'unavailable' });
     const m = await scheduleMeeting(store);
