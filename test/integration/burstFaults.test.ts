@@ -30,18 +30,25 @@ interface Launch {
 }
 
 const startStack = childStackLauncher();
-const everyLaunch: Launch[] = [];
+const dataDirs: string[] = [];
 
 /** Every stand-in server that ever listened for this data dir, as each wrote it. */
 function launches(dataDir: string): Launch[] {
   const file = join(dataDir, 'launches.log');
   if (!existsSync(file)) return [];
-  const found = readFileSync(file, 'utf8')
+  return readFileSync(file, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Launch);
-  for (const l of found) if (!everyLaunch.some((e) => e.pid === l.pid)) everyLaunch.push(l);
-  return found;
+}
+
+/** Polls every 10 ms: the crash has to land while the burst is still going, even on a fast machine. */
+async function assoonas(what: string, probe: () => boolean, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const alive = (pid: number) => {
@@ -66,8 +73,8 @@ async function serving(l: Launch): Promise<boolean> {
 }
 
 // Whatever a failed run left behind: no stand-in outlives the test file.
-afterAll(() => {
-  for (const l of everyLaunch) if (alive(l.pid)) process.kill(l.pid, 'SIGKILL');
+afterAll(async () => {
+  for (const l of dataDirs.flatMap(launches)) if (await serving(l)) process.kill(l.pid, 'SIGKILL');
 });
 
 /** Books `MEETINGS` one-minute meetings all starting at `start`, at once. */
@@ -135,12 +142,13 @@ async function expectAllOverOnceNothingLeft(stack: ChildStack, dataDir: string, 
 describe('fault injection: the process killed during a burst', () => {
   test(`killed while ${MEETINGS} meetings launch at once: after a restart each launches once and runs to its end`, async () => {
     const dataDir = tempDir('burst-launch');
+    dataDirs.push(dataDir);
     const first = await startStack(dataDir, TIMINGS);
     const start = new Date(Date.now() + 15_000);
     const booked = await bookBurst(first, start);
 
     // The moment the first server of the burst is up, the others are still starting.
-    await until('the first server of the burst to listen', async () => launches(dataDir).length > 0, 60_000);
+    await assoonas('the first server of the burst to listen', () => launches(dataDir).length > 0);
     await first.crash();
     const upAtCrash = launches(dataDir).length;
     expect(upAtCrash).toBeGreaterThan(0);
@@ -158,6 +166,7 @@ describe('fault injection: the process killed during a burst', () => {
 
   test(`killed while ${MEETINGS} meetings end at once: after a restart every teardown completes, none twice`, async () => {
     const dataDir = tempDir('burst-end');
+    dataDirs.push(dataDir);
     // Launched 10 s after booking; the attendance check 50 s later, when all fifty are READY even on a busy
     // machine (50 stand-ins take about 30 s to boot on two loaded cores).
     const timings = { ...TIMINGS, LAUNCH_LEAD_SECONDS: '30', ATTENDANCE_CHECK_DELAY_SECONDS: '20' };
@@ -176,11 +185,7 @@ describe('fault injection: the process killed during a burst', () => {
     // Nobody joins: all fifty are torn down as no-shows at the same instant. Crash once the first server is gone.
     const servers = launches(dataDir);
     expect(servers).toHaveLength(MEETINGS);
-    await until(
-      'the first teardown to stop its server',
-      async () => servers.some((l) => !alive(l.pid)),
-      60_000,
-    );
+    await assoonas('the first teardown to stop its server', () => servers.some((l) => !alive(l.pid)));
     await first.crash();
     const stoppedAtCrash = servers.filter((l) => !alive(l.pid)).length;
     expect(stoppedAtCrash).toBeGreaterThan(0);
