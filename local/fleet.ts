@@ -293,16 +293,24 @@ export class LocalFleet implements Fleet {
     this.save();
   }
 
-  /** Does the process at this server's PID answer, on its port, as this very server? */
+  /**
+   * Does the process at this server's PID answer, on its port, as this very server? Only an answer, or nobody
+   * listening there, decides: a server too busy to answer in time (fifty booting at once on a loaded machine)
+   * is asked again for up to 30 s. Taken for a stranger on a mere timeout, it was neither found again after a
+   * restart (a second server was launched for its meeting) nor stopped at teardown.
+   */
   private async isOurs(s: LocalServer): Promise<boolean> {
-    if (!isAlive(s.pid)) return false;
-    try {
-      const res = await fetch(`http://127.0.0.1:${s.port}/identity`, { signal: AbortSignal.timeout(2000) });
-      const who = (await res.json()) as { meetingId?: unknown; pid?: unknown };
-      return who.meetingId === s.meetingId && who.pid === s.pid;
-    } catch {
-      return false;
+    const deadline = Date.now() + 30_000;
+    while (isAlive(s.pid)) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${s.port}/identity`, { signal: AbortSignal.timeout(2000) });
+        const who = (await res.json()) as { meetingId?: unknown; pid?: unknown };
+        return who.meetingId === s.meetingId && who.pid === s.pid;
+      } catch (err) {
+        if ((err as Error).name !== 'TimeoutError' || Date.now() > deadline) return false;
+      }
     }
+    return false;
   }
 
   private save(): void {
