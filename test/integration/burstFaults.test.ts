@@ -43,7 +43,7 @@ function launches(dataDir: string): Launch[] {
 }
 
 /** Polls every 10 ms: the crash has to land while the burst is still going, even on a fast machine. */
-async function assoonas(what: string, probe: () => boolean, timeoutMs = 120_000): Promise<void> {
+async function asSoonAs(what: string, probe: () => boolean, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -148,7 +148,7 @@ describe('fault injection: the process killed during a burst', () => {
     const booked = await bookBurst(first, start);
 
     // The moment the first server of the burst is up, the others are still starting.
-    await assoonas('the first server of the burst to listen', () => launches(dataDir).length > 0);
+    await asSoonAs('the first server of the burst to listen', () => launches(dataDir).length > 0);
     await first.crash();
     const upAtCrash = launches(dataDir).length;
     expect(upAtCrash).toBeGreaterThan(0);
@@ -185,7 +185,7 @@ describe('fault injection: the process killed during a burst', () => {
     // Nobody joins: all fifty are torn down as no-shows at the same instant. Crash once the first server is gone.
     const servers = launches(dataDir);
     expect(servers).toHaveLength(MEETINGS);
-    await assoonas('the first teardown to stop its server', () => servers.some((l) => !alive(l.pid)));
+    await asSoonAs('the first teardown to stop its server', () => servers.some((l) => !alive(l.pid)));
     await first.crash();
     const stoppedAtCrash = servers.filter((l) => !alive(l.pid)).length;
     expect(stoppedAtCrash).toBeGreaterThan(0);
