@@ -13,8 +13,12 @@ import { tempDir, until } from './harness';
  */
 const MEETINGS = 50;
 
-/** Short timings: launch 1 s before the start, attendance 1 s after; a generous health budget for 50 boots. */
+/**
+ * Short timings: launch 1 s before the start, attendance 1 s after; a generous health budget for 50 boots; and
+ * servers that stop themselves within the hour should a failed run leave any behind.
+ */
 const TIMINGS = {
+  MAX_INSTANCE_HOURS: '1',
   LAUNCH_LEAD_SECONDS: '1',
   ATTENDANCE_CHECK_DELAY_SECONDS: '1',
   HEALTH_CHECK_INTERVAL_SECONDS: '1',
