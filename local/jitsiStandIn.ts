@@ -4,9 +4,10 @@
  * /room?room=&domain= answers like Prosody's mod_muc_size (functions/shared/roomOccupancy.ts), and any other
  * path is the room page, where a person joins and leaves, so attendance in the local stack is real.
  *
- * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID, JITSI_HOSTNAME, JICOFO_CONFIG.
+ * Settings come from the environment: BOOT_DELAY_MS, MAX_LIFETIME_MS, MEETING_ID, JITSI_HOSTNAME, JICOFO_CONFIG,
+ * and LAUNCH_LOG: a file this server appends one line to once it listens ({meetingId, pid, port, at}).
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -145,10 +146,22 @@ const jicofo = createServer((req, res) => {
   res.writeHead(status, { 'content-type': 'text/plain', 'cache-control': 'no-store' }).end(body);
 });
 
+// The fleet that started this server may be killed before it reads the line below: writing to its closed pipe
+// then fails (EPIPE), which must not stop the server. Like an instance, it outlives its control plane.
+process.stdout.on('error', () => undefined);
 server.listen(0, '127.0.0.1', () => {
   jicofo.listen(0, '127.0.0.1', () => {
     const port = (server.address() as AddressInfo).port;
     const jicofoPort = (jicofo.address() as AddressInfo).port;
+    // Said by the server itself, so every server that ever ran is on record, and a restarted fleet finds one
+    // whose launcher was killed before it learnt the port. One short line per append (O_APPEND): never torn.
+    if (process.env.LAUNCH_LOG) {
+      const at = new Date().toISOString();
+      appendFileSync(
+        process.env.LAUNCH_LOG,
+        `${JSON.stringify({ meetingId, pid: process.pid, port, at })}\n`,
+      );
+    }
     process.stdout.write(`${JSON.stringify({ port, jicofoPort })}\n`);
   });
 });

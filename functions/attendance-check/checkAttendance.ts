@@ -13,12 +13,21 @@ export const AttendanceOutput = z.object({
 });
 export type AttendanceOutput = z.infer<typeof AttendanceOutput>;
 
+const NOBODY_JOINED = 'nobody joined';
+
 /**
  * Counts participants after the check delay. Only a *known* zero is ABSENT (→ NO_SHOW teardown): when the
  * count cannot be read the meeting is kept and the reason recorded — a failed check never kills a lesson.
  */
 export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps): Promise<AttendanceOutput> {
   const { meetingId, instanceId, revision } = parseTaskInput('attendance-check', AttendanceInput, input);
+  // Already found empty by an earlier run of this task, whose no-show teardown may have stopped the server or
+  // closed the meeting since: the same answer again, so the teardown finishes as NO_SHOW. Counting now would
+  // find the server gone, read "unknown" and keep a lesson nobody came to (the local engine runs a segment a
+  // crash interrupted again from its start, this task included). Keyed by revision: a reschedule starts over.
+  const recorded = await store.mustGet(meetingId);
+  if (recorded.absentAtRevision === revision)
+    return { decision: 'ABSENT', participants: 0, reason: NOBODY_JOINED };
   const meeting = await liveMeeting(store, meetingId, revision);
   if (meeting.status === 'IN_PROGRESS') {
     // Already decided by an earlier run of this task: do not second-guess a live lesson.
@@ -37,8 +46,12 @@ export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps
     return { decision: 'UNKNOWN', participants: null, reason: count.reason };
   }
   if (count.participants === 0) {
-    await store.update(meetingId, { participants: 0, attendanceNote: 'nobody joined' });
-    return { decision: 'ABSENT', participants: 0, reason: 'nobody joined' };
+    await store.update(meetingId, {
+      participants: 0,
+      attendanceNote: NOBODY_JOINED,
+      absentAtRevision: revision,
+    });
+    return { decision: 'ABSENT', participants: 0, reason: NOBODY_JOINED };
   }
   await store.transition(meetingId, 'IN_PROGRESS', { participants: count.participants });
   return { decision: 'PRESENT', participants: count.participants, reason: `${count.participants} joined` };

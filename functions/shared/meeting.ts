@@ -74,6 +74,8 @@ export const MeetingRecord = z.object({
   publicIp: z.string().optional(),
   participants: z.number().int().optional(),
   attendanceNote: z.string().optional(),
+  /** The revision whose attendance check found the room empty: a re-run of that check answers the same. */
+  absentAtRevision: z.number().int().optional(),
   statusReason: z.string().optional(),
   terminatedInstanceIds: z.array(z.string()).optional(),
   /** While people stay past endAt: the next overrun check, the lesson's end as far as it is known now. */

@@ -1,9 +1,7 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import type { MeetingRecord } from '../../functions/shared/meeting';
-import { LOCAL_CREDENTIALS } from '../../local/dynamo';
 import type { LocalStack } from '../../local/stack';
+import { childStackLauncher } from './childStack';
 import { expectNoStrayServers, settled, sharedStack, startMocked, tempDir, until } from './harness';
 
 const OUTCOMES: Record<string, string> = { SUCCEEDED: 'COMPLETED|NO_SHOW', FAILED: 'FAILED' };
@@ -56,44 +54,15 @@ describe('fault injection: each task failing at its step', () => {
 });
 
 describe('fault injection: the process killed mid-lifecycle', () => {
-  const children: ChildProcess[] = [];
-  afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
-
-  /** `npm start` as a user runs it, on free ports; resolves with its URLs once it is up. */
-  function start(dataDir: string) {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../local/start.ts')], {
-      env: {
-        ...process.env,
-        DATA_DIR: dataDir,
-        API_PORT: '0',
-        SFN_PORT: '0',
-        DYNAMODB_PORT: '0',
-        LAMBDA_PORT: '0',
-        LAUNCH_LEAD_SECONDS: '2',
-        ATTENDANCE_CHECK_DELAY_SECONDS: '8',
-        HEALTH_CHECK_INTERVAL_SECONDS: '1',
-        BOOT_DELAY_SECONDS: '1',
-        MIN_DURATION_MINUTES: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const startStack = childStackLauncher();
+  const start = (dataDir: string) =>
+    startStack(dataDir, {
+      LAUNCH_LEAD_SECONDS: '2',
+      ATTENDANCE_CHECK_DELAY_SECONDS: '8',
+      HEALTH_CHECK_INTERVAL_SECONDS: '1',
+      BOOT_DELAY_SECONDS: '1',
+      MIN_DURATION_MINUTES: '1',
     });
-    children.push(child);
-    return new Promise<{ child: ChildProcess; api: string; sfn: SFNClient }>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        const api = /Meetings API\s+(\S+)\/meetings/.exec(out)?.[1];
-        const sfn = /Step Functions\s+(\S+)/.exec(out)?.[1];
-        if (api && sfn)
-          resolve({
-            child,
-            api,
-            sfn: new SFNClient({ endpoint: sfn, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
-          });
-      });
-      child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
-    });
-  }
 
   test('killed while the meeting runs: after a restart it goes on, launches nothing twice, tears down', async () => {
     const dataDir = tempDir('killed');
@@ -111,8 +80,7 @@ describe('fault injection: the process killed mid-lifecycle', () => {
     const status = async (api: string) =>
       ((await (await fetch(`${api}/meetings/${booked.id}`)).json()) as { status: string }).status;
     await until('the server to be up', async () => (await status(first.api)) === 'READY', 60_000);
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
+    await first.crash();
 
     const second = await start(dataDir);
     const described = await until(

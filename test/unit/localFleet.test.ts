@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkAttendance } from '../../functions/attendance-check/checkAttendance';
@@ -7,7 +7,7 @@ import { checkHealth } from '../../functions/health-check/checkHealth';
 import { launchMeeting } from '../../functions/launch/launchMeeting';
 import type { TaskDeps } from '../../functions/shared/taskDeps';
 import type { LocalDynamo } from '../../local/dynamo';
-import { LocalFleet, type LocalServer } from '../../local/fleet';
+import { launchLogOf, LocalFleet, type LocalServer } from '../../local/fleet';
 import { dynamoWorld, scheduleMeeting } from '../support/world';
 
 const alive = (pid: number) => {
@@ -42,6 +42,68 @@ describe('local fleet', () => {
     });
     expect(alive(server.pid)).toBe(false);
   }, 30_000);
+
+  describe('after a stack was killed mid-launch or mid-teardown', () => {
+    const stopAfter: LocalFleet[] = [];
+    afterAll(async () => {
+      for (const fleet of stopAfter) await fleet.terminateAll();
+    });
+    /** A fleet whose MEETING server runs, and its state file rewritten as a crash at some point would leave it. */
+    async function crashedWith(edit: (saved: LocalServer) => LocalServer[]) {
+      const stateFile = join(mkdtempSync(join(tmpdir(), 'fleet-')), 'fleet.json');
+      const before = await LocalFleet.open(options(stateFile));
+      await before.launch({ meetingId: MEETING, hostname: '' });
+      const server = before.serverOf(MEETING)!;
+      writeFileSync(stateFile, JSON.stringify(edit(server)));
+      return { stateFile, server };
+    }
+    const launchesIn = (stateFile: string) => readFileSync(launchLogOf(stateFile), 'utf8').trim().split('\n');
+
+    test('a server saved while starting (port not known yet) is found again, and not launched a second time', async () => {
+      const { stateFile, server } = await crashedWith((s) => [{ ...s, port: 0, state: 'starting' }]);
+      const after = await LocalFleet.open(options(stateFile));
+      stopAfter.push(after);
+      await after.settled();
+      expect(after.serverOf(MEETING)).toEqual(server);
+      expect(await after.launch({ meetingId: MEETING, hostname: '' })).toEqual({
+        instanceId: server.instanceId,
+        instanceType: 'local',
+      });
+      expect(launchesIn(stateFile)).toHaveLength(1);
+    }, 30_000);
+
+    test('a server the killed stack never saved is found through the launch log', async () => {
+      const { stateFile, server } = await crashedWith(() => []);
+      const after = await LocalFleet.open(options(stateFile));
+      stopAfter.push(after);
+      expect(after.serverOf(MEETING)).toMatchObject({ pid: server.pid, port: server.port });
+      expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toHaveLength(1);
+    }, 30_000);
+
+    test('a server saved while stopping is stopped at the next start', async () => {
+      const { stateFile, server } = await crashedWith((s) => [{ ...s, state: 'stopping' }]);
+      const after = await LocalFleet.open(options(stateFile));
+      expect(after.serverOf(MEETING)).toBeUndefined();
+      expect(alive(server.pid)).toBe(false);
+      expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual([]);
+    }, 30_000);
+
+    test('a second server of the same meeting is stopped at the next start; the saved one is kept', async () => {
+      const { stateFile, server } = await crashedWith((s) => [s]);
+      // A second server of the meeting that the killed stack started but never saved: only its launch log
+      // line is there (started here by a fleet of another folder, its line copied over).
+      const otherFile = join(mkdtempSync(join(tmpdir(), 'fleet-')), 'fleet.json');
+      const other = await LocalFleet.open(options(otherFile));
+      await other.launch({ meetingId: MEETING, hostname: '' });
+      appendFileSync(launchLogOf(stateFile), readFileSync(launchLogOf(otherFile), 'utf8'));
+      const second = other.serverOf(MEETING)!;
+      const after = await LocalFleet.open(options(stateFile));
+      stopAfter.push(after);
+      expect(after.serverOf(MEETING)).toEqual(server);
+      expect(alive(second.pid)).toBe(false);
+      expect(alive(server.pid)).toBe(true);
+    }, 30_000);
+  });
 
   test('a saved PID now used by another program is forgotten, never signalled', async () => {
     const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });

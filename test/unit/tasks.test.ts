@@ -113,6 +113,48 @@ describe('lifecycle tasks (real store on dynalite, EC2/SSM/Route 53 mocked)', ()
     }
   });
 
+  test('attendance run again after its no-show teardown stopped the server answers ABSENT again', async () => {
+    const { aws, deps } = fleetWorld(store, { participants: 0 });
+    const m = await scheduleMeeting(store);
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, deps);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, deps);
+    const check = { meetingId: m.id, instanceId, revision: 0 };
+    expect(await checkAttendance(check, deps)).toMatchObject({ decision: 'ABSENT' });
+    const teardown = { meetingId: m.id, outcome: 'NO_SHOW', reason: 'nobody joined', revision: 0 };
+    // Stopped mid-teardown (server terminated, outcome not recorded yet), and after it: the same decision.
+    await deps.fleet.terminate({ meetingId: m.id, hostname: m.hostname });
+    expect(aws.liveInstances()).toEqual([]);
+    expect(await checkAttendance(check, deps)).toEqual({
+      decision: 'ABSENT',
+      participants: 0,
+      reason: 'nobody joined',
+    });
+    await teardownMeeting(teardown, deps);
+    expect(await checkAttendance(check, deps)).toMatchObject({ decision: 'ABSENT' });
+    expect(await store.get(m.id)).toMatchObject({ status: 'NO_SHOW', participants: 0 });
+  });
+
+  test('attendance after a reschedule counts again: an earlier revision found empty decides nothing', async () => {
+    const m = await scheduleMeeting(store);
+    const empty = fleetWorld(store, { participants: 0 }).deps;
+    const { instanceId } = await launchMeeting({ meetingId: m.id, revision: 0 }, empty);
+    await checkHealth({ meetingId: m.id, instanceId, attempts: 0, revision: 0 }, empty);
+    expect(await checkAttendance({ meetingId: m.id, instanceId, revision: 0 }, empty)).toMatchObject({
+      decision: 'ABSENT',
+    });
+    // Rescheduled before the no-show teardown closed it (READY still allows it): the new time is a new lesson.
+    await store.reschedule(m.id, 0, {
+      revision: 1,
+      executionName: `${m.executionName}-r1`,
+      status: 'SCHEDULED',
+    });
+    const full = fleetWorld(store, { participants: 2 }).deps;
+    const relaunched = await launchMeeting({ meetingId: m.id, revision: 1 }, full);
+    await checkHealth({ meetingId: m.id, instanceId: relaunched.instanceId, attempts: 0, revision: 1 }, full);
+    const check = { meetingId: m.id, instanceId: relaunched.instanceId, revision: 1 };
+    expect(await checkAttendance(check, full)).toMatchObject({ decision: 'PRESENT', participants: 2 });
+  });
+
   test('attendance unknown keeps the lesson and records why', async () => {
     const { deps } = fleetWorld(store, { participants: 'unavailable' });
     const m = await scheduleMeeting(store);
