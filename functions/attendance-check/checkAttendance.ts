@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { silentTelemetry } from '../shared/observability';
 import { liveMeeting, parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 export const AttendanceInput = z.object({
@@ -17,10 +18,15 @@ export type AttendanceOutput = z.infer<typeof AttendanceOutput>;
  * Counts participants after the check delay. Only a *known* zero is ABSENT (→ NO_SHOW teardown): when the
  * count cannot be read the meeting is kept and the reason recorded — a failed check never kills a lesson.
  */
-export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps): Promise<AttendanceOutput> {
+export async function checkAttendance(
+  input: unknown,
+  { store, fleet, telemetry = silentTelemetry }: TaskDeps,
+): Promise<AttendanceOutput> {
   const { meetingId, instanceId, revision } = parseTaskInput('attendance-check', AttendanceInput, input);
+  const t = telemetry.forMeeting({ meetingId, revision });
   const meeting = await liveMeeting(store, meetingId, revision);
   if (meeting.status === 'IN_PROGRESS') {
+    t.logger.info('attendance already decided', { participants: meeting.participants });
     // Already decided by an earlier run of this task: do not second-guess a live lesson.
     return { decision: 'PRESENT', participants: meeting.participants ?? null, reason: 'already in progress' };
   }
@@ -34,12 +40,16 @@ export async function checkAttendance(input: unknown, { store, fleet }: TaskDeps
     await store.transition(meetingId, 'IN_PROGRESS', {
       attendanceNote: `attendance unknown: ${count.reason}`,
     });
+    // The lesson is kept; the reason says why nobody could count (SSM, the server's stats endpoint).
+    t.logger.warn('attendance unknown; meeting kept', { instanceId, reason: count.reason });
     return { decision: 'UNKNOWN', participants: null, reason: count.reason };
   }
   if (count.participants === 0) {
     await store.update(meetingId, { participants: 0, attendanceNote: 'nobody joined' });
+    t.logger.info('nobody joined', { instanceId, participants: 0 });
     return { decision: 'ABSENT', participants: 0, reason: 'nobody joined' };
   }
   await store.transition(meetingId, 'IN_PROGRESS', { participants: count.participants });
+  t.logger.info('meeting in progress', { instanceId, participants: count.participants });
   return { decision: 'PRESENT', participants: count.participants, reason: `${count.participants} joined` };
 }
