@@ -140,7 +140,8 @@ export async function checkOccupancy(
     reason: out.reason,
   };
   // A check that only says "still there" is routine (DEBUG); an extension or an end is worth a line.
-  if (out.decision === 'CHECK_AGAIN' || out.decision === 'WAIT_FOR_END') t.logger.debug('room checked', details);
+  if (out.decision === 'CHECK_AGAIN' || out.decision === 'WAIT_FOR_END')
+    t.logger.debug('room checked', details);
   else t.logger.info(out.decision === 'EXTEND' ? 'meeting extended' : 'meeting over', details);
   return out;
 }

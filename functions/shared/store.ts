@@ -125,8 +125,7 @@ export class MeetingStore {
           Key: marshall({ id }),
           UpdateExpression:
             'SET #term = :term, #mins = if_not_exists(#mins, :zero) + :mins, #updated = :updated',
-          ConditionExpression:
-            '#launched = :launched AND (attribute_not_exists(#term) OR #term < :launched)',
+          ConditionExpression: '#launched = :launched AND (attribute_not_exists(#term) OR #term < :launched)',
           ExpressionAttributeNames: {
             '#term': 'terminatedAt',
             '#mins': 'instanceMinutes',
