@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isTerminal, MeetingStatus, Outcome, type MeetingRecord } from '../shared/meeting';
-import { instanceMinutes } from '../shared/metrics';
-import { countOutcome, silentTelemetry, type Telemetry } from '../shared/observability';
+import { isTerminal, MeetingStatus, Outcome } from '../shared/meeting';
+import { countOutcome, silentTelemetry } from '../shared/observability';
+import { countServerMinutes } from '../shared/serverMinutes';
 import { parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 /** What a Catch puts at its ResultPath. Error is always there; Cause is not (a timeout, say, may have none). */
@@ -83,29 +83,6 @@ export async function teardownMeeting(
   else if (outcome === 'FAILED') t.logger.warn('meeting failed', details);
   else t.logger.info('meeting closed', details);
   return { status: record.status, terminatedInstanceIds, reason };
-}
-
-/**
- * The minutes of the server the record names (launchedAt), added to the meeting's instanceMinutes and published
- * as InstanceMinutes, once per server (store.recordServerTerminated). Undefined when there was no server to
- * count (never launched) or it was counted already.
- */
-async function countServerMinutes(
-  store: TaskDeps['store'],
-  meeting: MeetingRecord,
-  at: Date,
-  t: Telemetry,
-): Promise<number | undefined> {
-  if (!meeting.launchedAt) return undefined;
-  const minutes = instanceMinutes(meeting.launchedAt, at);
-  const counted = await store.recordServerTerminated(meeting.id, {
-    launchedAt: meeting.launchedAt,
-    terminatedAt: at.toISOString(),
-    minutes,
-  });
-  if (!counted) return undefined;
-  t.metric('InstanceMinutes', minutes);
-  return minutes;
 }
 
 /** The real end of a meeting torn down at `at`, and how many whole minutes past its booked end that was. */
