@@ -102,12 +102,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const arns = localSubstitutions(LOCAL_REGION, LOCAL_ACCOUNT);
     const launchDeps = withTelemetry('launch');
     const healthDeps = withTelemetry('health-check');
+    const roomCheckDeps = withTelemetry('attendance-check');
+    const teardownDeps = withTelemetry('teardown');
     const logic: Record<TaskStateName, LocalFunction> = {
       Launch: (i) => launchMeeting(i, launchDeps),
       HealthCheck: (i) => checkHealth(i, healthDeps),
       // Both room-check states (AttendanceCheck, OccupancyCheck) call this one function, as on AWS.
-      AttendanceCheck: (i) => runRoomCheck(i, deps),
-      Teardown: (i) => teardownMeeting(i, deps),
+      AttendanceCheck: (i) => runRoomCheck(i, roomCheckDeps),
+      Teardown: (i) => teardownMeeting(i, teardownDeps),
     };
     const functions = Object.fromEntries(
       (Object.entries(TASK_PLACEHOLDERS) as [TaskStateName, string][]).map(([state, placeholder]) => [
@@ -151,7 +153,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       joinPollSeconds: options.joinPollSeconds,
       roomUrlFor: (m) => `${apiUrl}/rooms/${m.id}/${m.roomName}`,
     };
-    const teardown = (input: unknown) => teardownMeeting(input, deps);
+    // On AWS the API invokes the teardown function: the same component on its lines here.
+    const teardown = (input: unknown) => teardownMeeting(input, teardownDeps);
     const api = await listen(
       localApi(
         { store, sfn, config, now: () => new Date(), teardown, telemetry: telemetry('api', { env: logEnv }) },

@@ -26,6 +26,10 @@ export function meetingView(m: MeetingRecord, config: ApiConfig, origin = '') {
     teacherLink: link(m.teacherToken),
     studentLink: link(m.studentToken),
     instanceId: m.instanceId ?? null,
+    // The cost on the record: the latest server's launch and termination, the minutes of all its servers.
+    launchedAt: m.launchedAt ?? null,
+    terminatedAt: m.terminatedAt ?? null,
+    instanceMinutes: m.instanceMinutes ?? null,
     participants: m.participants ?? null,
     attendanceNote: m.attendanceNote ?? null,
     revision: m.revision,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { meetingClosed } from '../shared/errors';
 import type { ParticipantCount } from '../shared/fleet';
 import { OccupancyPlan } from '../shared/meeting';
+import { silentTelemetry } from '../shared/observability';
 import { liveMeeting, parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 const Instant = z.iso.datetime({ offset: true });
@@ -108,11 +109,12 @@ export function decideOccupancy(
  */
 export async function checkOccupancy(
   input: unknown,
-  { store, fleet }: TaskDeps,
+  { store, fleet, telemetry = silentTelemetry }: TaskDeps,
   now: () => Date = () => new Date(),
 ): Promise<OccupancyOutput> {
   const parsed = parseTaskInput('occupancy-check', OccupancyInput, input);
   const { meetingId, instanceId, revision } = parsed;
+  const t = telemetry.forMeeting({ meetingId, revision });
   const meeting = await liveMeeting(store, meetingId, revision);
   const count = await fleet.countParticipants({
     meetingId,
@@ -129,5 +131,17 @@ export async function checkOccupancy(
       throw meetingClosed(meetingId, current.status);
     }
   }
+  const details = {
+    instanceId,
+    decision: out.decision,
+    participants: out.participants,
+    emptyChecks: out.emptyChecks,
+    nextCheckAt: out.nextCheckAt,
+    reason: out.reason,
+  };
+  // A check that only says "still there" is routine (DEBUG); an extension or an end is worth a line.
+  if (out.decision === 'CHECK_AGAIN' || out.decision === 'WAIT_FOR_END')
+    t.logger.debug('room checked', details);
+  else t.logger.info(out.decision === 'EXTEND' ? 'meeting extended' : 'meeting over', details);
   return out;
 }

@@ -69,8 +69,18 @@ export const MeetingRecord = z.object({
   updatedAt: z.string(),
   instanceId: z.string().optional(),
   instanceType: z.string().optional(),
-  /** When the launch task asked EC2 for this instance (launch-to-healthy time, instance-minutes). */
+  /** When the launch task asked EC2 for the meeting's latest server (launch-to-healthy time, instance-minutes). */
   launchedAt: z.string().optional(),
+  /**
+   * When teardown terminated the meeting's latest server (the one of launchedAt). Earlier than launchedAt only
+   * while a newer server runs (a rescheduled meeting whose first server was already stopped).
+   */
+  terminatedAt: z.string().optional(),
+  /**
+   * Minutes the meeting's servers ran, summed over every server it had (a reschedule may stop one and launch
+   * another), each counted once, at its teardown (see instanceMinutes in metrics.ts for the rounding).
+   */
+  instanceMinutes: z.number().min(0).optional(),
   publicIp: z.string().optional(),
   participants: z.number().int().optional(),
   attendanceNote: z.string().optional(),

@@ -109,6 +109,47 @@ export class MeetingStore {
   }
 
   /**
+   * Adds one server's minutes to the meeting, once per server: only while the record still names that server
+   * (`launchedAt`) and has not counted it yet (no terminatedAt at or after its launch). ISO-8601 instants in UTC
+   * (toISOString) compare as strings. A retried teardown, or a cancel's teardown after the state machine's,
+   * finds it counted and gets undefined.
+   */
+  async recordServerTerminated(
+    id: string,
+    server: { launchedAt: string; terminatedAt: string; minutes: number },
+  ): Promise<MeetingRecord | undefined> {
+    try {
+      const out = await this.ddb.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ id }),
+          UpdateExpression:
+            'SET #term = :term, #mins = if_not_exists(#mins, :zero) + :mins, #updated = :updated',
+          ConditionExpression: '#launched = :launched AND (attribute_not_exists(#term) OR #term < :launched)',
+          ExpressionAttributeNames: {
+            '#term': 'terminatedAt',
+            '#mins': 'instanceMinutes',
+            '#launched': 'launchedAt',
+            '#updated': 'updatedAt',
+          },
+          ExpressionAttributeValues: marshall({
+            ':term': server.terminatedAt,
+            ':mins': server.minutes,
+            ':zero': 0,
+            ':launched': server.launchedAt,
+            ':updated': this.now().toISOString(),
+          }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return MeetingRecord.parse(unmarshall(out.Attributes ?? {}));
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
+  }
+
+  /**
    * Moves a meeting to `to` only from one of its allowed predecessors (see ALLOWED_PREDECESSORS), and, with
    * `revision`, only while the meeting is still at that revision (a reschedule in between wins). When the
    * meeting is elsewhere, nothing is written and the current record comes back with changed=false.

@@ -1,5 +1,6 @@
 import { ACTIVE_STATUSES, isTerminal, type MeetingRecord, type MeetingStatus } from '../shared/meeting';
 import { countOutcome, silentTelemetry, type Telemetry } from '../shared/observability';
+import { countServerMinutes } from '../shared/serverMinutes';
 import type { TaskDeps } from '../shared/taskDeps';
 
 export interface SweepOptions {
@@ -102,6 +103,8 @@ async function sweepServers(
         ? telemetry.forMeeting({ meetingId: server.meetingId })
         : telemetry;
     await fleet.terminateInstances([server.instanceId]);
+    // Its teardown never counted this server's minutes (or did, and the store's condition says so).
+    if (meeting?.instanceId === server.instanceId) await countServerMinutes(store, meeting, options.now, t);
     if (meeting && !isTerminal(meeting.status)) {
       await fleet.terminate({ meetingId: meeting.id, hostname: meeting.hostname }); // its DNS record too
       const { changed } = await store.transition(
@@ -161,6 +164,8 @@ async function sweepMeetings(
         });
         swept.push({ meetingId: meeting.id, reason, terminatedInstanceIds });
         const t = telemetry.forMeeting({ meetingId: meeting.id, revision: meeting.revision });
+        if (meeting.instanceId && terminatedInstanceIds.includes(meeting.instanceId))
+          await countServerMinutes(store, meeting, options.now, t);
         countFailed(t, reason);
         t.logger.warn('closed meeting', { reason, terminatedInstanceIds });
       }

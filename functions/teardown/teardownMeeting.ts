@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { isTerminal, MeetingStatus, Outcome } from '../shared/meeting';
+import { countOutcome, silentTelemetry } from '../shared/observability';
+import { countServerMinutes } from '../shared/serverMinutes';
 import { parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
 
 /** What a Catch puts at its ResultPath. Error is always there; Cause is not (a timeout, say, may have none). */
@@ -32,29 +34,54 @@ export type TeardownOutput = z.infer<typeof TeardownOutput>;
 
 /**
  * Terminates everything tagged with the meeting and records the outcome. Idempotent: servers already gone
- * are fine, and a meeting that already has a final status (cancelled, say) keeps it.
+ * are fine, a meeting that already has a final status (cancelled, say) keeps it, and a server's minutes and the
+ * outcome's metrics are counted once, by the call that recorded them.
  */
 export async function teardownMeeting(
   input: unknown,
-  { store, fleet }: TaskDeps,
+  { store, fleet, telemetry = silentTelemetry }: TaskDeps,
   now: () => Date = () => new Date(),
 ): Promise<TeardownOutput> {
   const { meetingId, outcome, revision, ...given } = parseTaskInput('teardown', TeardownInput, input);
+  const t = telemetry.forMeeting({ meetingId, revision });
   const reason = teardownReason(given.reason, given.error);
   const meeting = await store.mustGet(meetingId);
   // A stopped, rescheduled execution must not tear down the server of the meeting's new time.
-  if (meeting.revision !== revision) return { status: meeting.status, terminatedInstanceIds: [], reason };
+  if (meeting.revision !== revision) {
+    t.logger.info('teardown of an old revision skipped', { currentRevision: meeting.revision, outcome });
+    return { status: meeting.status, terminatedInstanceIds: [], reason };
+  }
   const { terminatedInstanceIds } = await fleet.terminate({ meetingId, hostname: meeting.hostname });
-  if (outcome === 'RESCHEDULED') return { status: meeting.status, terminatedInstanceIds, reason };
-  const end = endOf(meeting.endAt, now());
+  const at = now();
+  const minutes = await countServerMinutes(store, meeting, at, t);
+  if (outcome === 'RESCHEDULED') {
+    t.logger.info('server stopped for a reschedule', { terminatedInstanceIds, instanceMinutes: minutes });
+    return { status: meeting.status, terminatedInstanceIds, reason };
+  }
+  const end = endOf(meeting.endAt, at);
   const { changed, record } = await store.transition(meetingId, outcome, {
     statusReason: reason,
     terminatedInstanceIds,
     ...end,
   });
+  // Once per meeting: a retried teardown (or a cancel's after the state machine's) finds it closed already.
+  // The class of a failure comes from the state machine's own reason and error name, not the recorded text.
+  if (changed && outcome !== 'CANCELLED')
+    countOutcome(t, outcome, { reason: given.reason, errorName: given.error?.Error });
   // Closed before its teardown ran (a cancel sets CANCELLED first): the end is still this teardown's time.
   if (!changed && record.endedAt === undefined && isTerminal(record.status))
     await store.recordEnd(meetingId, revision, end);
+  const details = {
+    outcome,
+    status: record.status,
+    reason,
+    terminatedInstanceIds,
+    instanceMinutes: minutes,
+    overrunMinutes: end.overrunMinutes,
+  };
+  if (!changed) t.logger.info('meeting already closed; servers stopped', details);
+  else if (outcome === 'FAILED') t.logger.warn('meeting failed', details);
+  else t.logger.info('meeting closed', details);
   return { status: record.status, terminatedInstanceIds, reason };
 }
 

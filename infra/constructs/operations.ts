@@ -197,9 +197,20 @@ export class Operations extends Construct {
       ),
     );
     this.dashboard.addWidgets(
-      graph('Servers launched (per hour)', [
-        contractMetric('ServersLaunched', {}, { statistic: 'Sum', period: hour, label: 'launched' }),
-      ]),
+      // What the servers cost, next to how many there were: teardown publishes each server's minutes.
+      graph(
+        'Servers launched and instance-minutes (per hour)',
+        [contractMetric('ServersLaunched', {}, { statistic: 'Sum', period: hour, label: 'launched' })],
+        {
+          right: [
+            contractMetric(
+              'InstanceMinutes',
+              {},
+              { statistic: 'Sum', period: hour, label: 'instance-minutes' },
+            ),
+          ],
+        },
+      ),
       graph(
         'Launch to healthy (seconds)',
         ['p50', 'p90'].map((p) =>

@@ -156,7 +156,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
     expect(alarm(t, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(240));
   });
 
-  test('the dashboard: outcomes, no-shows, failures by reason, launches, launch-to-healthy p50/p90, sweeps, API errors and latency, executions', () => {
+  test('the dashboard: outcomes, no-shows, failures by reason, launches and instance-minutes, launch-to-healthy p50/p90, sweeps, API errors and latency, executions', () => {
     const [[, dashboard]] = resources(template, 'AWS::CloudWatch::Dashboard');
     expect(dashboard.Properties.DashboardName).toBe('MeetingScheduler-operations');
     template.hasOutput('DashboardName', { Value: { Ref: Match.stringLikeRegexp('^OperationsDashboard') } });
@@ -166,7 +166,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       'Meetings by outcome',
       'No-shows',
       'FAILED meetings by reason',
-      'Servers launched',
+      'Servers launched and instance-minutes',
       'Launch to healthy',
       'Sweeps',
       'API errors',
@@ -182,6 +182,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       '\\"MeetingOutcome\\",\\"Outcome\\",\\"FAILED\\",\\"service\\",\\"meeting-scheduler\\"',
       '\\"MeetingsFailed\\",\\"ReasonClass\\",\\"NeverHealthy\\",\\"service\\",\\"meeting-scheduler\\"',
       '\\"ServersLaunched\\"',
+      '\\"InstanceMinutes\\"',
       '\\"ServersSwept\\"',
       '\\"TeardownsFailed\\"',
       '\\"AWS/ApiGateway\\",\\"5xx\\"',

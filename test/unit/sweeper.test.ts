@@ -1,5 +1,6 @@
 import { sweep } from '../../functions/sweeper/sweep';
 import { launchMeeting } from '../../functions/launch/launchMeeting';
+import { instanceMinutes } from '../../functions/shared/metrics';
 import { telemetry } from '../../functions/shared/observability';
 import type { MeetingStore } from '../../functions/shared/store';
 import { captureOutput, emfLines, logLines } from '../support/captureOutput';
@@ -36,9 +37,12 @@ describe('sweeper', () => {
     await store.transition(cancelled.id, 'CANCELLED');
     await new Promise((r) => setTimeout(r, 5));
 
-    const { result: swept, lines } = await captureOutput(() =>
-      sweep(deps, { ...options(new Date(Date.now() + 16 * 60_000)) }),
-    );
+    const sweptAt = new Date(Date.now() + 16 * 60_000);
+    const { result: swept, lines } = await captureOutput(() => sweep(deps, { ...options(sweptAt) }));
+    // About 16 (launched just before): exactly what the sweeper computes from the record's launchedAt.
+    const minutesOf = async (id: string) => instanceMinutes((await store.get(id))!.launchedAt!, sweptAt);
+    const [endedMinutes, cancelledMinutes] = [await minutesOf(ended.id), await minutesOf(cancelled.id)];
+    expect(endedMinutes).toBeCloseTo(16, 0);
 
     expect(Object.fromEntries(swept.map((s) => [s.instanceId, s.reason]))).toEqual({
       [ids[cancelled.id]]: 'meeting CANCELLED',
@@ -70,15 +74,32 @@ describe('sweeper', () => {
         expect.objectContaining({ name: 'ServersSwept', ServersSwept: 3 }),
         expect.objectContaining({ name: 'MeetingOutcome', Outcome: 'FAILED', meetingId: ended.id }),
         expect.objectContaining({ name: 'MeetingsFailed', ReasonClass: 'Swept', meetingId: ended.id }),
+        // No teardown counted these servers: the sweeper that stopped them does.
+        expect.objectContaining({
+          name: 'InstanceMinutes',
+          InstanceMinutes: endedMinutes,
+          meetingId: ended.id,
+        }),
+        expect.objectContaining({
+          name: 'InstanceMinutes',
+          InstanceMinutes: cancelledMinutes,
+          meetingId: cancelled.id,
+        }),
       ]),
     );
-    expect(metrics).toHaveLength(3);
+    expect(metrics).toHaveLength(5);
     expect(aws.liveInstances()).toEqual([ids[live.id]]);
     expect(await store.get(ended.id)).toMatchObject({
       status: 'FAILED',
       statusReason: 'swept: meeting ended',
+      instanceMinutes: endedMinutes,
+      terminatedAt: sweptAt.toISOString(),
     });
-    expect((await store.get(cancelled.id))?.status).toBe('CANCELLED');
+    expect(await store.get(cancelled.id)).toMatchObject({
+      status: 'CANCELLED',
+      instanceMinutes: cancelledMinutes,
+    });
+    expect((await store.get(live.id))?.instanceMinutes).toBeUndefined();
   });
 
   test('a lesson extended past its end keeps its server until the extension (plus grace) is over', async () => {
