@@ -101,7 +101,8 @@ export function sfnApi(engine: LocalStepFunctions) {
     },
     GetExecutionHistory: (b) => {
       const e = engine.describeExecution(str(b, 'executionArn')!);
-      const events = b.reverseOrder === true ? [...e.events].reverse() : e.events;
+      const all = engine.history(e.executionArn);
+      const events = b.reverseOrder === true ? all.reverse() : all;
       const { slice, next } = page(events, b);
       return { events: slice.map((ev) => ({ ...ev, timestamp: seconds(ev.timestamp) })), nextToken: next };
     },

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecutionRecord, StateMachineRecord } from '../../local/sfn/engine';
+import type { ExecutionRecord, StateMachineRecord } from '../../local/sfn/records';
 import { FileStateStore, MemoryStateStore } from '../../local/sfn/stateStore';
 
 const machine: StateMachineRecord = {
@@ -21,7 +21,7 @@ const execution = (name: string, status: ExecutionRecord['status'] = 'RUNNING'):
   startDate: 2,
   checkpoint: { state: 'Launch', input: { a: 1 }, notBefore: 3, waitState: 'WaitUntilLaunch' },
   invocations: { Launch: 1 },
-  events: [],
+  eventCount: 0,
 });
 
 describe('local Step Functions state stores', () => {
