@@ -135,7 +135,10 @@ export function segmentDefinition(definition: Definition, startAt: string): Defi
     }
     return { ...scope, States };
   };
-  return { ...rewrite(definition, true), StartAt: startAt };
+  // The machine's TimeoutSeconds spans all segments: the runner enforces it, not the ASL engine per segment.
+  const whole = rewrite(definition, true);
+  delete whole.TimeoutSeconds;
+  return { ...whole, StartAt: startAt };
 }
 
 /** The pause marker a segment ended with, if it ended at a top-level Wait. */

@@ -245,9 +245,18 @@ export class LocalStepFunctions {
     return new HistoryRecorder(e, (events) => this.options.store.appendHistory(e, events), this.now);
   }
 
+  /** Wakes the execution at its checkpoint, or at its deadline (TimeoutSeconds) if that comes first. */
   private schedule(e: ExecutionRecord): void {
     if (this.closed || e.status !== 'RUNNING' || !e.checkpoint) return;
-    this.scheduler.schedule(e.executionArn, e.checkpoint.notBefore, () => void this.advance(e));
+    const at = Math.min(e.checkpoint.notBefore, this.deadlineOf(e) ?? Infinity);
+    this.scheduler.schedule(e.executionArn, at, () => void this.advance(e));
+  }
+
+  /** When the execution times out: its start plus the machine's TimeoutSeconds, if it has one. */
+  private deadlineOf(e: ExecutionRecord): number | undefined {
+    const machine = this.machines.get(e.stateMachineArn);
+    const seconds = machine && this.compiledFor(machine).definition.TimeoutSeconds;
+    return typeof seconds === 'number' ? e.startDate + seconds * 1000 : undefined;
   }
 
   /** Runs the execution's next segment and records where it ended. Never rejects. */
@@ -259,21 +268,27 @@ export class LocalStepFunctions {
     let outcome: SegmentOutcome;
     try {
       const machine = this.describeStateMachine(e.stateMachineArn);
-      outcome = await runSegment(
-        {
-          execution: e,
-          machine,
-          compiled: this.compiledFor(machine),
-          history,
-          tasks: this.tasks,
-          mockConfig: this.options.mockConfig,
-          waitScale: this.waitScale,
-          retryDelayMs: this.options.retryDelayMs,
-          now: this.now,
-          signal: controller.signal,
-        },
-        e.checkpoint,
-      );
+      const compiled = this.compiledFor(machine);
+      const deadline = this.deadlineOf(e);
+      outcome =
+        deadline !== undefined && this.now() >= deadline
+          ? { kind: 'timedOut' }
+          : await runSegment(
+              {
+                execution: e,
+                machine,
+                compiled,
+                history,
+                deadline,
+                tasks: this.tasks,
+                mockConfig: this.options.mockConfig,
+                waitScale: this.waitScale,
+                retryDelayMs: this.options.retryDelayMs,
+                now: this.now,
+                signal: controller.signal,
+              },
+              e.checkpoint,
+            );
     } catch (err) {
       outcome = { kind: 'failed', error: 'States.Runtime', cause: (err as Error)?.message ?? String(err) };
     }
@@ -302,6 +317,11 @@ export class LocalStepFunctions {
       e.status = 'SUCCEEDED';
       e.output = JSON.stringify(outcome.output ?? null);
       history.executionSucceeded(e.output);
+    } else if (outcome.kind === 'timedOut') {
+      e.status = 'TIMED_OUT';
+      e.error = 'States.Timeout';
+      e.cause = 'The execution ran longer than its TimeoutSeconds.';
+      history.executionTimedOut(e.error, e.cause);
     } else if (outcome.kind === 'aborted') {
       e.status = 'ABORTED';
       Object.assign(e, abort);

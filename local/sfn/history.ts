@@ -54,6 +54,9 @@ export class HistoryRecorder {
   executionFailed(error: string, cause: string) {
     this.add('ExecutionFailed', { executionFailedEventDetails: { error, cause } });
   }
+  executionTimedOut(error: string, cause: string) {
+    this.add('ExecutionTimedOut', { executionTimedOutEventDetails: { error, cause } });
+  }
   executionAborted(error?: string, cause?: string) {
     this.add('ExecutionAborted', { executionAbortedEventDetails: { error, cause } });
   }

@@ -55,7 +55,11 @@ export type SegmentOutcome =
   | { kind: 'paused'; checkpoint: Checkpoint }
   | { kind: 'succeeded'; output: unknown }
   | { kind: 'failed'; error: string; cause: string }
+  | { kind: 'timedOut' }
   | { kind: 'aborted' };
+
+/** AWS fails an execution whose history reaches 25,000 events (a Step Functions quota); so does this engine. */
+export const MAX_HISTORY_EVENTS = 25_000;
 
 export interface SegmentDeps {
   execution: ExecutionRecord;
@@ -70,6 +74,8 @@ export interface SegmentDeps {
   retryDelayMs?: number;
   now: () => number;
   signal: AbortSignal;
+  /** The machine's TimeoutSeconds, as a time: past it the execution times out (States.Timeout). */
+  deadline?: number;
 }
 
 /**
@@ -96,14 +102,32 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     });
     const abort = () => run.abort();
     signal.addEventListener('abort', abort, { once: true });
+    let stopped: SegmentOutcome | undefined;
+    const stop = (outcome: SegmentOutcome) => {
+      stopped ??= outcome;
+      run.abort();
+    };
+    const timeout =
+      deps.deadline === undefined
+        ? undefined
+        : setTimeout(() => stop({ kind: 'timedOut' }), Math.max(0, deps.deadline - deps.now()));
     const recorder = new EventTranslator(compiled, history);
     const logging = (async () => {
-      for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) recorder.record(event);
+      for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) {
+        recorder.record(event);
+        if (e.eventCount >= MAX_HISTORY_EVENTS)
+          stop({
+            kind: 'failed',
+            error: 'States.Runtime',
+            cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
+          });
+      }
     })().catch((err: unknown) => console.error('local Step Functions: history recording failed', err));
     try {
       const output = await run.result;
       await logging;
       if (signal.aborted) return { kind: 'aborted' };
+      if (stopped) return stopped;
       const pause = pauseOf(output);
       if (!pause) return { kind: 'succeeded', output };
       const wait = compiled.states.get(pause.waitState)!.state;
@@ -122,8 +146,9 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     } catch (err) {
       await logging;
       if (signal.aborted) return { kind: 'aborted' };
-      return failure(err);
+      return stopped ?? failure(err);
     } finally {
+      clearTimeout(timeout);
       signal.removeEventListener('abort', abort);
     }
   } catch (err) {
