@@ -22,6 +22,10 @@ const LocalEnv = {
   MIN_DURATION_MINUTES: positiveInt.max(480).default(15),
   MAX_INSTANCE_HOURS: positiveInt.default(12),
   SFN_MOCK_CONFIG: z.string().optional(),
+  /** Every Wait lasts this fraction of its length (0.01: an hour in 36 s); 1 = as written. */
+  SFN_WAIT_SCALE: z.coerce.number().gt(0).max(1).default(1),
+  /** Lambda Invoke API for Task states whose function is not one of the in-process ones. */
+  LAMBDA_ENDPOINT: z.string().url().optional(),
 };
 
 async function main() {
@@ -43,6 +47,8 @@ async function main() {
     bootDelayMs: env.BOOT_DELAY_SECONDS * 1000,
     maxLifetimeMs: env.MAX_INSTANCE_HOURS * 3600_000,
     mockConfigPath: env.SFN_MOCK_CONFIG,
+    waitScale: env.SFN_WAIT_SCALE,
+    lambdaEndpoint: env.LAMBDA_ENDPOINT,
   });
   // Servers left from an earlier run whose meetings ended meanwhile are stopped at once, not in 10 minutes.
   const swept = await stack.sweep();
@@ -56,7 +62,7 @@ async function main() {
   Step Functions    ${stack.sfnUrl}   (state machine ${stack.stateMachineArn})
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
   Lambda (invoke)   ${stack.lambdaUrl}
-  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}
+  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}${env.SFN_WAIT_SCALE === 1 ? '' : `\n  Waits scaled by  ${env.SFN_WAIT_SCALE} (SFN_WAIT_SCALE)`}
   TLS               none locally: the stand-in servers speak plain HTTP on loopback, so no certificate is
                     issued. On AWS the certificate function keeps one wildcard certificate (ACME DNS-01);
                     that code runs against pebble, Let's Encrypt's test server, in test/integration.
