@@ -65,6 +65,7 @@ export class LocalStepFunctions {
       this.executions.set(e.executionArn, e);
       if (e.status === 'RUNNING') this.schedule(e);
     }
+    for (const m of saved.stateMachines) this.dropIfDeleted(m);
   }
 
   /** Stops timers and running segments without changing any execution: they resume at the next start(). */
@@ -137,22 +138,119 @@ export class LocalStepFunctions {
     return [...this.machines.values()].sort((a, b) => a.creationDate - b.creationDate);
   }
 
-  private compiledFor(machine: StateMachineRecord): CompiledMachine {
+  /**
+   * UpdateStateMachine: a new definition and/or role. Running executions keep the revision they started
+   * with (as on AWS); new ones get this one.
+   */
+  updateStateMachine(arn: string, change: { definition?: string; roleArn?: string }): StateMachineRecord {
+    const m = this.describeStateMachine(arn);
+    if (m.status === 'DELETING')
+      throw new SfnError('StateMachineDeleting', `State machine is being deleted: '${arn}'`);
+    if (change.definition === undefined && change.roleArn === undefined)
+      throw new SfnError(
+        'MissingRequiredParameter',
+        'Either the definition or the roleArn must be specified',
+      );
+    if (change.definition !== undefined) this.validateDefinition(change.definition);
+    const inUse = new Set(
+      [...this.executions.values()].filter((e) => e.status === 'RUNNING').map((e) => e.revisionId ?? ''),
+    );
+    const revisions = Object.fromEntries(Object.entries(m.revisions ?? {}).filter(([id]) => inUse.has(id)));
+    const current = m.revisionId ?? '';
+    if (inUse.has(current))
+      revisions[current] = {
+        definition: m.definition,
+        roleArn: m.roleArn,
+        updateDate: m.updateDate ?? m.creationDate,
+      };
+    m.revisions = revisions;
+    m.definition = change.definition ?? m.definition;
+    m.roleArn = change.roleArn ?? m.roleArn;
+    m.updateDate = this.now();
+    m.revisionId = crypto.randomUUID();
+    this.options.store.saveStateMachine(m);
+    return m;
+  }
+
+  /**
+   * DeleteStateMachine: gone at once when nothing runs on it, else DELETING until its last execution ends
+   * (AWS lets running executions finish). Deleting what does not exist succeeds, as on AWS.
+   */
+  deleteStateMachine(arn: string): void {
+    const m = this.machines.get(arn);
+    if (!m) return;
+    m.status = 'DELETING';
+    this.options.store.saveStateMachine(m);
+    this.dropIfDeleted(m);
+  }
+
+  private dropIfDeleted(m: StateMachineRecord): void {
+    if (m.status !== 'DELETING') return;
+    for (const e of this.executions.values())
+      if (e.stateMachineArn === m.stateMachineArn && e.status === 'RUNNING') return;
+    this.machines.delete(m.stateMachineArn);
+    this.compiled.delete(m.stateMachineArn);
+    this.options.store.deleteStateMachine(m);
+    for (const e of [...this.executions.values()])
+      if (e.stateMachineArn === m.stateMachineArn) this.executions.delete(e.executionArn);
+  }
+
+  /** The machine as the execution runs it: the revision it started with. */
+  machineOf(e: ExecutionRecord): StateMachineRecord & { updateDate: number } {
+    const m = this.describeStateMachine(e.stateMachineArn);
+    const old = e.revisionId !== m.revisionId ? m.revisions?.[e.revisionId ?? ''] : undefined;
+    return { ...m, ...(old ?? {}), updateDate: old?.updateDate ?? m.updateDate ?? m.creationDate };
+  }
+
+  private compiledFor(machine: { stateMachineArn: string; definition: string }): CompiledMachine {
     let c = this.compiled.get(machine.stateMachineArn);
     if (!c || c.source !== machine.definition) {
       c = new CompiledMachine(parseDefinition(machine.definition), machine.definition);
-      this.compiled.set(machine.stateMachineArn, c);
+      // One compiled definition per machine: an execution of an older revision compiles its own, uncached.
+      const latest = this.machines.get(machine.stateMachineArn);
+      if (!latest || latest.definition === machine.definition) this.compiled.set(machine.stateMachineArn, c);
     }
     return c;
+  }
+
+  /** Tags of a state machine (TagResource, UntagResource, ListTagsForResource). */
+  tagsOf(resourceArn: string): Record<string, string> {
+    const m = this.machines.get(resourceArn);
+    if (!m) throw new SfnError('ResourceNotFound', `Resource not found: '${resourceArn}'`);
+    m.tags ??= {};
+    return m.tags;
+  }
+
+  tagResource(resourceArn: string, tags: Record<string, string>): void {
+    const current = this.tagsOf(resourceArn);
+    const merged = { ...current, ...tags };
+    // AWS: at most 50 tags per resource.
+    if (Object.keys(merged).length > 50)
+      throw new SfnError('TooManyTags', `Too many tags: a resource takes at most 50 (${resourceArn})`);
+    Object.assign(current, tags);
+    this.options.store.saveStateMachine(this.machines.get(resourceArn)!);
+  }
+
+  untagResource(resourceArn: string, keys: string[]): void {
+    const current = this.tagsOf(resourceArn);
+    for (const k of keys) delete current[k];
+    this.options.store.saveStateMachine(this.machines.get(resourceArn)!);
   }
 
   /**
    * Same name and same input → the execution already started (Step Functions' idempotency for Standard
    * workflows); same name and other input → ExecutionAlreadyExists.
    */
-  startExecution(args: { stateMachineArn: string; name?: string; input?: string }): ExecutionRecord {
+  startExecution(args: {
+    stateMachineArn: string;
+    name?: string;
+    input?: string;
+    express?: boolean;
+  }): ExecutionRecord {
     const [machineArn, testCase] = args.stateMachineArn.split('#');
     const machine = this.describeStateMachine(machineArn);
+    if (machine.status === 'DELETING')
+      throw new SfnError('StateMachineDeleting', `State machine is being deleted: '${machineArn}'`);
     if (
       testCase !== undefined &&
       !this.options.mockConfig?.StateMachines?.[machine.name]?.TestCases?.[testCase]
@@ -174,7 +272,10 @@ export class LocalStepFunctions {
         'Invalid State Machine Execution Input: input is not valid JSON',
       );
     }
-    const executionArn = `arn:aws:states:${this.options.region}:${this.options.account}:execution:${machine.name}:${name}`;
+    // Express executions have their own ARN kind (…:express:machine:name:id), as on AWS.
+    const executionArn = args.express
+      ? `arn:aws:states:${this.options.region}:${this.options.account}:express:${machine.name}:${name}:${crypto.randomUUID()}`
+      : `arn:aws:states:${this.options.region}:${this.options.account}:execution:${machine.name}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
       if (existing.input === input && existing.status === 'RUNNING') return existing;
@@ -192,14 +293,34 @@ export class LocalStepFunctions {
       checkpoint: { state: compiled.definition.StartAt, input: parsedInput, notBefore: 0 },
       invocations: {},
       eventCount: 0,
+      ...(machine.revisionId ? { revisionId: machine.revisionId } : {}),
+      ...(args.express ? { express: true } : {}),
     };
     const history = this.recorder(execution);
-    history.executionStarted(input, machine.roleArn, machine.stateMachineArn);
+    history.executionStarted(input, machine.roleArn);
     history.flush();
-    this.executions.set(executionArn, execution);
-    this.options.store.saveExecution(execution);
+    if (!execution.express) {
+      this.executions.set(executionArn, execution);
+      this.options.store.saveExecution(execution);
+    }
     this.schedule(execution);
     return execution;
+  }
+
+  /**
+   * StartSyncExecution: an EXPRESS machine's execution run to its end and answered. Like AWS, it is not
+   * kept: DescribeExecution and ListExecutions do not know it (Express executions are not recorded).
+   */
+  async startSyncExecution(args: { stateMachineArn: string; name?: string; input?: string }) {
+    const machine = this.describeStateMachine(args.stateMachineArn.split('#')[0]);
+    if (machine.type !== 'EXPRESS')
+      throw new SfnError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by this type of state machine: StartSyncExecution needs an EXPRESS state machine',
+      );
+    const name = args.name ?? crypto.randomUUID();
+    const e = this.startExecution({ ...args, name, express: true });
+    return new Promise<ExecutionRecord>((resolve) => this.onSettled(e.executionArn, () => resolve(e)));
   }
 
   describeExecution(arn: string): ExecutionRecord {
@@ -234,15 +355,25 @@ export class LocalStepFunctions {
   whenSettled(arn: string): Promise<ExecutionRecord> {
     const e = this.describeExecution(arn);
     if (e.status !== 'RUNNING') return Promise.resolve(e);
-    return new Promise((resolve) => {
-      const waiting = this.settled.get(arn) ?? [];
-      waiting.push(() => resolve(e));
-      this.settled.set(arn, waiting);
-    });
+    return new Promise((resolve) => this.onSettled(arn, () => resolve(e)));
+  }
+
+  private onSettled(arn: string, callback: () => void): void {
+    const waiting = this.settled.get(arn) ?? [];
+    waiting.push(callback);
+    this.settled.set(arn, waiting);
   }
 
   private recorder(e: ExecutionRecord): HistoryRecorder {
-    return new HistoryRecorder(e, (events) => this.options.store.appendHistory(e, events), this.now);
+    // Express executions keep no history (AWS sends theirs to CloudWatch Logs only).
+    const sink = e.express
+      ? () => undefined
+      : (events: HistoryEvent[]) => this.options.store.appendHistory(e, events);
+    return new HistoryRecorder(e, sink, this.now);
+  }
+
+  private save(e: ExecutionRecord): void {
+    if (!e.express) this.options.store.saveExecution(e);
   }
 
   /** Wakes the execution at its checkpoint, or at its deadline (TimeoutSeconds) if that comes first. */
@@ -254,7 +385,7 @@ export class LocalStepFunctions {
 
   /** When the execution times out: its start plus the machine's TimeoutSeconds, if it has one. */
   private deadlineOf(e: ExecutionRecord): number | undefined {
-    const machine = this.machines.get(e.stateMachineArn);
+    const machine = this.machines.has(e.stateMachineArn) ? this.machineOf(e) : undefined;
     const seconds = machine && this.compiledFor(machine).definition.TimeoutSeconds;
     return typeof seconds === 'number' ? e.startDate + seconds * 1000 : undefined;
   }
@@ -267,7 +398,7 @@ export class LocalStepFunctions {
     const history = this.recorder(e);
     let outcome: SegmentOutcome;
     try {
-      const machine = this.describeStateMachine(e.stateMachineArn);
+      const machine = this.machineOf(e);
       const compiled = this.compiledFor(machine);
       const deadline = this.deadlineOf(e);
       outcome =
@@ -298,7 +429,7 @@ export class LocalStepFunctions {
     if (outcome.kind === 'paused') {
       history.flush();
       e.checkpoint = outcome.checkpoint;
-      this.options.store.saveExecution(e);
+      this.save(e);
       this.schedule(e);
       return;
     }
@@ -333,8 +464,10 @@ export class LocalStepFunctions {
       history.executionFailed(outcome.error, outcome.cause);
     }
     history.flush();
-    this.options.store.saveExecution(e);
+    this.save(e);
     for (const resolve of this.settled.get(e.executionArn) ?? []) resolve();
     this.settled.delete(e.executionArn);
+    const machine = this.machines.get(e.stateMachineArn);
+    if (machine) this.dropIfDeleted(machine);
   }
 }

@@ -41,9 +41,9 @@ export class HistoryRecorder {
     this.buffer.push({ id, previousEventId, timestamp: this.now(), type, ...details });
   }
 
-  executionStarted(input: string, roleArn: string, stateMachineArn: string) {
+  executionStarted(input: string, roleArn: string) {
     this.add('ExecutionStarted', {
-      executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn, stateMachineArn },
+      executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn },
     });
   }
   executionSucceeded(output: string) {

@@ -13,10 +13,16 @@ export interface StateMachineRecord {
   roleArn: string;
   type: StateMachineType;
   creationDate: number;
+  /** DELETING: DeleteStateMachine was called while executions still run; it goes when they end. */
+  status?: 'ACTIVE' | 'DELETING';
   /** Set by UpdateStateMachine. */
   updateDate?: number;
   description?: string;
   tags?: Record<string, string>;
+  /** Changes with every UpdateStateMachine; executions run the revision they started with. */
+  revisionId?: string;
+  /** Earlier revisions that executions may still run (UpdateStateMachine keeps them). */
+  revisions?: Record<string, { definition: string; roleArn: string; updateDate: number }>;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -46,6 +52,10 @@ export interface ExecutionRecord {
   checkpoint?: Checkpoint;
   /** Invocations so far per task state, so mocked responses follow "0", "1-2"… as Step Functions Local does. */
   invocations: Record<string, number>;
+  /** The machine's revision this execution runs (absent: the machine's first definition). */
+  revisionId?: string;
+  /** An EXPRESS execution started by StartSyncExecution: kept neither in the store nor in the lists. */
+  express?: boolean;
   /** How many history events the execution has; the events themselves live in the state store. */
   eventCount: number;
 }
