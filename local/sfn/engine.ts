@@ -459,9 +459,10 @@ export class LocalStepFunctions {
       history.executionAborted(abort.error, abort.cause);
     } else {
       e.status = 'FAILED';
-      e.error = outcome.error;
-      e.cause = outcome.cause;
-      history.executionFailed(outcome.error, outcome.cause);
+      // A Fail state may name neither Error nor Cause: AWS then reports neither.
+      e.error = outcome.error || undefined;
+      e.cause = outcome.cause || undefined;
+      history.executionFailed(e.error, e.cause);
     }
     history.flush();
     this.save(e);

@@ -51,7 +51,7 @@ export class HistoryRecorder {
       executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
     });
   }
-  executionFailed(error: string, cause: string) {
+  executionFailed(error?: string, cause?: string) {
     this.add('ExecutionFailed', { executionFailedEventDetails: { error, cause } });
   }
   executionTimedOut(error: string, cause: string) {
