@@ -62,6 +62,8 @@ export class LocalStepFunctions {
     const saved = await this.options.store.load();
     for (const m of saved.stateMachines) this.machines.set(m.stateMachineArn, m);
     for (const e of saved.executions) {
+      // One copy of each machine ARN, not one per execution record parsed from disk.
+      e.stateMachineArn = this.machines.get(e.stateMachineArn)?.stateMachineArn ?? e.stateMachineArn;
       this.executions.set(e.executionArn, e);
       if (e.status === 'RUNNING') this.schedule(e);
     }
@@ -75,6 +77,7 @@ export class LocalStepFunctions {
     for (const r of this.running.values()) r.abort();
     this.running.clear();
     this.tasks.close();
+    await this.options.store.flush();
   }
 
   /** Validates a definition as CreateStateMachine does; throws InvalidDefinition naming what is wrong. */
@@ -385,8 +388,10 @@ export class LocalStepFunctions {
 
   /** When the execution times out: its start plus the machine's TimeoutSeconds, if it has one. */
   private deadlineOf(e: ExecutionRecord): number | undefined {
-    const machine = this.machines.has(e.stateMachineArn) ? this.machineOf(e) : undefined;
-    const seconds = machine && this.compiledFor(machine).definition.TimeoutSeconds;
+    const latest = this.machines.get(e.stateMachineArn);
+    if (!latest) return undefined;
+    const machine = e.revisionId === latest.revisionId ? latest : this.machineOf(e);
+    const seconds = this.compiledFor(machine).definition.TimeoutSeconds;
     return typeof seconds === 'number' ? e.startDate + seconds * 1000 : undefined;
   }
 

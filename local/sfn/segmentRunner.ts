@@ -88,7 +88,11 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
   try {
     if (start.waitState) history.stateExited(start.waitState, 'Wait', start.input);
     if (start.state === null) return { kind: 'succeeded', output: start.input };
-    const handlers = taskHandlers(deps);
+    const first = compiled.states.get(start.state);
+    // A segment that starts at a top-level Wait pauses at once: no need to run the ASL engine for it.
+    if (first?.topLevel && first.state.Type === 'Wait') return pauseAt(deps, start.state, start.input);
+    const recorder = new EventTranslator(compiled, history);
+    const handlers = taskHandlers(deps, recorder);
     const retryOverrides =
       deps.retryDelayMs === undefined
         ? undefined
@@ -111,7 +115,6 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       deps.deadline === undefined
         ? undefined
         : setTimeout(() => stop({ kind: 'timedOut' }), Math.max(0, deps.deadline - deps.now()));
-    const recorder = new EventTranslator(compiled, history);
     const logging = (async () => {
       for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) {
         recorder.record(event);
@@ -130,19 +133,7 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       if (stopped) return stopped;
       const pause = pauseOf(output);
       if (!pause) return { kind: 'succeeded', output };
-      const wait = compiled.states.get(pause.waitState)!.state;
-      history.stateEntered(pause.waitState, 'Wait', pause.input);
-      const { effective, output: after } = waitOutput(wait, pause.input);
-      return {
-        kind: 'paused',
-        checkpoint: {
-          // A Wait with End: true has no next state; the execution succeeds when the wait is over.
-          state: wait.End ? null : (wait.Next ?? null),
-          input: after,
-          notBefore: waitUntil(wait, effective, deps.now(), deps.waitScale),
-          waitState: pause.waitState,
-        },
-      };
+      return pauseAt(deps, pause.waitState, pause.input);
     } catch (err) {
       await logging;
       if (signal.aborted) return { kind: 'aborted' };
@@ -154,6 +145,23 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
   } catch (err) {
     return failure(err);
   }
+}
+
+/** Enters a top-level Wait: logs it and answers the checkpoint after it. Throws States.Runtime on a bad path. */
+function pauseAt(deps: SegmentDeps, waitState: string, input: unknown): SegmentOutcome {
+  const wait = deps.compiled.states.get(waitState)!.state;
+  deps.history.stateEntered(waitState, 'Wait', input);
+  const { effective, output } = waitOutput(wait, input);
+  return {
+    kind: 'paused',
+    checkpoint: {
+      // A Wait with End: true has no next state; the execution succeeds when the wait is over.
+      state: wait.End ? null : (wait.Next ?? null),
+      input: output,
+      notBefore: waitUntil(wait, effective, deps.now(), deps.waitScale),
+      waitState,
+    },
+  };
 }
 
 /** The ASL engine wraps the state's error in an ExecutionError; its cause is the error the execution fails with. */
@@ -187,7 +195,7 @@ function contextObject(e: ExecutionRecord, machine: StateMachineRecord) {
   };
 }
 
-function taskHandlers(deps: SegmentDeps) {
+function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
   const { execution: e, machine, compiled, history, tasks, signal } = deps;
   const mocks = e.testCase ? deps.mockConfig : undefined;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -206,7 +214,7 @@ function taskHandlers(deps: SegmentDeps) {
       e.invocations[stateName] = attempt + 1;
       // The engine queues its StateEntered event before calling us; its log is read asynchronously, so let
       // the reader catch up first and the history stays in order.
-      await new Promise((resolve) => setImmediate(resolve));
+      await recorder.caughtUp(stateName);
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
       if (mocked) return tasks.mocked(resource, input, history, mocked);
       return tasks.run(resource, input, history, state.TimeoutSeconds);
@@ -244,6 +252,40 @@ function sleepUntil(until: number, now: () => number, signal: AbortSignal): Prom
 class EventTranslator {
   /** Map and Parallel states that failed and were not retried: their exit (after a Catch) is no success. */
   private readonly failed = new Set<string>();
+  /** StateEntered events recorded, and handler calls that waited for them, per state (Map runs them in parallel). */
+  private readonly entered = new Map<string, number>();
+  private readonly claimed = new Map<string, number>();
+  private readonly waiters = new Map<string, Array<() => void>>();
+
+  /** Resolves once the StateEntered event of this task call is recorded (the reader runs behind the engine). */
+  caughtUp(name: string): Promise<void> {
+    const ticket = (this.claimed.get(name) ?? 0) + 1;
+    this.claimed.set(name, ticket);
+    if ((this.entered.get(name) ?? 0) >= ticket) return Promise.resolve();
+    return new Promise((resolve) => {
+      // Should the reader ever fall behind for good, the task still runs (its events may then come early).
+      const fallback = setTimeout(resolve, 1000);
+      const check = () => {
+        if ((this.entered.get(name) ?? 0) >= ticket) {
+          clearTimeout(fallback);
+          resolve();
+          return;
+        }
+        const waiting = this.waiters.get(name);
+        if (waiting) waiting.push(check);
+        else this.waiters.set(name, [check]);
+      };
+      check();
+    });
+  }
+
+  private noteEntered(name: string): void {
+    this.entered.set(name, (this.entered.get(name) ?? 0) + 1);
+    const waiting = this.waiters.get(name);
+    if (!waiting) return;
+    this.waiters.delete(name);
+    for (const check of waiting) check();
+  }
 
   constructor(
     private readonly compiled: CompiledMachine,
@@ -256,6 +298,9 @@ class EventTranslator {
     } catch (err) {
       console.error('local Step Functions: could not record a history event', err);
     }
+    // A retry calls the task again after StateRetried, without a new StateEntered.
+    if ((event.type === 'StateEntered' || event.type === 'StateRetried') && event.state?.name)
+      this.noteEntered(event.state.name);
   }
 
   private translate(event: EngineEvent): void {
