@@ -206,6 +206,12 @@ export function sfnApi(engine: LocalStepFunctions) {
       const { slice, next } = page(events, b);
       return { events: slice.map((ev) => ({ ...ev, timestamp: seconds(ev.timestamp) })), nextToken: next };
     },
+    TestState: (b) =>
+      engine.testState({
+        definition: str(b, 'definition')!,
+        input: str(b, 'input', false),
+        roleArn: str(b, 'roleArn', false),
+      }),
     TagResource: (b) => {
       engine.tagResource(arn(b, 'resourceArn', TAGGABLE_ARN), tagList(b.tags));
       return {};

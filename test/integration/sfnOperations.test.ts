@@ -13,6 +13,7 @@ import {
   StartSyncExecutionCommand,
   StopExecutionCommand,
   TagResourceCommand,
+  TestStateCommand,
   UntagResourceCommand,
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
@@ -225,6 +226,54 @@ describe('Step Functions operations, through @aws-sdk/client-sfn', () => {
     await expect(send(new ListStateMachinesCommand({ nextToken: 'not-a-token' }))).rejects.toMatchObject({
       name: 'InvalidToken',
     });
+  });
+
+  test('TestState runs one state: its output and next state, a failure, a caught error', async () => {
+    const pass = await send(
+      new TestStateCommand({
+        definition: JSON.stringify({
+          Type: 'Pass',
+          Parameters: { 'doubled.$': 'States.MathAdd($.n, $.n)' },
+          Next: 'After',
+        }),
+        input: '{"n":21}',
+        roleArn: ROLE,
+      }),
+    );
+    expect(pass).toMatchObject({ status: 'SUCCEEDED', output: '{"doubled":42}', nextState: 'After' });
+    const choice = await send(
+      new TestStateCommand({
+        definition: JSON.stringify({
+          Type: 'Choice',
+          Choices: [{ Variable: '$.n', NumericGreaterThan: 10, Next: 'Big' }],
+          Default: 'Small',
+        }),
+        input: '{"n":21}',
+        roleArn: ROLE,
+      }),
+    );
+    expect(choice).toMatchObject({ status: 'SUCCEEDED', nextState: 'Big' });
+    expect(
+      await send(
+        new TestStateCommand({
+          definition: JSON.stringify({ Type: 'Fail', Error: 'No', Cause: 'because' }),
+          roleArn: ROLE,
+        }),
+      ),
+    ).toMatchObject({ status: 'FAILED', error: 'No', cause: 'because' });
+    const caught = await send(
+      new TestStateCommand({
+        definition: JSON.stringify({
+          Type: 'Task',
+          Resource: fnArn('missing'),
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Recover' }],
+          End: true,
+        }),
+        roleArn: ROLE,
+      }),
+    );
+    expect(caught).toMatchObject({ status: 'CAUGHT_ERROR', nextState: 'Recover' });
+    expect(JSON.parse(caught.output!).error.Error).toBe('Lambda.ResourceNotFoundException');
   });
 
   test('malformed ARNs answer InvalidArn, well-formed unknown ones *DoesNotExist', async () => {

@@ -28,7 +28,13 @@ export async function startLocalSfn(options: Partial<EngineOptions> = {}): Promi
   });
   await engine.start();
   const { server, url } = await listen(sfnApi(engine), 0);
-  const sfn = new SFNClient({ endpoint: url, region: REGION, credentials: LOCAL_CREDENTIALS });
+  // StartSyncExecution and TestState have a host prefix (sync-) on AWS; a loopback endpoint needs it off.
+  const sfn = new SFNClient({
+    endpoint: url,
+    region: REGION,
+    credentials: LOCAL_CREDENTIALS,
+    disableHostPrefix: true,
+  });
   return {
     engine,
     sfn,
