@@ -299,12 +299,13 @@ export class LocalStepFunctions {
       ...(machine.revisionId ? { revisionId: machine.revisionId } : {}),
       ...(args.express ? { express: true } : {}),
     };
-    const history = this.recorder(execution);
+    const history = this.recorder(execution, { durable: true });
     history.executionStarted(input, machine.roleArn);
     history.flush();
     if (!execution.express) {
       this.executions.set(executionArn, execution);
-      this.options.store.saveExecution(execution);
+      // On disk before StartExecution answers: an acknowledged execution survives a crash.
+      this.options.store.saveExecution(execution, { durable: true });
     }
     this.schedule(execution);
     return execution;
@@ -367,11 +368,11 @@ export class LocalStepFunctions {
     this.settled.set(arn, waiting);
   }
 
-  private recorder(e: ExecutionRecord): HistoryRecorder {
+  private recorder(e: ExecutionRecord, options?: { durable?: boolean }): HistoryRecorder {
     // Express executions keep no history (AWS sends theirs to CloudWatch Logs only).
     const sink = e.express
       ? () => undefined
-      : (events: HistoryEvent[]) => this.options.store.appendHistory(e, events);
+      : (events: HistoryEvent[]) => this.options.store.appendHistory(e, events, options);
     return new HistoryRecorder(e, sink, this.now);
   }
 

@@ -1,5 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import {
+  appendFileSync,
   createWriteStream,
   mkdirSync,
   readdirSync,
@@ -25,9 +26,10 @@ export interface StateStore {
   load(): Promise<SavedState>;
   saveStateMachine(machine: StateMachineRecord): void;
   deleteStateMachine(machine: StateMachineRecord): void;
-  saveExecution(execution: ExecutionRecord): void;
+  /** `durable`: on disk when this returns (StartExecution acknowledges only what a crash cannot lose). */
+  saveExecution(execution: ExecutionRecord, options?: { durable?: boolean }): void;
   /** Appends events; called before saveExecution records the new event count. */
-  appendHistory(execution: ExecutionRecord, events: HistoryEvent[]): void;
+  appendHistory(execution: ExecutionRecord, events: HistoryEvent[], options?: { durable?: boolean }): void;
   /** The execution's events 1…eventCount. */
   readHistory(execution: ExecutionRecord): HistoryEvent[];
   /** Resolves when everything saved so far is on disk (writes are queued, in order, off the event loop). */
@@ -148,7 +150,13 @@ export class FileStateStore implements StateStore {
     rmSync(join(this.dir, 'state-machines', `${machine.name}.json`), { force: true });
   }
 
-  saveExecution(execution: ExecutionRecord): void {
+  saveExecution(execution: ExecutionRecord, options?: { durable?: boolean }): void {
+    if (options?.durable) {
+      // Only for a record's first line: later lines of the same record go through the stream, after it.
+      mkdirSync(this.dir, { recursive: true });
+      appendFileSync(this.journal, `${JSON.stringify(execution)}\n`);
+      return;
+    }
     if (!this.journalStream) {
       mkdirSync(this.dir, { recursive: true });
       this.journalStream = createWriteStream(this.journal, { flags: 'a' });
@@ -159,8 +167,13 @@ export class FileStateStore implements StateStore {
     this.journalStream.write(`${JSON.stringify(execution)}\n`);
   }
 
-  appendHistory(execution: ExecutionRecord, events: HistoryEvent[]): void {
+  appendHistory(execution: ExecutionRecord, events: HistoryEvent[], options?: { durable?: boolean }): void {
     const file = this.historyFile(execution);
+    if (options?.durable && !this.writing.has(file)) {
+      this.ensureHistoryDir();
+      appendFileSync(file, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+      return;
+    }
     const pending = this.pendingHistory.get(file);
     if (pending) pending.push(...events);
     else this.pendingHistory.set(file, [...events]);
@@ -177,15 +190,18 @@ export class FileStateStore implements StateStore {
     }
     this.pendingHistory.delete(file);
     this.inflightHistory.set(file, events);
-    if (!this.historyDirReady) {
-      mkdirSync(join(this.dir, 'history'), { recursive: true });
-      this.historyDirReady = true;
-    }
+    this.ensureHistoryDir();
     const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
     const done = appendFile(file, text)
       .catch((err: unknown) => console.error('local Step Functions: history write failed', err))
       .then(() => this.writeHistory(file));
     this.writing.set(file, done);
+  }
+
+  private ensureHistoryDir(): void {
+    if (this.historyDirReady) return;
+    mkdirSync(join(this.dir, 'history'), { recursive: true });
+    this.historyDirReady = true;
   }
 
   private historyFile(execution: ExecutionRecord): string {

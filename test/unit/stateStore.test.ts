@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionRecord, StateMachineRecord } from '../../local/sfn/records';
+import { LocalStepFunctions } from '../../local/sfn/engine';
 import { FileStateStore, MemoryStateStore } from '../../local/sfn/stateStore';
 
 const machine: StateMachineRecord = {
@@ -100,6 +101,29 @@ describe('local Step Functions state stores', () => {
     store.appendHistory(e, [event(4)]);
     await store.flush();
     expect(new FileStateStore(dir).readHistory(e)).toHaveLength(3);
+  });
+
+  test('file store: an execution StartExecution answered is on disk at once, history included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfn-store-'));
+    const engine = new LocalStepFunctions({
+      region: 'us-east-1',
+      account: '000000000000',
+      store: new FileStateStore(dir),
+      functions: {},
+    });
+    await engine.start();
+    const { stateMachineArn } = engine.createStateMachine({
+      name: 'waits',
+      roleArn: 'r',
+      definition: '{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}',
+    });
+    const started = engine.startExecution({ stateMachineArn, name: 'acknowledged' });
+    // No flush, no close: as if the process died right after answering.
+    const loaded = await new FileStateStore(dir).load();
+    const saved = loaded.executions.find((e) => e.executionArn === started.executionArn)!;
+    expect(saved).toMatchObject({ status: 'RUNNING', eventCount: 1 });
+    expect(new FileStateStore(dir).readHistory(saved).map((e) => e.type)).toEqual(['ExecutionStarted']);
+    await engine.close();
   });
 
   test('memory store: load answers copies, so the engine cannot change what was loaded before', async () => {
