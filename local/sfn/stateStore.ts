@@ -1,4 +1,3 @@
-import { appendFile } from 'node:fs/promises';
 import {
   appendFileSync,
   createWriteStream,
@@ -76,29 +75,36 @@ export class MemoryStateStore implements StateStore {
  * skipped: its record's previous line still stands. The journal is compacted (rewritten with one line per
  * record, then renamed over the old one) when it loads with more superseded lines than live ones.
  *
- * Each execution's history is a JSON-lines file of its own under `history/`, appended to and read only by
- * GetExecutionHistory; events past the saved event count (written by a segment a crash interrupted, which
- * runs again) are ignored when read.
+ * Histories are appended to a few JSON-lines files under `history/` (an execution's events always go to the same
+ * one, each line tagged with its execution ARN) and read only by GetExecutionHistory, which scans that one file;
+ * events past the saved event count (written by a segment a crash interrupted, which runs again) are ignored.
  *
- * Writes leave the event loop free: journal lines go through one append stream (in order), history events
- * are queued per execution and appended asynchronously; a history read includes what is still queued. A
- * thousand executions waking at once thus cost their CPU, not thousands of blocking disk writes.
+ * Writes leave the event loop free: journal and history lines go through append streams (in order, batched by
+ * Node.js); a history read includes what is not written yet. Thousands of executions waking at once thus cost
+ * their CPU, not thousands of blocking disk writes. Only StartExecution writes synchronously (durable).
  */
 export class FileStateStore implements StateStore {
   private readonly journal: string;
   private journalStream?: ReturnType<typeof createWriteStream>;
-  private historyDirReady = false;
-  /** History events not yet on disk, per history file, in order; and the write in progress per file. */
-  private readonly pendingHistory = new Map<string, HistoryEvent[]>();
-  private readonly inflightHistory = new Map<string, HistoryEvent[]>();
-  private readonly writing = new Map<string, Promise<void>>();
+  private readonly shards: Array<
+    | {
+        file: string;
+        stream: ReturnType<typeof createWriteStream>;
+        unwritten: Array<{ arn: string; events: HistoryEvent[] }>;
+      }
+    | undefined
+  > = [];
+  private writes = 0;
+  private readonly drained: Array<() => void> = [];
 
   constructor(private readonly dir: string) {
     this.journal = join(dir, 'executions.jsonl');
   }
 
   async flush(): Promise<void> {
-    while (this.writing.size > 0) await Promise.all(this.writing.values());
+    if (this.writes > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+    const streams = this.shards.splice(0).flatMap((shard) => (shard ? [shard.stream] : []));
+    await Promise.all(streams.map((stream) => new Promise<void>((resolve) => stream.end(() => resolve()))));
     const stream = this.journalStream;
     if (stream) {
       this.journalStream = undefined;
@@ -168,65 +174,62 @@ export class FileStateStore implements StateStore {
   }
 
   appendHistory(execution: ExecutionRecord, events: HistoryEvent[], options?: { durable?: boolean }): void {
-    const file = this.historyFile(execution);
-    if (options?.durable && !this.writing.has(file)) {
-      this.ensureHistoryDir();
-      appendFileSync(file, events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const shard = this.shardOf(execution.executionArn);
+    const text = events.map((e) => `${JSON.stringify({ a: execution.executionArn, ...e })}\n`).join('');
+    if (options?.durable) {
+      appendFileSync(shard.file, text);
       return;
     }
-    const pending = this.pendingHistory.get(file);
-    if (pending) pending.push(...events);
-    else this.pendingHistory.set(file, [...events]);
-    if (!this.writing.has(file)) this.writeHistory(file);
+    // Kept in memory until the stream has written them, so a read right now still sees them.
+    const entry = { arn: execution.executionArn, events };
+    shard.unwritten.push(entry);
+    this.writes++;
+    shard.stream.write(text, () => {
+      shard.unwritten.splice(shard.unwritten.indexOf(entry), 1);
+      if (--this.writes === 0) for (const resolve of this.drained.splice(0)) resolve();
+    });
   }
 
-  /** Appends what is queued for `file`, then again if more came meanwhile; one write at a time per file. */
-  private writeHistory(file: string): void {
-    const events = this.pendingHistory.get(file);
-    this.inflightHistory.delete(file);
-    if (!events) {
-      this.writing.delete(file);
-      return;
+  /** History lines go to one of a few files by execution, each written through an append stream. */
+  private shardOf(executionArn: string) {
+    let hash = 2166136261;
+    for (let i = 0; i < executionArn.length; i++)
+      hash = Math.imul(hash ^ executionArn.charCodeAt(i), 16777619);
+    const n = (hash >>> 0) % HISTORY_SHARDS;
+    let shard = this.shards[n];
+    if (!shard) {
+      mkdirSync(join(this.dir, 'history'), { recursive: true });
+      const file = join(this.dir, 'history', `${String(n).padStart(2, '0')}.jsonl`);
+      const stream = createWriteStream(file, { flags: 'a' });
+      stream.on('error', (err) => console.error('local Step Functions: history write failed', err));
+      shard = this.shards[n] = { file, stream, unwritten: [] };
     }
-    this.pendingHistory.delete(file);
-    this.inflightHistory.set(file, events);
-    this.ensureHistoryDir();
-    const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
-    const done = appendFile(file, text)
-      .catch((err: unknown) => console.error('local Step Functions: history write failed', err))
-      .then(() => this.writeHistory(file));
-    this.writing.set(file, done);
-  }
-
-  private ensureHistoryDir(): void {
-    if (this.historyDirReady) return;
-    mkdirSync(join(this.dir, 'history'), { recursive: true });
-    this.historyDirReady = true;
-  }
-
-  private historyFile(execution: ExecutionRecord): string {
-    return join(this.dir, 'history', `${fileName(execution)}.jsonl`);
+    return shard;
   }
 
   readHistory(execution: ExecutionRecord): HistoryEvent[] {
-    const file = this.historyFile(execution);
+    const shard = this.shardOf(execution.executionArn);
     let text = '';
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(shard.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+    const prefix = `{"a":${JSON.stringify(execution.executionArn)},`;
     const events: HistoryEvent[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
+    for (let at = text.indexOf(prefix); at !== -1; at = text.indexOf(prefix, at + 1)) {
+      if (at > 0 && text[at - 1] !== '\n') continue;
+      const end = text.indexOf('\n', at);
       try {
-        events.push(JSON.parse(line) as HistoryEvent);
+        const event = JSON.parse(text.slice(at, end === -1 ? undefined : end)) as HistoryEvent;
+        delete event.a;
+        events.push(event);
       } catch {
         // A line cut short by a crash: its segment ran again and wrote the events anew.
       }
     }
-    // Still queued (possibly being written right now: latest() keeps one of each id).
-    events.push(...(this.inflightHistory.get(file) ?? []), ...(this.pendingHistory.get(file) ?? []));
+    // Not written yet (possibly being written right now: latest() keeps one of each id).
+    for (const u of shard.unwritten) if (u.arn === execution.executionArn) events.push(...u.events);
     return latest(events, execution.eventCount);
   }
 
@@ -261,8 +264,8 @@ export class FileStateStore implements StateStore {
   }
 }
 
-// Names are [A-Za-z0-9_-] (checked by the engine), so machine + execution name is a safe, unique file name.
-const fileName = (e: ExecutionRecord) => `${e.stateMachineArn.split(':').pop()}.${e.name}`;
+/** How many files histories are spread over: a GetExecutionHistory reads 1/64 of all histories. */
+const HISTORY_SHARDS = 64;
 
 /** Events 1…count, the last written version of each (a re-run segment rewrites the ids it had written). */
 function latest(events: HistoryEvent[], count: number): HistoryEvent[] {
