@@ -52,6 +52,10 @@ export interface LocalStackOptions {
   externalSfnEndpoint?: string;
   /** The functions' LOG_LEVEL (default: the LOG_LEVEL variable, else INFO); their lines print readably. */
   logLevel?: string;
+  /** SFN_WAIT_SCALE: every Wait of the built-in Step Functions lasts this fraction of its length (default 1). */
+  waitScale?: number;
+  /** LAMBDA_ENDPOINT: where Task states calling functions that are not in-process go (as Step Functions Local). */
+  lambdaEndpoint?: string;
 }
 
 export interface LocalStack {
@@ -132,6 +136,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         functions,
         mockConfig: options.mockConfigPath ? loadMockConfig(options.mockConfigPath) : undefined,
         retryDelayMs: options.retryDelayMs,
+        waitScale: options.waitScale,
+        lambdaEndpoint: options.lambdaEndpoint,
+        // dynamodb:getItem/putItem/updateItem/deleteItem Task states run against the stack's dynalite.
+        dynamodbEndpoint: dynamo.endpoint,
       });
       await engine.start();
       closers.push(() => engine!.close());

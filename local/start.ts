@@ -39,6 +39,10 @@ const LocalEnv = {
   MAX_INSTANCE_HOURS: positiveInt.default(12),
   SFN_MOCK_CONFIG: z.string().optional(),
   LOG_LEVEL: ObservabilityEnv.LOG_LEVEL,
+  /** Every Wait lasts this fraction of its length (0.01: an hour in 36 s); 1 = as written. */
+  SFN_WAIT_SCALE: z.coerce.number().gt(0).max(1).default(1),
+  /** Lambda Invoke API for Task states whose function is not one of the in-process ones. */
+  LAMBDA_ENDPOINT: z.string().url().optional(),
 };
 
 async function main() {
@@ -64,6 +68,8 @@ async function main() {
     maxLifetimeMs: env.MAX_INSTANCE_HOURS * 3600_000,
     mockConfigPath: env.SFN_MOCK_CONFIG,
     logLevel: env.LOG_LEVEL,
+    waitScale: env.SFN_WAIT_SCALE,
+    lambdaEndpoint: env.LAMBDA_ENDPOINT,
   });
   // The admin console, always on loopback (it has no login), reading only the two public APIs.
   const adminConsole = await startConsole({
@@ -84,7 +90,7 @@ async function main() {
   Step Functions    ${stack.sfnUrl}   (state machine ${stack.stateMachineArn})
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
   Lambda (invoke)   ${stack.lambdaUrl}
-  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}
+  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}${env.SFN_WAIT_SCALE === 1 ? '' : `\n  Waits scaled by  ${env.SFN_WAIT_SCALE} (SFN_WAIT_SCALE)`}
   TLS               none locally: the stand-in servers speak plain HTTP on loopback, so no certificate is
                     issued. On AWS the certificate function keeps one wildcard certificate (ACME DNS-01);
                     that code runs against pebble, Let's Encrypt's test server, in test/integration.

@@ -1,60 +1,21 @@
 import '../polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { HistoryRecorder, type HistoryEvent } from './history';
-import { mockedResult, type MockConfig } from './mockConfig';
+import { parseDefinition, statesOf } from './definition';
 import { SfnError } from './errors';
-import { readJsonPath } from './jsonPath';
+import { HistoryRecorder, type HistoryEvent } from './history';
+import type { MockConfig } from './mockConfig';
+import type { ExecutionRecord, StateMachineRecord } from './records';
+import { Scheduler } from './scheduler';
+import { CompiledMachine, runSegment, type SegmentOutcome } from './segmentRunner';
 import type { StateStore } from './stateStore';
+import { checkResource, TaskResources, type LocalFunction, type TaskEndpoints } from './taskResources';
+import { testState } from './testState';
 
-/** A Lambda function the local engine can call in-process, keyed by its ARN in the ASL `Resource` field. */
-export type LocalFunction = (input: unknown) => Promise<unknown>;
+export type { ExecutionRecord, ExecutionStatus, StateMachineRecord } from './records';
+export type { LocalFunction } from './taskResources';
+export { MAX_TIMER_MS } from './scheduler';
 
-type State = {
-  Type: string;
-  Resource?: string;
-  Next?: string;
-  End?: boolean;
-  Seconds?: number;
-  SecondsPath?: string;
-  Timestamp?: string;
-  TimestampPath?: string;
-};
-/** The engine's event log entries this file reads (the package does not export its EventLog type). */
-type EventLog = { type: string; state: { name: string; input?: unknown; output?: unknown } };
-type Definition = { StartAt: string; States: Record<string, State>; Comment?: string };
-
-export interface StateMachineRecord {
-  stateMachineArn: string;
-  name: string;
-  definition: string;
-  roleArn: string;
-  type: 'STANDARD' | 'EXPRESS';
-  creationDate: number;
-}
-
-export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-export interface ExecutionRecord {
-  executionArn: string;
-  stateMachineArn: string;
-  /** The `#TestCase` suffix of the ARN StartExecution was called with, if any (Step Functions Local mocks). */
-  testCase?: string;
-  name: string;
-  input: string;
-  status: ExecutionStatus;
-  startDate: number;
-  stopDate?: number;
-  output?: string;
-  error?: string;
-  cause?: string;
-  /** Where to go on: the state to start the next segment from, its input, and when (after a Wait). */
-  checkpoint?: { state: string | null; input: unknown; notBefore: number; waitState?: string };
-  /** Invocations so far per task state, so mocked responses follow "0", "1-2"… as Step Functions Local does. */
-  invocations: Record<string, number>;
-  events: HistoryEvent[];
-}
-
-export interface EngineOptions {
+export interface EngineOptions extends TaskEndpoints {
   region: string;
   account: string;
   store: StateStore;
@@ -62,47 +23,75 @@ export interface EngineOptions {
   mockConfig?: MockConfig;
   /** Fixed pause before every retry, in ms, instead of the ASL's backoff (tests only). */
   retryDelayMs?: number;
+  /** SFN_WAIT_SCALE: every Wait lasts this fraction of its length (0.01 → a minute in 0.6 s). Default 1. */
+  waitScale?: number;
   now?: () => number;
 }
 
-/** setTimeout takes at most 2^31−1 ms; longer waits are slept in chunks and re-checked against the clock. */
-export const MAX_TIMER_MS = 24 * 3600 * 1000;
+const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /**
- * Step Functions, locally: runs executions of ASL state machines with aws-local-stepfunctions, one *segment* at
- * a time. Every Wait state ends a segment: the engine records a checkpoint (next state, its input, wake-up
- * time) in the state store, sleeps in chunks no longer than a day, and runs the next segment from there. So
- * waits of any length are right, and after a restart every RUNNING execution goes on from its last
- * checkpoint. A segment interrupted by a crash is run again from its start; the tasks are idempotent.
+ * Step Functions, locally: the registry of state machines and executions. Executions run one *segment* at a
+ * time (segmentRunner.ts): every top-level Wait ends a segment, the execution's checkpoint (next state, its
+ * input, wake-up time) is saved in the state store, and the scheduler (one timer for all executions) starts
+ * the next segment when it is due. So waits of any length are right, and after a restart every RUNNING
+ * execution goes on from its last checkpoint. A segment interrupted by a crash runs again from its start.
  */
 export class LocalStepFunctions {
   private readonly machines = new Map<string, StateMachineRecord>();
+  private readonly compiled = new Map<string, CompiledMachine>();
   private readonly executions = new Map<string, ExecutionRecord>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Map<string, { abort: () => void }>();
+  private readonly running = new Map<string, AbortController>();
   private readonly settled = new Map<string, Array<() => void>>();
+  private readonly scheduler: Scheduler;
+  private readonly tasks: TaskResources;
   private closed = false;
   private readonly now: () => number;
+  readonly waitScale: number;
 
   constructor(private readonly options: EngineOptions) {
-    this.now = options.now ?? Date.now;
+    this.now = options.now ?? (() => Date.now());
+    this.scheduler = new Scheduler(this.now);
+    this.tasks = new TaskResources(options.functions, options, options.region);
+    const scale = options.waitScale ?? 1;
+    if (!(scale > 0 && scale <= 1)) throw new Error(`waitScale must be in (0, 1], got ${scale}`);
+    this.waitScale = scale;
   }
 
   /** Loads what the store holds and resumes every RUNNING execution. */
   async start(): Promise<void> {
     const saved = await this.options.store.load();
     for (const m of saved.stateMachines) this.machines.set(m.stateMachineArn, m);
-    for (const e of saved.executions) this.executions.set(e.executionArn, e);
-    for (const e of this.executions.values()) if (e.status === 'RUNNING') this.schedule(e);
+    for (const e of saved.executions) {
+      // One copy of each machine ARN, not one per execution record parsed from disk.
+      e.stateMachineArn = this.machines.get(e.stateMachineArn)?.stateMachineArn ?? e.stateMachineArn;
+      this.executions.set(e.executionArn, e);
+      if (e.status === 'RUNNING') this.schedule(e);
+    }
+    for (const m of saved.stateMachines) this.dropIfDeleted(m);
   }
 
   /** Stops timers and running segments without changing any execution: they resume at the next start(). */
   async close(): Promise<void> {
     this.closed = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    this.scheduler.close();
     for (const r of this.running.values()) r.abort();
     this.running.clear();
+    this.tasks.close();
+    await this.options.store.flush();
+  }
+
+  /** Validates a definition as CreateStateMachine does; throws InvalidDefinition naming what is wrong. */
+  validateDefinition(text: string): void {
+    const definition = parseDefinition(text);
+    const states = statesOf(definition);
+    try {
+      // The ASL engine's own validator, on the whole definition (segments skip it: they leave states unreachable).
+      new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+    } catch (err) {
+      throw new SfnError('InvalidDefinition', `Invalid State Machine Definition: ${(err as Error).message}`);
+    }
+    for (const [name, { state }] of states) if (state.Type === 'Task') checkResource(name, state.Resource);
   }
 
   createStateMachine(args: {
@@ -110,28 +99,23 @@ export class LocalStepFunctions {
     definition: string;
     roleArn: string;
     type?: string;
+    tags?: Record<string, string>;
   }): StateMachineRecord {
-    const definition = parseDefinition(args.definition);
-    try {
-      // The engine's own validator, on the whole definition (segments skip it: they leave states unreachable).
-      new StateMachine(definition as never, { validationOptions: { checkArn: false } });
-    } catch (err) {
-      throw new SfnError('InvalidDefinition', (err as Error).message);
-    }
-    for (const [stateName, state] of Object.entries(definition.States)) {
-      if (state.Type === 'Task' && state.Resource && !this.options.functions[state.Resource]) {
-        throw new SfnError(
-          'InvalidDefinition',
-          `state ${stateName}: no local function for ${state.Resource}`,
-        );
-      }
-    }
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(args.name))
-      throw new SfnError('InvalidName', `invalid state machine name: ${args.name}`);
+    if (!NAME.test(args.name)) throw new SfnError('InvalidName', `Invalid Name: '${args.name}'`);
+    this.validateDefinition(args.definition);
+    const type = args.type ?? 'STANDARD';
+    if (type !== 'STANDARD' && type !== 'EXPRESS')
+      throw new SfnError('ValidationException', `type must be STANDARD or EXPRESS, got ${type}`);
     const stateMachineArn = `arn:aws:states:${this.options.region}:${this.options.account}:stateMachine:${args.name}`;
     const existing = this.machines.get(stateMachineArn);
     if (existing) {
-      if (existing.definition === args.definition && existing.roleArn === args.roleArn) return existing;
+      // Same name, definition, role and type: CreateStateMachine is idempotent on AWS.
+      if (
+        existing.definition === args.definition &&
+        existing.roleArn === args.roleArn &&
+        existing.type === type
+      )
+        return existing;
       throw new SfnError('StateMachineAlreadyExists', `State Machine Already Exists: '${stateMachineArn}'`);
     }
     const record: StateMachineRecord = {
@@ -139,8 +123,9 @@ export class LocalStepFunctions {
       name: args.name,
       definition: args.definition,
       roleArn: args.roleArn,
-      type: args.type === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+      type,
       creationDate: this.now(),
+      tags: args.tags ?? {},
     };
     this.machines.set(stateMachineArn, record);
     this.options.store.saveStateMachine(record);
@@ -158,12 +143,118 @@ export class LocalStepFunctions {
   }
 
   /**
+   * UpdateStateMachine: a new definition and/or role. Running executions keep the revision they started
+   * with (as on AWS); new ones get this one.
+   */
+  updateStateMachine(arn: string, change: { definition?: string; roleArn?: string }): StateMachineRecord {
+    const m = this.describeStateMachine(arn);
+    if (m.status === 'DELETING')
+      throw new SfnError('StateMachineDeleting', `State machine is being deleted: '${arn}'`);
+    if (change.definition === undefined && change.roleArn === undefined)
+      throw new SfnError(
+        'MissingRequiredParameter',
+        'Either the definition or the roleArn must be specified',
+      );
+    if (change.definition !== undefined) this.validateDefinition(change.definition);
+    const inUse = new Set(
+      [...this.executions.values()].filter((e) => e.status === 'RUNNING').map((e) => e.revisionId ?? ''),
+    );
+    const revisions = Object.fromEntries(Object.entries(m.revisions ?? {}).filter(([id]) => inUse.has(id)));
+    const current = m.revisionId ?? '';
+    if (inUse.has(current))
+      revisions[current] = {
+        definition: m.definition,
+        roleArn: m.roleArn,
+        updateDate: m.updateDate ?? m.creationDate,
+      };
+    m.revisions = revisions;
+    m.definition = change.definition ?? m.definition;
+    m.roleArn = change.roleArn ?? m.roleArn;
+    m.updateDate = this.now();
+    m.revisionId = crypto.randomUUID();
+    this.options.store.saveStateMachine(m);
+    return m;
+  }
+
+  /**
+   * DeleteStateMachine: gone at once when nothing runs on it, else DELETING until its last execution ends
+   * (AWS lets running executions finish). Deleting what does not exist succeeds, as on AWS.
+   */
+  deleteStateMachine(arn: string): void {
+    const m = this.machines.get(arn);
+    if (!m) return;
+    m.status = 'DELETING';
+    this.options.store.saveStateMachine(m);
+    this.dropIfDeleted(m);
+  }
+
+  private dropIfDeleted(m: StateMachineRecord): void {
+    if (m.status !== 'DELETING') return;
+    for (const e of this.executions.values())
+      if (e.stateMachineArn === m.stateMachineArn && e.status === 'RUNNING') return;
+    this.machines.delete(m.stateMachineArn);
+    this.compiled.delete(m.stateMachineArn);
+    this.options.store.deleteStateMachine(m);
+    for (const e of [...this.executions.values()])
+      if (e.stateMachineArn === m.stateMachineArn) this.executions.delete(e.executionArn);
+  }
+
+  /** The machine as the execution runs it: the revision it started with. */
+  machineOf(e: ExecutionRecord): StateMachineRecord & { updateDate: number } {
+    const m = this.describeStateMachine(e.stateMachineArn);
+    const old = e.revisionId !== m.revisionId ? m.revisions?.[e.revisionId ?? ''] : undefined;
+    return { ...m, ...(old ?? {}), updateDate: old?.updateDate ?? m.updateDate ?? m.creationDate };
+  }
+
+  private compiledFor(machine: { stateMachineArn: string; definition: string }): CompiledMachine {
+    let c = this.compiled.get(machine.stateMachineArn);
+    if (!c || c.source !== machine.definition) {
+      c = new CompiledMachine(parseDefinition(machine.definition), machine.definition);
+      // One compiled definition per machine: an execution of an older revision compiles its own, uncached.
+      const latest = this.machines.get(machine.stateMachineArn);
+      if (!latest || latest.definition === machine.definition) this.compiled.set(machine.stateMachineArn, c);
+    }
+    return c;
+  }
+
+  /** Tags of a state machine (TagResource, UntagResource, ListTagsForResource). */
+  tagsOf(resourceArn: string): Record<string, string> {
+    const m = this.machines.get(resourceArn);
+    if (!m) throw new SfnError('ResourceNotFound', `Resource not found: '${resourceArn}'`);
+    m.tags ??= {};
+    return m.tags;
+  }
+
+  tagResource(resourceArn: string, tags: Record<string, string>): void {
+    const current = this.tagsOf(resourceArn);
+    const merged = { ...current, ...tags };
+    // AWS: at most 50 tags per resource.
+    if (Object.keys(merged).length > 50)
+      throw new SfnError('TooManyTags', `Too many tags: a resource takes at most 50 (${resourceArn})`);
+    Object.assign(current, tags);
+    this.options.store.saveStateMachine(this.machines.get(resourceArn)!);
+  }
+
+  untagResource(resourceArn: string, keys: string[]): void {
+    const current = this.tagsOf(resourceArn);
+    for (const k of keys) delete current[k];
+    this.options.store.saveStateMachine(this.machines.get(resourceArn)!);
+  }
+
+  /**
    * Same name and same input → the execution already started (Step Functions' idempotency for Standard
    * workflows); same name and other input → ExecutionAlreadyExists.
    */
-  startExecution(args: { stateMachineArn: string; name?: string; input?: string }): ExecutionRecord {
+  startExecution(args: {
+    stateMachineArn: string;
+    name?: string;
+    input?: string;
+    express?: boolean;
+  }): ExecutionRecord {
     const [machineArn, testCase] = args.stateMachineArn.split('#');
     const machine = this.describeStateMachine(machineArn);
+    if (machine.status === 'DELETING')
+      throw new SfnError('StateMachineDeleting', `State machine is being deleted: '${machineArn}'`);
     if (
       testCase !== undefined &&
       !this.options.mockConfig?.StateMachines?.[machine.name]?.TestCases?.[testCase]
@@ -174,21 +265,27 @@ export class LocalStepFunctions {
       );
     }
     const name = args.name ?? crypto.randomUUID();
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(name))
-      throw new SfnError('InvalidName', `invalid execution name: ${name}`);
+    if (!NAME.test(name)) throw new SfnError('InvalidName', `Invalid Name: '${name}'`);
     const input = args.input ?? '{}';
     let parsedInput: unknown;
     try {
       parsedInput = JSON.parse(input);
     } catch {
-      throw new SfnError('InvalidExecutionInput', 'input is not valid JSON');
+      throw new SfnError(
+        'InvalidExecutionInput',
+        'Invalid State Machine Execution Input: input is not valid JSON',
+      );
     }
-    const executionArn = `arn:aws:states:${this.options.region}:${this.options.account}:execution:${machine.name}:${name}`;
+    // Express executions have their own ARN kind (…:express:machine:name:id), as on AWS.
+    const executionArn = args.express
+      ? `arn:aws:states:${this.options.region}:${this.options.account}:express:${machine.name}:${name}:${crypto.randomUUID()}`
+      : `arn:aws:states:${this.options.region}:${this.options.account}:execution:${machine.name}:${name}`;
     const existing = this.executions.get(executionArn);
     if (existing) {
       if (existing.input === input && existing.status === 'RUNNING') return existing;
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
+    const compiled = this.compiledFor(machine);
     const execution: ExecutionRecord = {
       executionArn,
       stateMachineArn: machine.stateMachineArn,
@@ -197,21 +294,49 @@ export class LocalStepFunctions {
       input,
       status: 'RUNNING',
       startDate: this.now(),
-      checkpoint: { state: parseDefinition(machine.definition).StartAt, input: parsedInput, notBefore: 0 },
+      checkpoint: { state: compiled.definition.StartAt, input: parsedInput, notBefore: 0 },
       invocations: {},
-      events: [],
+      eventCount: 0,
+      ...(machine.revisionId ? { revisionId: machine.revisionId } : {}),
+      ...(args.express ? { express: true } : {}),
     };
-    new HistoryRecorder(execution.events, this.now).executionStarted(input, machine.roleArn);
-    this.executions.set(executionArn, execution);
-    this.options.store.saveExecution(execution);
+    const history = this.recorder(execution, { durable: true });
+    history.executionStarted(input, machine.roleArn);
+    history.flush();
+    if (!execution.express) {
+      this.executions.set(executionArn, execution);
+      // On disk before StartExecution answers: an acknowledged execution survives a crash.
+      this.options.store.saveExecution(execution, { durable: true });
+    }
     this.schedule(execution);
     return execution;
+  }
+
+  /**
+   * StartSyncExecution: an EXPRESS machine's execution run to its end and answered. Like AWS, it is not
+   * kept: DescribeExecution and ListExecutions do not know it (Express executions are not recorded).
+   */
+  async startSyncExecution(args: { stateMachineArn: string; name?: string; input?: string }) {
+    const machine = this.describeStateMachine(args.stateMachineArn.split('#')[0]);
+    if (machine.type !== 'EXPRESS')
+      throw new SfnError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by this type of state machine: StartSyncExecution needs an EXPRESS state machine',
+      );
+    const name = args.name ?? crypto.randomUUID();
+    const e = this.startExecution({ ...args, name, express: true });
+    return new Promise<ExecutionRecord>((resolve) => this.onSettled(e.executionArn, () => resolve(e)));
   }
 
   describeExecution(arn: string): ExecutionRecord {
     const e = this.executions.get(arn);
     if (!e) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
     return e;
+  }
+
+  /** The execution's history events, read from the state store. */
+  history(arn: string): HistoryEvent[] {
+    return this.options.store.readHistory(this.describeExecution(arn));
   }
 
   listExecutions(stateMachineArn: string, statusFilter?: string): ExecutionRecord[] {
@@ -224,11 +349,10 @@ export class LocalStepFunctions {
   stopExecution(arn: string, error?: string, cause?: string): ExecutionRecord {
     const e = this.describeExecution(arn);
     if (e.status !== 'RUNNING') return e;
-    clearTimeout(this.timers.get(arn));
-    this.timers.delete(arn);
+    this.scheduler.cancel(arn);
     this.running.get(arn)?.abort();
     this.running.delete(arn);
-    this.finish(e, 'ABORTED', { error, cause });
+    this.finish(e, { kind: 'aborted' }, { error, cause });
     return e;
   }
 
@@ -236,215 +360,135 @@ export class LocalStepFunctions {
   whenSettled(arn: string): Promise<ExecutionRecord> {
     const e = this.describeExecution(arn);
     if (e.status !== 'RUNNING') return Promise.resolve(e);
-    return new Promise((resolve) => {
-      const waiting = this.settled.get(arn) ?? [];
-      waiting.push(() => resolve(e));
-      this.settled.set(arn, waiting);
-    });
+    return new Promise((resolve) => this.onSettled(arn, () => resolve(e)));
   }
 
+  private onSettled(arn: string, callback: () => void): void {
+    const waiting = this.settled.get(arn) ?? [];
+    waiting.push(callback);
+    this.settled.set(arn, waiting);
+  }
+
+  private recorder(e: ExecutionRecord, options?: { durable?: boolean }): HistoryRecorder {
+    // Express executions keep no history (AWS sends theirs to CloudWatch Logs only).
+    const sink = e.express
+      ? () => undefined
+      : (events: HistoryEvent[]) => this.options.store.appendHistory(e, events, options);
+    return new HistoryRecorder(e, sink, this.now);
+  }
+
+  private save(e: ExecutionRecord): void {
+    if (!e.express) this.options.store.saveExecution(e);
+  }
+
+  /** Wakes the execution at its checkpoint, or at its deadline (TimeoutSeconds) if that comes first. */
   private schedule(e: ExecutionRecord): void {
     if (this.closed || e.status !== 'RUNNING' || !e.checkpoint) return;
-    const remaining = e.checkpoint.notBefore - this.now();
-    if (remaining > 0) {
-      // Chunked: a timer never longer than a day, re-checked against the clock when it fires.
-      const timer = setTimeout(() => this.schedule(e), Math.min(remaining, MAX_TIMER_MS));
-      this.timers.set(e.executionArn, timer);
+    const at = Math.min(e.checkpoint.notBefore, this.deadlineOf(e) ?? Infinity);
+    this.scheduler.schedule(e.executionArn, at, () => void this.advance(e));
+  }
+
+  /** When the execution times out: its start plus the machine's TimeoutSeconds, if it has one. */
+  private deadlineOf(e: ExecutionRecord): number | undefined {
+    const latest = this.machines.get(e.stateMachineArn);
+    if (!latest) return undefined;
+    const machine = e.revisionId === latest.revisionId ? latest : this.machineOf(e);
+    const seconds = this.compiledFor(machine).definition.TimeoutSeconds;
+    return typeof seconds === 'number' ? e.startDate + seconds * 1000 : undefined;
+  }
+
+  /** TestState: one state run once on its own (testState.ts). */
+  testState(args: { definition: string; input?: string; roleArn?: string }) {
+    return testState(args, {
+      region: this.options.region,
+      account: this.options.account,
+      tasks: this.tasks,
+      waitScale: this.waitScale,
+      retryDelayMs: this.options.retryDelayMs,
+      now: this.now,
+      validate: (definition) => this.validateDefinition(definition),
+    });
+  }
+
+  /** Runs the execution's next segment and records where it ended. Never rejects. */
+  private async advance(e: ExecutionRecord): Promise<void> {
+    if (this.closed || e.status !== 'RUNNING' || !e.checkpoint || this.running.has(e.executionArn)) return;
+    const controller = new AbortController();
+    this.running.set(e.executionArn, controller);
+    const history = this.recorder(e);
+    let outcome: SegmentOutcome;
+    try {
+      const machine = this.machineOf(e);
+      const compiled = this.compiledFor(machine);
+      const deadline = this.deadlineOf(e);
+      outcome =
+        deadline !== undefined && this.now() >= deadline
+          ? { kind: 'timedOut' }
+          : await runSegment(
+              {
+                execution: e,
+                machine,
+                compiled,
+                history,
+                deadline,
+                tasks: this.tasks,
+                mockConfig: this.options.mockConfig,
+                waitScale: this.waitScale,
+                retryDelayMs: this.options.retryDelayMs,
+                now: this.now,
+                signal: controller.signal,
+              },
+              e.checkpoint,
+            );
+    } catch (err) {
+      outcome = { kind: 'failed', error: 'States.Runtime', cause: (err as Error)?.message ?? String(err) };
+    }
+    if (this.running.get(e.executionArn) === controller) this.running.delete(e.executionArn);
+    // Aborted by StopExecution (already finished) or by close() (resumes at the next start): nothing to save.
+    if (outcome.kind === 'aborted' || controller.signal.aborted || e.status !== 'RUNNING') return;
+    if (outcome.kind === 'paused') {
+      history.flush();
+      e.checkpoint = outcome.checkpoint;
+      this.save(e);
+      this.schedule(e);
       return;
     }
-    this.timers.delete(e.executionArn);
-    if (e.checkpoint.state === null) {
-      new HistoryRecorder(e.events, this.now).stateExited(
-        e.checkpoint.waitState!,
-        'Wait',
-        e.checkpoint.input,
-      );
-      return this.finish(e, 'SUCCEEDED', { output: JSON.stringify(e.checkpoint.input) });
-    }
-    this.runSegment(e).catch((err: Error) => {
-      if (e.status === 'RUNNING') this.finish(e, 'FAILED', { error: 'States.Runtime', cause: err.message });
-    });
-  }
-
-  private async runSegment(e: ExecutionRecord): Promise<void> {
-    const checkpoint = e.checkpoint!;
-    const machine = this.describeStateMachine(e.stateMachineArn);
-    const definition = parseDefinition(machine.definition);
-    const history = new HistoryRecorder(e.events, this.now);
-    if (checkpoint.waitState) history.stateExited(checkpoint.waitState, 'Wait', checkpoint.input);
-
-    const { segment, waits } = segmentDefinition(definition, checkpoint.state!);
-    const handlers = this.taskHandlers(e, definition, history);
-    const retryOverrides =
-      this.options.retryDelayMs === undefined
-        ? undefined
-        : Object.fromEntries(
-            Object.entries(definition.States)
-              .filter(([, s]) => s.Type === 'Task')
-              .map(([n]) => [n, this.options.retryDelayMs!]),
-          );
-    const engine = new StateMachine(segment as never, { validationOptions: { noValidate: true } });
-    const run = engine.run(checkpoint.input as never, {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
-      noThrowOnAbort: true,
-      context: {
-        Execution: { Id: e.executionArn, Name: e.name, StartTime: new Date(e.startDate).toISOString() },
-      },
-    });
-    this.running.set(e.executionArn, run);
-    const logging = (async () => {
-      for await (const event of run.eventLogs as AsyncIterable<EventLog>)
-        this.record(history, event, definition, waits);
-    })();
-    try {
-      const output = (await run.result) as Record<string, unknown> | null;
-      await logging;
-      if (this.closed || e.status !== 'RUNNING') return; // aborted: stopExecution or shutdown
-      const pause = output?.[PAUSE_KEY] as { waitState: string } | undefined;
-      if (pause) {
-        const input = { ...output };
-        delete input[PAUSE_KEY];
-        const wait = definition.States[pause.waitState];
-        // A Wait with End: true has no next state; the execution succeeds when the wait is over.
-        e.checkpoint = {
-          state: wait.End ? null : wait.Next!,
-          input,
-          notBefore: waitUntil(wait, input, this.now()),
-          waitState: pause.waitState,
-        };
-        this.options.store.saveExecution(e);
-        this.schedule(e);
-        return;
-      }
-      this.finish(e, 'SUCCEEDED', { output: JSON.stringify(output) });
-    } catch (err) {
-      await logging.catch(() => undefined);
-      if (this.closed || e.status !== 'RUNNING') return;
-      const cause = ((err as Error).cause ?? err) as Error;
-      this.finish(e, 'FAILED', { error: cause.name, cause: cause.message });
-    } finally {
-      this.running.delete(e.executionArn);
-    }
-  }
-
-  private taskHandlers(e: ExecutionRecord, definition: Definition, history: HistoryRecorder) {
-    const machine = this.describeStateMachine(e.stateMachineArn);
-    const mocks = e.testCase ? this.options.mockConfig : undefined;
-    return Object.fromEntries(
-      Object.entries(definition.States)
-        .filter(([, s]) => s.Type === 'Task')
-        .map(([stateName, state]) => [
-          stateName,
-          async (input: unknown) => {
-            const attempt = e.invocations[stateName] ?? 0;
-            e.invocations[stateName] = attempt + 1;
-            // The engine queues its StateEntered event before calling us; its log is read asynchronously, so let
-            // the reader catch up first and the history stays in order.
-            await new Promise((resolve) => setImmediate(resolve));
-            history.lambdaScheduled(state.Resource!, input);
-            history.lambdaStarted();
-            try {
-              const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
-              const output = mocked ? await mocked() : await this.options.functions[state.Resource!](input);
-              history.lambdaSucceeded(output);
-              return output;
-            } catch (err) {
-              history.lambdaFailed((err as Error).name, (err as Error).message);
-              throw err;
-            }
-          },
-        ]),
-    );
-  }
-
-  private record(
-    history: HistoryRecorder,
-    event: EventLog,
-    definition: Definition,
-    waits: Set<string>,
-  ): void {
-    const { name } = event.state ?? {};
-    if (!name) return;
-    const type = waits.has(name) ? 'Wait' : definition.States[name].Type;
-    if (event.type === 'StateEntered') {
-      history.stateEntered(name, type, event.state.input);
-    } else if (event.type === 'StateExited' && type !== 'Wait') {
-      history.stateExited(name, type, event.state.output);
-    }
+    this.finish(e, outcome, {}, history);
   }
 
   private finish(
     e: ExecutionRecord,
-    status: ExecutionStatus,
-    result: { output?: string; error?: string; cause?: string },
+    outcome: Exclude<SegmentOutcome, { kind: 'paused' }>,
+    abort: { error?: string; cause?: string },
+    history = this.recorder(e),
   ): void {
-    const history = new HistoryRecorder(e.events, this.now);
-    e.status = status;
     e.stopDate = this.now();
     e.checkpoint = undefined;
-    Object.assign(e, result);
-    if (status === 'SUCCEEDED') history.executionSucceeded(result.output ?? '{}');
-    else if (status === 'ABORTED') history.executionAborted(result.error, result.cause);
-    else history.executionFailed(result.error ?? 'States.Runtime', result.cause ?? '');
-    this.options.store.saveExecution(e);
+    if (outcome.kind === 'succeeded') {
+      e.status = 'SUCCEEDED';
+      e.output = JSON.stringify(outcome.output ?? null);
+      history.executionSucceeded(e.output);
+    } else if (outcome.kind === 'timedOut') {
+      e.status = 'TIMED_OUT';
+      e.error = 'States.Timeout';
+      e.cause = 'The execution ran longer than its TimeoutSeconds.';
+      history.executionTimedOut(e.error, e.cause);
+    } else if (outcome.kind === 'aborted') {
+      e.status = 'ABORTED';
+      Object.assign(e, abort);
+      history.executionAborted(abort.error, abort.cause);
+    } else {
+      e.status = 'FAILED';
+      // A Fail state may name neither Error nor Cause: AWS then reports neither.
+      e.error = outcome.error || undefined;
+      e.cause = outcome.cause || undefined;
+      history.executionFailed(e.error, e.cause);
+    }
+    history.flush();
+    this.save(e);
     for (const resolve of this.settled.get(e.executionArn) ?? []) resolve();
     this.settled.delete(e.executionArn);
+    const machine = this.machines.get(e.stateMachineArn);
+    if (machine) this.dropIfDeleted(machine);
   }
-}
-
-const PAUSE_KEY = '__localStepFunctionsPause';
-
-export function parseDefinition(text: string): Definition {
-  let definition: Definition;
-  try {
-    definition = JSON.parse(text) as Definition;
-  } catch {
-    throw new SfnError('InvalidDefinition', 'definition is not valid JSON');
-  }
-  if (
-    typeof definition?.StartAt !== 'string' ||
-    typeof definition.States !== 'object' ||
-    !definition.States[definition.StartAt]
-  ) {
-    throw new SfnError('InvalidDefinition', 'definition needs StartAt naming one of its States');
-  }
-  if ((definition as { QueryLanguage?: string }).QueryLanguage === 'JSONata') {
-    throw new SfnError('InvalidDefinition', 'JSONata is not supported by the local engine; use JSONPath');
-  }
-  return definition;
-}
-
-/**
- * The definition as one segment: starting at `startAt`, every Wait state replaced by an ending Pass state that
- * marks where the segment paused. The engine then never runs a Wait itself; the scheduler does.
- */
-export function segmentDefinition(definition: Definition, startAt: string) {
-  const waits = new Set<string>();
-  const States: Record<string, unknown> = {};
-  for (const [name, state] of Object.entries(definition.States)) {
-    if (state.Type === 'Wait') {
-      waits.add(name);
-      States[name] = { Type: 'Pass', Result: { waitState: name }, ResultPath: `$.${PAUSE_KEY}`, End: true };
-    } else States[name] = state;
-  }
-  return { segment: { ...definition, StartAt: startAt, States }, waits };
-}
-
-/** When a Wait state with this input ends: Seconds, SecondsPath, Timestamp or TimestampPath. */
-export function waitUntil(wait: State, input: unknown, now: number): number {
-  if (wait.Seconds !== undefined) return now + wait.Seconds * 1000;
-  if (wait.Timestamp !== undefined) return Date.parse(wait.Timestamp);
-  if (wait.SecondsPath !== undefined) {
-    const seconds = readJsonPath(input, wait.SecondsPath);
-    if (typeof seconds !== 'number' || seconds < 0)
-      throw new SfnError('States.Runtime', `${wait.SecondsPath} is not a number of seconds`);
-    return now + seconds * 1000;
-  }
-  if (wait.TimestampPath !== undefined) {
-    const ts = readJsonPath(input, wait.TimestampPath);
-    const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
-    if (Number.isNaN(ms)) throw new SfnError('States.Runtime', `${wait.TimestampPath} is not a timestamp`);
-    return ms;
-  }
-  throw new SfnError('States.Runtime', 'Wait state has no duration');
 }

@@ -7,52 +7,141 @@ export interface HistoryEvent {
   [details: string]: unknown;
 }
 
+/** Where a recorder's events go: the state store appends them to the execution's history, out of the heap. */
+export type HistorySink = (events: HistoryEvent[]) => void;
+
 const json = (v: unknown) => JSON.stringify(v ?? null);
 
-/** Appends AWS-named history events (ExecutionStarted, TaskStateEntered, LambdaFunctionScheduled…). */
+/**
+ * Builds AWS-named history events (ExecutionStarted, TaskStateEntered, LambdaFunctionScheduled,
+ * MapIterationStarted…) for one execution. Events are numbered from the execution's event count and kept in
+ * a small buffer until flush(), which hands them to the state store: a segment writes its history once.
+ */
 export class HistoryRecorder {
+  private buffer: HistoryEvent[] = [];
+
   constructor(
-    private readonly events: HistoryEvent[],
+    private readonly execution: { eventCount: number },
+    private readonly sink: HistorySink,
     private readonly now: () => number,
   ) {}
 
+  flush(): void {
+    if (this.buffer.length === 0) return;
+    const events = this.buffer;
+    this.buffer = [];
+    this.sink(events);
+  }
+
   private add(type: string, details: Record<string, unknown> = {}): void {
-    const id = this.events.length + 1;
-    this.events.push({ id, previousEventId: id - 1, timestamp: this.now(), type, ...details });
+    const id = ++this.execution.eventCount;
+    // AWS links each event to the one before it, except the start of the chain: ExecutionStarted and the
+    // first state's entered event both answer previousEventId 0.
+    const previousEventId = id <= 2 ? 0 : id - 1;
+    this.buffer.push({ id, previousEventId, timestamp: this.now(), type, ...details });
   }
 
   executionStarted(input: string, roleArn: string) {
-    this.add('ExecutionStarted', { executionStartedEventDetails: { input, roleArn } });
+    this.add('ExecutionStarted', {
+      executionStartedEventDetails: { input, inputDetails: { truncated: false }, roleArn },
+    });
   }
   executionSucceeded(output: string) {
-    this.add('ExecutionSucceeded', { executionSucceededEventDetails: { output } });
+    this.add('ExecutionSucceeded', {
+      executionSucceededEventDetails: { output, outputDetails: { truncated: false } },
+    });
   }
-  executionFailed(error: string, cause: string) {
+  executionFailed(error?: string, cause?: string) {
     this.add('ExecutionFailed', { executionFailedEventDetails: { error, cause } });
+  }
+  executionTimedOut(error: string, cause: string) {
+    this.add('ExecutionTimedOut', { executionTimedOutEventDetails: { error, cause } });
   }
   executionAborted(error?: string, cause?: string) {
     this.add('ExecutionAborted', { executionAbortedEventDetails: { error, cause } });
   }
   stateEntered(name: string, type: string, input: unknown) {
-    this.add(`${type}StateEntered`, { stateEnteredEventDetails: { name, input: json(input) } });
+    this.add(`${type}StateEntered`, {
+      stateEnteredEventDetails: { name, input: json(input), inputDetails: { truncated: false } },
+    });
   }
   stateExited(name: string, type: string, output: unknown) {
     // Fail states have no exit event in AWS; the execution fails instead.
     if (type === 'Fail') return;
-    this.add(`${type}StateExited`, { stateExitedEventDetails: { name, output: json(output) } });
+    this.add(`${type}StateExited`, {
+      stateExitedEventDetails: { name, output: json(output), outputDetails: { truncated: false } },
+    });
   }
-  lambdaScheduled(resource: string, input: unknown) {
+  /** MapStateStarted (with the item count), ParallelStateStarted. */
+  stateStarted(type: 'Map' | 'Parallel', length?: number) {
+    if (type === 'Map') this.add('MapStateStarted', { mapStateStartedEventDetails: { length: length ?? 0 } });
+    else this.add('ParallelStateStarted');
+  }
+  /** MapStateSucceeded / ParallelStateSucceeded, MapStateFailed / ParallelStateFailed. */
+  stateOutcome(type: 'Map' | 'Parallel', outcome: 'Succeeded' | 'Failed' | 'Aborted') {
+    this.add(`${type}State${outcome}`);
+  }
+  mapIteration(outcome: 'Started' | 'Succeeded' | 'Failed' | 'Aborted', name: string, index: number) {
+    const key = `mapIteration${outcome}EventDetails`;
+    this.add(`MapIteration${outcome}`, { [key]: { name, index } });
+  }
+  lambdaScheduled(resource: string, input: unknown, timeoutInSeconds?: number) {
     this.add('LambdaFunctionScheduled', {
-      lambdaFunctionScheduledEventDetails: { resource, input: json(input) },
+      lambdaFunctionScheduledEventDetails: {
+        resource,
+        input: json(input),
+        inputDetails: { truncated: false },
+        timeoutInSeconds,
+      },
     });
   }
   lambdaStarted() {
     this.add('LambdaFunctionStarted');
   }
   lambdaSucceeded(output: unknown) {
-    this.add('LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: json(output) } });
+    this.add('LambdaFunctionSucceeded', {
+      lambdaFunctionSucceededEventDetails: { output: json(output), outputDetails: { truncated: false } },
+    });
   }
   lambdaFailed(error: string, cause: string) {
     this.add('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error, cause } });
   }
+  /** Service integrations (arn:aws:states:::service:action): TaskScheduled, TaskStarted, TaskSucceeded/Failed. */
+  taskScheduled(resource: string, region: string, parameters: unknown, timeoutInSeconds?: number) {
+    const { resourceType, action } = splitResource(resource);
+    this.add('TaskScheduled', {
+      taskScheduledEventDetails: {
+        resourceType,
+        resource: action,
+        region,
+        parameters: json(parameters),
+        timeoutInSeconds,
+      },
+    });
+  }
+  taskStarted(resource: string) {
+    const { resourceType, action } = splitResource(resource);
+    this.add('TaskStarted', { taskStartedEventDetails: { resourceType, resource: action } });
+  }
+  taskSucceeded(resource: string, output: unknown) {
+    const { resourceType, action } = splitResource(resource);
+    this.add('TaskSucceeded', {
+      taskSucceededEventDetails: {
+        resourceType,
+        resource: action,
+        output: json(output),
+        outputDetails: { truncated: false },
+      },
+    });
+  }
+  taskFailed(resource: string, error: string, cause: string) {
+    const { resourceType, action } = splitResource(resource);
+    this.add('TaskFailed', { taskFailedEventDetails: { resourceType, resource: action, error, cause } });
+  }
+}
+
+/** `arn:aws:states:::dynamodb:putItem` → resourceType `dynamodb`, resource `putItem` (as AWS's events name them). */
+export function splitResource(resource: string): { resourceType: string; action: string } {
+  const m = /^arn:aws:states:[^:]*:[^:]*:([^:]+):(.+)$/.exec(resource);
+  return m ? { resourceType: m[1], action: m[2] } : { resourceType: 'unknown', action: resource };
 }

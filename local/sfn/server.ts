@@ -7,9 +7,21 @@ type Body = Record<string, unknown>;
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
 const MAX_BODY = 1024 * 1024;
 
+// ARN shapes per resource kind; anything else answers InvalidArn, as AWS does for a malformed ARN.
+const ARN_PREFIX = String.raw`^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}`;
+const NAME = '[A-Za-z0-9_-]{1,80}';
+const STATE_MACHINE_ARN = new RegExp(`${ARN_PREFIX}:stateMachine:${NAME}$`);
+/** StartExecution also takes `stateMachineArn#TestCase` (Step Functions Local's mocked test cases). */
+const STATE_MACHINE_ARN_WITH_TEST_CASE = new RegExp(`${ARN_PREFIX}:stateMachine:${NAME}(#[^#]+)?$`);
+const EXECUTION_ARN = new RegExp(
+  `${ARN_PREFIX}:(execution:${NAME}:${NAME}|express:${NAME}:${NAME}:[0-9a-f-]{36})$`,
+);
+const TAGGABLE_ARN = new RegExp(`${ARN_PREFIX}:(stateMachine|activity):${NAME}$`);
+
 /**
  * The Step Functions API (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Action>`) over a LocalStepFunctions,
  * like Step Functions Local on :8083: @aws-sdk/client-sfn and `aws stepfunctions --endpoint-url` work unchanged.
+ * Shapes and error names follow the service model (botocore's data/stepfunctions/2016-11-23/service-2.json).
  */
 export function sfnApi(engine: LocalStepFunctions) {
   const str = (body: Body, key: string, required = true): string | undefined => {
@@ -19,26 +31,52 @@ export function sfnApi(engine: LocalStepFunctions) {
       throw new SfnError('ValidationException', `${key} is required and must be a string`);
     return v;
   };
+  const arn = (body: Body, key: string, shape: RegExp): string => {
+    const v = str(body, key)!;
+    if (!shape.test(v)) throw new SfnError('InvalidArn', `Invalid Arn: '${v}'`);
+    return v;
+  };
   const page = <T>(items: T[], body: Body) => {
     const max = body.maxResults === undefined || body.maxResults === 0 ? 100 : Number(body.maxResults);
     if (!Number.isInteger(max) || max < 1 || max > 1000)
       throw new SfnError('ValidationException', 'maxResults must be 1–1000');
     const start =
       body.nextToken === undefined ? 0 : Number(Buffer.from(String(body.nextToken), 'base64url').toString());
-    if (!Number.isInteger(start) || start < 0) throw new SfnError('InvalidToken', 'nextToken is not valid');
+    if (!Number.isInteger(start) || start < 0 || start > items.length)
+      throw new SfnError('InvalidToken', `Invalid Token: '${String(body.nextToken)}'`);
     const slice = items.slice(start, start + max);
     const next =
       start + max < items.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
     return { slice, next };
   };
+  const tagList = (tags: unknown): Record<string, string> => {
+    if (tags === undefined) return {};
+    if (!Array.isArray(tags))
+      throw new SfnError('ValidationException', 'tags must be a list of {key, value}');
+    return Object.fromEntries(
+      tags.map((t: { key?: unknown; value?: unknown }) => {
+        if (typeof t?.key !== 'string' || t.key.length === 0 || t.key.length > 128)
+          throw new SfnError('ValidationException', 'every tag needs a key of 1–128 characters');
+        if (t.value !== undefined && (typeof t.value !== 'string' || t.value.length > 256))
+          throw new SfnError(
+            'ValidationException',
+            `tag ${t.key}: value must be a string of at most 256 characters`,
+          );
+        return [t.key, (t.value as string | undefined) ?? ''];
+      }),
+    );
+  };
   const machineView = (m: StateMachineRecord) => ({
     stateMachineArn: m.stateMachineArn,
     name: m.name,
-    status: 'ACTIVE',
+    status: m.status ?? 'ACTIVE',
     definition: m.definition,
     roleArn: m.roleArn,
     type: m.type,
     creationDate: seconds(m.creationDate),
+    revisionId: m.revisionId,
+    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    tracingConfiguration: { enabled: false },
   });
   const executionView = (e: ExecutionRecord) => ({
     executionArn: e.executionArn,
@@ -48,6 +86,15 @@ export function sfnApi(engine: LocalStepFunctions) {
     startDate: seconds(e.startDate),
     stopDate: seconds(e.stopDate),
   });
+  const executionDetail = (e: ExecutionRecord) => ({
+    ...executionView(e),
+    input: e.input,
+    inputDetails: { included: true },
+    output: e.output,
+    outputDetails: e.output === undefined ? undefined : { included: true },
+    error: e.error,
+    cause: e.cause,
+  });
 
   const actions: Record<string, (body: Body) => unknown> = {
     CreateStateMachine: (b) => {
@@ -56,10 +103,23 @@ export function sfnApi(engine: LocalStepFunctions) {
         definition: str(b, 'definition')!,
         roleArn: str(b, 'roleArn')!,
         type: str(b, 'type', false),
+        tags: tagList(b.tags),
       });
       return { stateMachineArn: m.stateMachineArn, creationDate: seconds(m.creationDate) };
     },
-    DescribeStateMachine: (b) => machineView(engine.describeStateMachine(str(b, 'stateMachineArn')!)),
+    DescribeStateMachine: (b) =>
+      machineView(engine.describeStateMachine(arn(b, 'stateMachineArn', STATE_MACHINE_ARN))),
+    UpdateStateMachine: (b) => {
+      const m = engine.updateStateMachine(arn(b, 'stateMachineArn', STATE_MACHINE_ARN), {
+        definition: str(b, 'definition', false),
+        roleArn: str(b, 'roleArn', false),
+      });
+      return { updateDate: seconds(m.updateDate), revisionId: m.revisionId };
+    },
+    DeleteStateMachine: (b) => {
+      engine.deleteStateMachine(arn(b, 'stateMachineArn', STATE_MACHINE_ARN));
+      return {};
+    },
     ListStateMachines: (b) => {
       const { slice, next } = page(engine.listStateMachines(), b);
       return {
@@ -72,17 +132,52 @@ export function sfnApi(engine: LocalStepFunctions) {
         nextToken: next,
       };
     },
+    ValidateStateMachineDefinition: (b) => {
+      const definition = str(b, 'definition')!;
+      try {
+        engine.validateDefinition(definition);
+        return { result: 'OK', diagnostics: [], truncated: false };
+      } catch (err) {
+        if (!(err instanceof SfnError)) throw err;
+        const message = err.message.replace(/^Invalid State Machine Definition: /, '');
+        const code = /^'?([A-Z_]{4,}):/.exec(message)?.[1] ?? 'SCHEMA_VALIDATION_FAILED';
+        return { result: 'FAIL', diagnostics: [{ severity: 'ERROR', code, message }], truncated: false };
+      }
+    },
     StartExecution: (b) => {
       const e = engine.startExecution({
-        stateMachineArn: str(b, 'stateMachineArn')!,
+        stateMachineArn: arn(b, 'stateMachineArn', STATE_MACHINE_ARN_WITH_TEST_CASE),
         name: str(b, 'name', false),
         input: str(b, 'input', false),
       });
       return { executionArn: e.executionArn, startDate: seconds(e.startDate) };
     },
-    DescribeExecution: (b) => {
-      const e = engine.describeExecution(str(b, 'executionArn')!);
-      return { ...executionView(e), input: e.input, output: e.output, error: e.error, cause: e.cause };
+    StartSyncExecution: async (b) => {
+      const e = await engine.startSyncExecution({
+        stateMachineArn: arn(b, 'stateMachineArn', STATE_MACHINE_ARN_WITH_TEST_CASE),
+        name: str(b, 'name', false),
+        input: str(b, 'input', false),
+      });
+      return {
+        ...executionDetail(e),
+        billingDetails: { billedMemoryUsedInMB: 64, billedDurationInMilliseconds: 100 },
+      };
+    },
+    DescribeExecution: (b) =>
+      executionDetail(engine.describeExecution(arn(b, 'executionArn', EXECUTION_ARN))),
+    DescribeStateMachineForExecution: (b) => {
+      const e = engine.describeExecution(arn(b, 'executionArn', EXECUTION_ARN));
+      const m = engine.machineOf(e);
+      return {
+        stateMachineArn: m.stateMachineArn,
+        name: m.name,
+        definition: m.definition,
+        roleArn: m.roleArn,
+        updateDate: seconds(m.updateDate),
+        revisionId: e.revisionId,
+        loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+        tracingConfiguration: { enabled: false },
+      };
     },
     ListExecutions: (b) => {
       const status = str(b, 'statusFilter', false);
@@ -92,19 +187,48 @@ export function sfnApi(engine: LocalStepFunctions) {
       ) {
         throw new SfnError('ValidationException', `statusFilter ${status} is not a status`);
       }
-      const { slice, next } = page(engine.listExecutions(str(b, 'stateMachineArn')!, status), b);
+      const machineArn = arn(b, 'stateMachineArn', STATE_MACHINE_ARN);
+      const { slice, next } = page(engine.listExecutions(machineArn, status), b);
       return { executions: slice.map(executionView), nextToken: next };
     },
     StopExecution: (b) => {
-      const e = engine.stopExecution(str(b, 'executionArn')!, str(b, 'error', false), str(b, 'cause', false));
+      const e = engine.stopExecution(
+        arn(b, 'executionArn', EXECUTION_ARN),
+        str(b, 'error', false),
+        str(b, 'cause', false),
+      );
       return { stopDate: seconds(e.stopDate) };
     },
     GetExecutionHistory: (b) => {
-      const e = engine.describeExecution(str(b, 'executionArn')!);
-      const events = b.reverseOrder === true ? [...e.events].reverse() : e.events;
+      const executionArn = arn(b, 'executionArn', EXECUTION_ARN);
+      const all = engine.history(executionArn);
+      const events = b.reverseOrder === true ? all.reverse() : all;
       const { slice, next } = page(events, b);
       return { events: slice.map((ev) => ({ ...ev, timestamp: seconds(ev.timestamp) })), nextToken: next };
     },
+    TestState: (b) =>
+      engine.testState({
+        definition: str(b, 'definition')!,
+        input: str(b, 'input', false),
+        roleArn: str(b, 'roleArn', false),
+      }),
+    TagResource: (b) => {
+      engine.tagResource(arn(b, 'resourceArn', TAGGABLE_ARN), tagList(b.tags));
+      return {};
+    },
+    UntagResource: (b) => {
+      const keys = b.tagKeys;
+      if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+        throw new SfnError('ValidationException', 'tagKeys must be a list of strings');
+      engine.untagResource(arn(b, 'resourceArn', TAGGABLE_ARN), keys as string[]);
+      return {};
+    },
+    ListTagsForResource: (b) => ({
+      tags: Object.entries(engine.tagsOf(arn(b, 'resourceArn', TAGGABLE_ARN))).map(([key, value]) => ({
+        key,
+        value,
+      })),
+    }),
   };
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -120,7 +244,7 @@ export function sfnApi(engine: LocalStepFunctions) {
         throw new SfnError('UnknownOperationException', 'only POST is supported', 404);
       const target = String(req.headers['x-amz-target'] ?? '');
       const action = target.startsWith('AWSStepFunctions.') ? target.slice('AWSStepFunctions.'.length) : '';
-      const run = actions[action];
+      const run = Object.hasOwn(actions, action) ? actions[action] : undefined;
       if (!run)
         throw new SfnError('UnknownOperationException', `unknown operation ${target || '(no X-Amz-Target)'}`);
       const raw = await readBody(req);
@@ -132,7 +256,7 @@ export function sfnApi(engine: LocalStepFunctions) {
       }
       if (typeof body !== 'object' || body === null || Array.isArray(body))
         throw new SfnError('SerializationException', 'body must be a JSON object');
-      answer(200, run(body));
+      answer(200, await run(body));
     } catch (err) {
       if (err instanceof SfnError) answer(err.statusCode, { __type: err.type, message: err.message });
       else {

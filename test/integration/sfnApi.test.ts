@@ -90,7 +90,7 @@ describe('local Step Functions API', () => {
     expect(listed.stateMachines?.map((m) => m.name)).toContain('quick');
   });
 
-  test('an invalid definition or unknown function is refused', async () => {
+  test('an invalid definition or a Task resource that is not an ARN is refused', async () => {
     await expect(
       sfn.send(
         new CreateStateMachineCommand({ name: 'bad', definition: '{"StartAt":"X","States":{}}', roleArn }),
@@ -98,9 +98,9 @@ describe('local Step Functions API', () => {
     ).rejects.toMatchObject({
       name: 'InvalidDefinition',
     });
-    const unknownFn = definition(0).replace(FN, 'arn:aws:lambda:us-east-1:000000000000:function:nope');
+    const notAnArn = definition(0).replace(FN, 'echo');
     await expect(
-      sfn.send(new CreateStateMachineCommand({ name: 'bad2', definition: unknownFn, roleArn })),
+      sfn.send(new CreateStateMachineCommand({ name: 'bad2', definition: notAnArn, roleArn })),
     ).rejects.toMatchObject({
       name: 'InvalidDefinition',
     });
@@ -164,7 +164,7 @@ describe('local Step Functions API', () => {
     const done = await engine.whenSettled(executionArn!);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(done).toMatchObject({ status: 'SUCCEEDED', output: '{"x":1}' });
-    expect(done.events.map((e) => e.type)).toEqual([
+    expect(engine.history(done.executionArn).map((e) => e.type)).toEqual([
       'ExecutionStarted',
       'WaitStateEntered',
       'WaitStateExited',

@@ -1,0 +1,120 @@
+import { applyPath, type StateInfo } from './definition';
+import type { HistoryRecorder } from './history';
+
+/** The engine's event log entries this file reads (the package does not export its EventLog type). */
+export interface EngineEvent {
+  type: string;
+  state?: { name: string; type: string; input?: unknown; output?: unknown };
+  parentState?: { name: string };
+  index?: number;
+  Error?: string;
+}
+
+/**
+ * Turns the ASL engine's event log into AWS's history events: <Type>StateEntered/Exited under the state's own
+ * type (nested Waits run as Tasks), MapStateStarted / MapIteration* / MapStateSucceeded|Failed,
+ * ParallelStateStarted / ParallelStateSucceeded|Failed. Task events come from the task handlers.
+ */
+export class EventTranslator {
+  /** Map and Parallel states that failed and were not retried: their exit (after a Catch) is no success. */
+  private readonly failed = new Set<string>();
+  /** StateEntered events recorded, and handler calls that waited for them, per state (Map runs them in parallel). */
+  private readonly entered = new Map<string, number>();
+  private readonly claimed = new Map<string, number>();
+  private readonly waiters = new Map<string, Array<() => void>>();
+
+  /** Resolves once the StateEntered event of this task call is recorded (the reader runs behind the engine). */
+  caughtUp(name: string): Promise<void> {
+    const ticket = (this.claimed.get(name) ?? 0) + 1;
+    this.claimed.set(name, ticket);
+    if ((this.entered.get(name) ?? 0) >= ticket) return Promise.resolve();
+    return new Promise((resolve) => {
+      // Should the reader ever fall behind for good, the task still runs (its events may then come early).
+      const fallback = setTimeout(resolve, 1000);
+      const check = () => {
+        if ((this.entered.get(name) ?? 0) >= ticket) {
+          clearTimeout(fallback);
+          resolve();
+          return;
+        }
+        const waiting = this.waiters.get(name);
+        if (waiting) waiting.push(check);
+        else this.waiters.set(name, [check]);
+      };
+      check();
+    });
+  }
+
+  private noteEntered(name: string): void {
+    this.entered.set(name, (this.entered.get(name) ?? 0) + 1);
+    const waiting = this.waiters.get(name);
+    if (!waiting) return;
+    this.waiters.delete(name);
+    for (const check of waiting) check();
+  }
+
+  constructor(
+    private readonly compiled: { states: Map<string, StateInfo> },
+    private readonly history: HistoryRecorder,
+  ) {}
+
+  record(event: EngineEvent): void {
+    try {
+      this.translate(event);
+    } catch (err) {
+      console.error('local Step Functions: could not record a history event', err);
+    }
+    // A retry calls the task again after StateRetried, without a new StateEntered.
+    if ((event.type === 'StateEntered' || event.type === 'StateRetried') && event.state?.name)
+      this.noteEntered(event.state.name);
+  }
+
+  private translate(event: EngineEvent): void {
+    const h = this.history;
+    if (event.type.startsWith('MapIteration')) {
+      const outcome = event.type.slice('MapIteration'.length) as 'Started' | 'Succeeded' | 'Failed';
+      h.mapIteration(outcome, event.parentState?.name ?? '', event.index ?? 0);
+      return;
+    }
+    const name = event.state?.name;
+    if (!name) return;
+    const info = this.compiled.states.get(name);
+    if (!info) return;
+    const type = info.state.Type;
+    // A top-level Wait's marker: the runner logs its entry with the Wait's input when the segment pauses.
+    if (type === 'Wait' && info.topLevel) return;
+    const group = type === 'Map' || type === 'Parallel' ? type : undefined;
+    switch (event.type) {
+      case 'StateEntered':
+        h.stateEntered(name, type, event.state!.input);
+        if (group) h.stateStarted(group, group === 'Map' ? itemCount(info, event.state!.input) : undefined);
+        break;
+      case 'StateExited':
+        if (group && !this.failed.has(name)) h.stateOutcome(group, 'Succeeded');
+        this.failed.delete(name);
+        h.stateExited(name, type, event.state!.output);
+        break;
+      case 'StateFailed':
+        if (group) {
+          h.stateOutcome(group, 'Failed');
+          this.failed.add(name);
+        }
+        break;
+      case 'StateRetried':
+        if (group) {
+          this.failed.delete(name);
+          h.stateStarted(group, group === 'Map' ? itemCount(info, event.state!.input) : undefined);
+        }
+        break;
+    }
+  }
+}
+
+function itemCount(info: StateInfo, input: unknown): number {
+  try {
+    const items = applyPath(info.state.ItemsPath, applyPath(info.state.InputPath, input));
+    return Array.isArray(items) ? items.length : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The plain records the local Step Functions keeps: what the registry holds, what the state store saves and
+ * loads. No behaviour here, so the engine and the stores both import this file and not each other.
+ */
+import type { HistoryEvent } from './history';
+
+export type StateMachineType = 'STANDARD' | 'EXPRESS';
+
+export interface StateMachineRecord {
+  stateMachineArn: string;
+  name: string;
+  definition: string;
+  roleArn: string;
+  type: StateMachineType;
+  creationDate: number;
+  /** DELETING: DeleteStateMachine was called while executions still run; it goes when they end. */
+  status?: 'ACTIVE' | 'DELETING';
+  /** Set by UpdateStateMachine. */
+  updateDate?: number;
+  description?: string;
+  tags?: Record<string, string>;
+  /** Changes with every UpdateStateMachine; executions run the revision they started with. */
+  revisionId?: string;
+  /** Earlier revisions that executions may still run (UpdateStateMachine keeps them). */
+  revisions?: Record<string, { definition: string; roleArn: string; updateDate: number }>;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/** Where an execution goes on after a Wait: the state to start the next segment from, its input, and when. */
+export interface Checkpoint {
+  /** The state after the Wait, or null when the Wait ends the machine (the execution succeeds after it). */
+  state: string | null;
+  input: unknown;
+  notBefore: number;
+  waitState?: string;
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  stateMachineArn: string;
+  /** The `#TestCase` suffix of the ARN StartExecution was called with, if any (Step Functions Local mocks). */
+  testCase?: string;
+  name: string;
+  input: string;
+  status: ExecutionStatus;
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  checkpoint?: Checkpoint;
+  /** Invocations so far per task state, so mocked responses follow "0", "1-2"… as Step Functions Local does. */
+  invocations: Record<string, number>;
+  /** The machine's revision this execution runs (absent: the machine's first definition). */
+  revisionId?: string;
+  /** An EXPRESS execution started by StartSyncExecution: kept neither in the store nor in the lists. */
+  express?: boolean;
+  /** How many history events the execution has; the events themselves live in the state store. */
+  eventCount: number;
+}
+
+export type { HistoryEvent };
