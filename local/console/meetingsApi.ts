@@ -39,11 +39,21 @@ export class MeetingsApi {
   constructor(private readonly baseUrl: string) {}
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = () =>
+      fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    let res: Response;
+    try {
+      res = await send();
+    } catch (err) {
+      // A pooled keep-alive connection the server closed just as it was reused fails with ECONNRESET before
+      // anything was processed (undici does not retry on its own). A GET is safe to send again, once.
+      if (method !== 'GET' || !isConnectionReset(err)) throw err;
+      res = await send();
+    }
     const text = await res.text();
     let parsed: unknown = {};
     try {
@@ -74,4 +84,9 @@ export class MeetingsApi {
   reschedule(id: string, startTime: string) {
     return this.call<MeetingView>('PATCH', `/meetings/${encodeURIComponent(id)}`, { startTime });
   }
+}
+
+function isConnectionReset(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code === 'ECONNRESET' || cause?.code === 'UND_ERR_SOCKET';
 }

@@ -101,9 +101,27 @@ async function bookBurst(stack: ChildStack, start: Date) {
   );
 }
 
-async function meetingStatus(stack: ChildStack, id: string): Promise<string> {
-  return ((await (await fetch(`${stack.api}/meetings/${id}`)).json()) as { status: string }).status;
+interface MeetingOutcome {
+  status: string;
+  attendanceNote: string | null;
 }
+
+async function meetingOutcome(stack: ChildStack, id: string): Promise<MeetingOutcome> {
+  const { status, attendanceNote } = (await (
+    await fetch(`${stack.api}/meetings/${id}`)
+  ).json()) as MeetingOutcome;
+  return { status, attendanceNote };
+}
+
+/**
+ * Nobody joins, so each meeting is a no-show, with the one exception the lifecycle makes on purpose: a count
+ * that could not be read (a stand-in too busy to answer within its 2 s, with 50 booting on 2 cores) keeps the
+ * lesson ("unknown never ends a lesson"), which then ends COMPLETED at its end. Anything else is a failure.
+ */
+const expectedEnd = (o: MeetingOutcome) =>
+  o.status === 'NO_SHOW' || (o.status === 'COMPLETED' && /^attendance unknown/.test(o.attendanceNote ?? ''))
+    ? 'over as designed'
+    : o;
 
 /** Waits for every execution to end; their statuses, in order. */
 async function allEnded(sfn: SFNClient, executionArns: string[]): Promise<string[]> {
@@ -132,8 +150,10 @@ function launchesPerMeeting(dataDir: string, ids: string[]): Record<string, numb
 /** The end state both bursts must reach: every meeting over, each launched once, no server left. */
 async function expectAllOverOnceNothingLeft(stack: ChildStack, dataDir: string, booked: { id: string }[]) {
   const ids = booked.map((b) => b.id);
-  const statuses = await Promise.all(ids.map((id) => meetingStatus(stack, id)));
-  expect(statuses).toEqual(ids.map(() => 'NO_SHOW'));
+  const outcomes = await Promise.all(ids.map((id) => meetingOutcome(stack, id)));
+  expect(outcomes.map(expectedEnd)).toEqual(ids.map(() => 'over as designed'));
+  // The exception stays the exception: most meetings were counted, and counted as empty.
+  expect(outcomes.filter((o) => o.status === 'NO_SHOW').length).toBeGreaterThan(MEETINGS / 2);
   expect(launchesPerMeeting(dataDir, ids)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
   const stillServing = (
     await Promise.all(launches(dataDir).map(async (l) => (await serving(l)) && l))
@@ -180,8 +200,8 @@ describe('fault injection: the process killed during a burst', () => {
     await until(
       'every server to be up',
       async () => {
-        const statuses = await Promise.all(booked.map((b) => meetingStatus(first, b.id)));
-        return statuses.every((s) => s === 'READY');
+        const outcomes = await Promise.all(booked.map((b) => meetingOutcome(first, b.id)));
+        return outcomes.every((o) => o.status === 'READY');
       },
       180_000,
     );

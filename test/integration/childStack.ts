@@ -29,6 +29,7 @@ export function childStackLauncher(): (dataDir: string, env: Record<string, stri
         SFN_PORT: '0',
         DYNAMODB_PORT: '0',
         LAMBDA_PORT: '0',
+        CONSOLE_PORT: '0',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
