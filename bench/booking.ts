@@ -13,7 +13,7 @@ import { startLocalStack } from '../local/stack';
 import type { LoadResult } from './bookingLoad';
 import { startPlainSfnApi } from './plainSfnApi';
 import { benchTasks } from './sides';
-import { fmtMs, heading, ratio, table, target } from './stats';
+import { fmtMs, heading, ratio, table, target, untilIdle } from './stats';
 
 const RATE = 200;
 const CONNECTIONS = 20;
@@ -57,7 +57,11 @@ async function measureBooking(side: 'plain' | 'engine', onDisk: boolean, seconds
   try {
     // A short warm-up (JIT, dynalite's first writes, keep-alive connections) that is not measured.
     await load(stack.apiUrl, 2);
-    return await load(stack.apiUrl, seconds);
+    await untilIdle();
+    const result = await load(stack.apiUrl, seconds);
+    // Requests still in flight when the load stopped finish before dynalite closes under them.
+    await untilIdle();
+    return result;
   } finally {
     await stack.close();
     await plain?.close();

@@ -2,9 +2,9 @@
  * One memory measurement in a fresh process (forked by memory.ts with --expose-gc), so that RSS and heap start
  * from the same empty process for every side and nothing of an earlier measurement is still around.
  *   populate <side> <stage> <n> [dir]  n meetings, then heap and RSS per meeting at that stage:
- *       waiting      launchAt 30 days ahead: each meeting waits for its launch (WaitUntilLaunch);
+ *       waiting      launchAt a week ahead: each meeting waits for its launch (WaitUntilLaunch);
  *       afterLaunch  launchAt now: Launch and HealthCheck run, each meeting then waits at
- *                    WaitUntilAttendanceCheck, 30 days ahead (started in batches, as a day's bookings would).
+ *                    WaitUntilAttendanceCheck, a week ahead (started in batches, as a day's bookings would).
  *   restart <n> <dataDir>  startLocalStack on a data folder holding n pending meetings: time and memory.
  *   profile <side> <stage> <n>  as populate, plus heap snapshots before and after: which objects grew, per meeting.
  */
@@ -13,11 +13,10 @@ import { rmSync } from 'node:fs';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { startLocalStack } from '../local/stack';
 import { heapGrowth, type HeapGrowth } from './heapSnapshot';
-import { benchTasks, meetingInput, openSide, type SideKind } from './sides';
+import { benchTasks, FAR_AHEAD_MS, meetingInput, openSide, type SideKind } from './sides';
 import { settledMemory, sleep, untilIdle } from './stats';
 
 export type Stage = 'waiting' | 'afterLaunch';
-const DAY = 86_400_000;
 const BATCH = 5_000;
 
 export interface PopulateResult {
@@ -45,10 +44,13 @@ async function populate(kind: SideKind, stage: Stage, n: number, dir?: string, p
   const before = await settledMemory();
   const snapshotBefore = profile ? writeHeapSnapshot() : undefined;
   const started = performance.now();
-  const far = Date.now() + 30 * DAY;
+  const far = Date.now() + FAR_AHEAD_MS;
   if (stage === 'waiting') {
     for (let i = 0; i < n; i++)
-      await side.start(`m-${i}`, meetingInput(`m-${i}`, { launchAt: far, attendanceCheckAt: far + DAY }));
+      await side.start(
+        `m-${i}`,
+        meetingInput(`m-${i}`, { launchAt: far, attendanceCheckAt: far + FAR_AHEAD_MS }),
+      );
   } else {
     for (let from = 0; from < n; from += BATCH) {
       const to = Math.min(n, from + BATCH);

@@ -66,6 +66,13 @@ export function benchTasks(hooks: TaskHooks = {}): TaskFunctions {
   };
 }
 
+/**
+ * How far ahead the benchmarks put a wait that must not end during the run: a week. Under 24.8 days because
+ * plain aws-local-stepfunctions sleeps a Wait in one setTimeout, which Node.js fires after 1 ms when given
+ * more than 2^31−1 ms (TimeoutOverflowWarning); the local engine sleeps in chunks of at most a day.
+ */
+export const FAR_AHEAD_MS = 7 * 86_400_000;
+
 /** The lifecycle input the API gives each execution (functions/api/booking.ts lifecycleInput). */
 export function meetingInput(meetingId: string, at: { launchAt: number; attendanceCheckAt: number }) {
   return {

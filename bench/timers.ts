@@ -3,7 +3,7 @@
  * launchAt), for meetings spread evenly over a minute and for herds with one launch time (lessons start on
  * the hour). All meetings are started, and their first segment has run, before the first launchAt.
  */
-import { openSide, benchTasks, meetingInput, SIDES, SIDE_LABEL, type SideKind } from './sides';
+import { FAR_AHEAD_MS, openSide, benchTasks, meetingInput, SIDES, SIDE_LABEL, type SideKind } from './sides';
 import {
   fmtMs,
   heading,
@@ -18,8 +18,6 @@ import {
   untilIdle,
   type Summary,
 } from './stats';
-
-const FAR_AHEAD_MS = 30 * 86_400_000;
 
 export interface LatenessRun {
   kind: SideKind;
