@@ -96,7 +96,12 @@ export async function benchHeapProfile(scale: number): Promise<void> {
       const dir = kind === 'engine-file' ? mkdtempSync(join(tmpdir(), 'bench-profile-')) : undefined;
       try {
         const r = await child<PopulateResult>(['profile', kind, stage, `${n}`, ...(dir ? [dir] : [])]);
-        console.log(`\n${SIDE_LABEL[kind]}, ${STAGES[stage]}: ${fmtBytes(r.heapPerMeeting)} heap/meeting`);
+        const history = r.history
+          ? `; its record holds ${r.history.events.toFixed(1)} history events, ${fmtBytes(r.history.jsonBytes)} as JSON`
+          : '';
+        console.log(
+          `\n${SIDE_LABEL[kind]}, ${STAGES[stage]}: ${fmtBytes(r.heapPerMeeting)} heap/meeting${history}`,
+        );
         console.log(
           table(
             ['kind of object', 'count/meeting', 'bytes/meeting'],

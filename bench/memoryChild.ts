@@ -27,6 +27,8 @@ export interface PopulateResult {
   /** Meetings that did not reach their stage (a Launch or HealthCheck never called). */
   short: number;
   growth?: HeapGrowth[];
+  /** Per meeting, the history the engine holds in its record: events and their size as JSON. */
+  history?: { events: number; jsonBytes: number };
 }
 
 export interface RestartResult {
@@ -70,6 +72,14 @@ async function populate(kind: SideKind, stage: Stage, n: number, dir?: string, p
     seconds,
     short: stage === 'afterLaunch' ? n - checked : 0,
   };
+  const sample = Math.min(n, 100);
+  const histories = Array.from({ length: sample }, (_, i) => side.history?.(`m-${i}`));
+  if (histories.every(Boolean)) {
+    result.history = {
+      events: histories.reduce((sum, h) => sum + h!.length, 0) / sample,
+      jsonBytes: histories.reduce((sum, h) => sum + JSON.stringify(h).length, 0) / sample,
+    };
+  }
   if (snapshotBefore) {
     const snapshotAfter = writeHeapSnapshot();
     result.growth = heapGrowth(snapshotBefore, snapshotAfter, n);

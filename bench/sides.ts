@@ -104,6 +104,8 @@ export interface Side {
   /** The file store's folder (engine-file), kept until close({ keepFiles: false }). */
   dir?: string;
   start(name: string, input: object): Promise<void>;
+  /** The execution's history events as the engine holds them (engine sides, while it keeps them in its records). */
+  history?(name: string): unknown[] | undefined;
   close(opts?: { keepFiles?: boolean }): Promise<void>;
 }
 
@@ -154,6 +156,10 @@ async function openEngine(kind: SideKind, tasks: TaskFunctions, existingDir?: st
     dir,
     async start(name, input) {
       await engine.startExecution({ stateMachineArn, name, input: JSON.stringify(input) });
+    },
+    history(name) {
+      const arn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+      return (engine.describeExecution(arn) as { events?: unknown[] }).events;
     },
     async close(opts) {
       await engine.close();
