@@ -37,7 +37,7 @@ export async function measureLateness(kind: SideKind, n: number, windowMs: numbe
   });
   const side = await openSide(kind, tasks);
   // Enough time to start every execution first (a file write each on the file store), on a loaded machine.
-  const first = Math.ceil(Date.now() + 5_000 + n * 2);
+  const first = Math.ceil(Date.now() + 5_000 + n * 5);
   for (let i = 0; i < n; i++) {
     launchAt[i] = first + Math.floor((i * windowMs) / n);
     const attendanceCheckAt = launchAt[i] + FAR_AHEAD_MS;
