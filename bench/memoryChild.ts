@@ -9,7 +9,9 @@
  *   profile <side> <stage> <n>  as populate, plus heap snapshots before and after: which objects grew, per meeting.
  */
 import { writeHeapSnapshot } from 'node:v8';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { startLocalStack } from '../local/stack';
 import { heapGrowth, type HeapGrowth } from './heapSnapshot';
@@ -44,7 +46,11 @@ async function populate(kind: SideKind, stage: Stage, n: number, dir?: string, p
   const side = await openSide(kind, benchTasks({ checked: () => checked++ }), dir);
   await untilIdle();
   const before = await settledMemory();
-  const snapshotBefore = profile ? writeHeapSnapshot() : undefined;
+  // Snapshots (hundreds of MB) go to a temporary folder, never the working directory, and are removed.
+  const snapshotDir = profile ? mkdtempSync(join(tmpdir(), 'bench-heap-')) : undefined;
+  const snapshotBefore = snapshotDir
+    ? writeHeapSnapshot(join(snapshotDir, 'before.heapsnapshot'))
+    : undefined;
   const started = performance.now();
   const far = Date.now() + FAR_AHEAD_MS;
   if (stage === 'waiting') {
@@ -81,10 +87,9 @@ async function populate(kind: SideKind, stage: Stage, n: number, dir?: string, p
     };
   }
   if (snapshotBefore) {
-    const snapshotAfter = writeHeapSnapshot();
+    const snapshotAfter = writeHeapSnapshot(join(snapshotDir!, 'after.heapsnapshot'));
     result.growth = heapGrowth(snapshotBefore, snapshotAfter, n);
-    rmSync(snapshotBefore);
-    rmSync(snapshotAfter);
+    rmSync(snapshotDir!, { recursive: true, force: true });
   }
   return result;
 }
