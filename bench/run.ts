@@ -5,7 +5,8 @@
  *   booking       POST /meetings at 200 req/s, 20 connections, through the local API (booking.ts)
  *   memory        heap and RSS per pending meeting at 100,000, and restart time (memory.ts)
  *   heap-profile  which objects that heap is made of (memory.ts, heapSnapshot.ts)
- * BENCH_SCALE=0.1 runs a tenth of every size (and of the spread's minute): a smoke run in about two minutes.
+ * BENCH_SCALE=0.1 runs a tenth of every size (and of the spread's minute); BENCH_SCALE=0.01 is a smoke run of
+ * about four minutes here (sizes never drop below a few hundred meetings).
  */
 import '../local/polyfills';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
