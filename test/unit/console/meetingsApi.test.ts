@@ -8,7 +8,10 @@ async function flakyServer(resets: number): Promise<{ server: Server; url: strin
   let left = resets;
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    if (left-- > 0) return req.socket.destroy();
+    if (left-- > 0) {
+      req.socket.destroy();
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ items: [], nextToken: null }));
   });
