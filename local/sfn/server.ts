@@ -287,6 +287,11 @@ export async function listen(
   host = '127.0.0.1',
 ): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => void handler(req, res));
+  // Idle keep-alive connections are kept longer than any client keeps them (undici: 4 s, the SDK's agent:
+  // its socket timeout), so a client never reuses a socket this server is closing at that instant — which
+  // fails with ECONNRESET on a loaded machine (Node's default is 5 s). close() still ends idle ones at once.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
