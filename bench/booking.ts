@@ -56,6 +56,8 @@ async function measureBooking(side: 'plain' | 'engine', onDisk: boolean, seconds
     },
     bootDelayMs: 0,
     maxLifetimeMs: 60_000,
+    // One line per request and task would measure the terminal, not the stack.
+    logLevel: 'WARN',
     externalSfnEndpoint: plain?.url,
   });
   try {
