@@ -7,11 +7,12 @@ import {
 import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { startConsole, type RunningConsole } from '../../local/console/server';
 import type { LocalStack } from '../../local/stack';
 import { SHAPES } from '../support/aslShapes';
 import { api, book, FAST, inSeconds, meetingStatus, settled, startMocked, startStack } from './harness';
+import { launchChromium } from '../support/realParts';
 
 /**
  * The admin console in a real Chromium against the local stack, reading only the meetings API and the Step
@@ -32,16 +33,7 @@ describe('admin console (local stack, real browser)', () => {
       // The attendance check 25 s after the start keeps the meeting READY long enough to be seen on a busy machine.
       stack = await startStack({ timings: { ...FAST, attendanceCheckDelaySeconds: 25 } });
       adminConsole = await startConsole({ apiUrl: stack.apiUrl, sfnEndpoint: stack.sfnUrl, port: 0 });
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--no-first-run',
-          '--disable-background-networking',
-        ],
-      });
+      browser = await launchChromium();
     })());
   afterAll(async () => {
     await ready;

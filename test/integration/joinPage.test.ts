@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { newMeeting } from '../../functions/api/booking';
 import type { LocalStack } from '../../local/stack';
 import { api, book, FAST, inSeconds, meetingStatus, startStack, until } from './harness';
+import { launchChromium } from '../support/realParts';
 
 /** Screenshots for people to look at (gitignored). */
 const OUT = join(__dirname, '..', '..', 'test-output', 'join-page');
@@ -56,16 +57,7 @@ describe('join page in a browser (local stack)', () => {
         bootDelayMs: 4000,
         timings: { ...FAST, attendanceCheckDelaySeconds: 30, healthMaxAttempts: 60 },
       });
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     })());
   afterAll(async () => {
     await ready;

@@ -1,7 +1,7 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { lifecycleInput } from '../../functions/api/booking';
 import type { LocalStack } from '../../local/stack';
 import {
@@ -18,6 +18,7 @@ import {
   tempDir,
   until,
 } from './harness';
+import { launchChromium } from '../support/realParts';
 
 /**
  * Every lifecycle path, end to end, through the system's own APIs: HTTP API, Step Functions API (SDK and AWS
@@ -31,18 +32,7 @@ describe('local stack: meeting lifecycle end to end', () => {
   const setUp = () =>
     (ready ??= (async () => {
       stack = await startStack();
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     })());
   afterAll(async () => {
     await ready;
