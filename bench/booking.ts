@@ -5,7 +5,6 @@
  * Run in memory (dataDir null) and on disk (a data folder, as `npm start`: dynalite on disk and, for the
  * engine, the file store).
  */
-import { OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { startLocalStack } from '../local/stack';
 import type { LoadResult } from './bookingLoad';
 import { startPlainSfnApi } from './plainSfnApi';
-import { benchTasks } from './sides';
+import { benchStackOptions, benchTasks } from './sides';
 import { fmtMs, heading, ratio, table, target, untilIdle } from './stats';
 
 const RATE = 200;
@@ -41,23 +40,7 @@ async function measureBooking(side: 'plain' | 'engine', onDisk: boolean, seconds
   const dataDir = onDisk ? mkdtempSync(join(tmpdir(), 'bench-stack-')) : null;
   const plain = side === 'plain' ? await startPlainSfnApi(benchTasks()) : undefined;
   const stack = await startLocalStack({
-    dataDir,
-    timings: {
-      leadSeconds: 600,
-      attendanceCheckDelaySeconds: 900,
-      healthIntervalSeconds: 15,
-      healthMaxAttempts: 40,
-      minDurationMinutes: 15,
-      maxDaysAhead: 364,
-      recordRetentionDays: 90,
-      occupancyIntervalSeconds: OCCUPANCY_DEFAULTS.intervalSeconds,
-      overrunStepSeconds: OCCUPANCY_DEFAULTS.overrunStepSeconds,
-      maxOverrunSeconds: OCCUPANCY_DEFAULTS.maxOverrunSeconds,
-    },
-    bootDelayMs: 0,
-    maxLifetimeMs: 60_000,
-    // One line per request and task would measure the terminal, not the stack.
-    logLevel: 'WARN',
+    ...benchStackOptions(dataDir),
     externalSfnEndpoint: plain?.url,
   });
   try {

@@ -8,7 +8,6 @@
  *   restart <n> <dataDir>  startLocalStack on a data folder holding n pending meetings: time and memory.
  *   profile <side> <stage> <n>  as populate, plus heap snapshots before and after: which objects grew, per meeting.
  */
-import { OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
 import { writeHeapSnapshot } from 'node:v8';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +15,7 @@ import { join } from 'node:path';
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { startLocalStack } from '../local/stack';
 import { heapGrowth, type HeapGrowth } from './heapSnapshot';
-import { benchTasks, FAR_AHEAD_MS, meetingInput, openSide, type SideKind } from './sides';
+import { benchStackOptions, benchTasks, FAR_AHEAD_MS, meetingInput, openSide, type SideKind } from './sides';
 import { settledMemory, sleep, untilIdle } from './stats';
 
 export type Stage = 'waiting' | 'afterLaunch';
@@ -99,23 +98,7 @@ async function restart(n: number, dataDir: string): Promise<RestartResult> {
   const before = await settledMemory();
   const started = performance.now();
   const stack = await startLocalStack({
-    dataDir,
-    timings: {
-      leadSeconds: 600,
-      attendanceCheckDelaySeconds: 900,
-      healthIntervalSeconds: 15,
-      healthMaxAttempts: 40,
-      minDurationMinutes: 15,
-      maxDaysAhead: 364,
-      recordRetentionDays: 90,
-      occupancyIntervalSeconds: OCCUPANCY_DEFAULTS.intervalSeconds,
-      overrunStepSeconds: OCCUPANCY_DEFAULTS.overrunStepSeconds,
-      maxOverrunSeconds: OCCUPANCY_DEFAULTS.maxOverrunSeconds,
-    },
-    bootDelayMs: 0,
-    maxLifetimeMs: 60_000,
-    // One line per request and task would measure the terminal, not the stack.
-    logLevel: 'WARN',
+    ...benchStackOptions(dataDir),
   });
   const seconds = (performance.now() - started) / 1000;
   await untilIdle();

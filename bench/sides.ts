@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LocalStepFunctions } from '../local/sfn/engine';
 import { FileStateStore, MemoryStateStore } from '../local/sfn/stateStore';
-import { LOCAL_ACCOUNT, LOCAL_REGION, STATE_MACHINE_NAME } from '../local/stack';
+import { OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
+import { LOCAL_ACCOUNT, LOCAL_REGION, STATE_MACHINE_NAME, type LocalStackOptions } from '../local/stack';
 import {
   loadDefinition,
   localSubstitutions,
@@ -165,5 +166,31 @@ async function openEngine(kind: SideKind, tasks: TaskFunctions, existingDir?: st
       await engine.close();
       if (dir && !opts?.keepFiles) rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The local stack as the booking and restart benchmarks start it: production timings (a booking's launch is
+ * far ahead, so nothing runs but the booking), no stand-in boot delay, and functions logging at WARN (one line
+ * per request and task would measure the terminal, not the stack).
+ */
+export function benchStackOptions(dataDir: string | null): LocalStackOptions {
+  return {
+    dataDir,
+    timings: {
+      leadSeconds: 600,
+      attendanceCheckDelaySeconds: 900,
+      healthIntervalSeconds: 15,
+      healthMaxAttempts: 40,
+      minDurationMinutes: 15,
+      maxDaysAhead: 364,
+      recordRetentionDays: 90,
+      occupancyIntervalSeconds: OCCUPANCY_DEFAULTS.intervalSeconds,
+      overrunStepSeconds: OCCUPANCY_DEFAULTS.overrunStepSeconds,
+      maxOverrunSeconds: OCCUPANCY_DEFAULTS.maxOverrunSeconds,
+    },
+    bootDelayMs: 0,
+    maxLifetimeMs: 60_000,
+    logLevel: 'WARN',
   };
 }
