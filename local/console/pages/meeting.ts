@@ -1,7 +1,7 @@
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { html, type Html } from '../html';
 import type { MeetingView } from '../meetingsApi';
-import { page, statusBadge, when } from './shell';
+import { executionRow, page, statusBadge, when } from './shell';
 
 /** Execution names of a meeting's revisions: `meeting-<id>`, then `meeting-<id>-r<n>` (functions/shared/meeting). */
 export function isExecutionOf(meetingId: string, executionName: string | undefined): boolean {
@@ -80,19 +80,7 @@ export function meetingPage(args: {
                   </tr>
                 </thead>
                 <tbody>
-                  ${args.previous.map(
-                    (e) =>
-                      html`<tr data-execution-name="${e.name}">
-                        <td>
-                          <a href="/executions/view?arn=${encodeURIComponent(e.executionArn ?? '')}"
-                            >${e.name}</a
-                          >
-                        </td>
-                        <td>${statusBadge(e.status)}</td>
-                        <td>${when(e.startDate)}</td>
-                        <td>${when(e.stopDate)}</td>
-                      </tr>`,
-                  )}
+                  ${args.previous.map(executionRow)}
                 </tbody>
               </table>`
         }

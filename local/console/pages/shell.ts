@@ -1,3 +1,4 @@
+import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { html, type Html } from '../html';
 
 /** The page around every view: one stylesheet and one script, both from /static (a strict CSP allows nothing else). */
@@ -32,6 +33,18 @@ export function when(date: Date | string | null | undefined): Html {
   if (!date) return html`—`;
   const iso = (typeof date === 'string' ? new Date(date) : date).toISOString();
   return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>`;
+}
+
+/** One row of an executions table (name linking to its page, status, start, stop), on every page that lists them. */
+export function executionRow(e: ExecutionListItem): Html {
+  return html`<tr data-execution-name="${e.name}">
+    <td>
+      <a href="/executions/view?arn=${encodeURIComponent(e.executionArn ?? '')}">${e.name}</a>
+    </td>
+    <td>${statusBadge(e.status)}</td>
+    <td>${when(e.startDate)}</td>
+    <td>${when(e.stopDate)}</td>
+  </tr>`;
 }
 
 /** Pretty JSON for a payload string; the text as it was when it is not JSON. */

@@ -4,7 +4,7 @@ import type {
   StateMachineListItem,
 } from '@aws-sdk/client-sfn';
 import { html, type Html } from '../html';
-import { page, statusBadge, when } from './shell';
+import { executionRow, page, when } from './shell';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
@@ -80,19 +80,7 @@ export function stateMachinePage(args: {
               ? html`<tr>
                   <td colspan="4">No executions.</td>
                 </tr>`
-              : args.executions.map(
-                  (e) =>
-                    html`<tr>
-                      <td>
-                        <a href="/executions/view?arn=${encodeURIComponent(e.executionArn ?? '')}"
-                          >${e.name}</a
-                        >
-                      </td>
-                      <td>${statusBadge(e.status)}</td>
-                      <td>${when(e.startDate)}</td>
-                      <td>${when(e.stopDate)}</td>
-                    </tr>`,
-                )
+              : args.executions.map(executionRow)
           }
         </tbody>
       </table>`,
