@@ -1,0 +1,78 @@
+/**
+ * The AWS account limits the top-of-hour design depends on (issue 20), in one place: read by the booking's
+ * admission (functions/api), the top-of-hour simulation's fake AWS (sim/), the local console's load chart and
+ * the CDK config (infra/config.ts), so all of them agree on one set of figures. Every figure is a default an
+ * account can raise: each is a configuration value (see `AwsLimits` and infra/config.ts).
+ *
+ * EC2 throttles per account and Region with token buckets: a request bucket per API and, for RunInstances and
+ * TerminateInstances, a separate resource bucket drained by the number of instances
+ * ("Request throttling for the Amazon EC2 API", https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+ */
+export interface TokenBucket {
+  /** Tokens the bucket holds when full (the burst). */
+  bucket: number;
+  /** Tokens added per second, up to `bucket`. */
+  refillPerSecond: number;
+}
+
+export interface AwsLimits {
+  /** EC2 RunInstances request bucket (published: 5, refill 2/s). */
+  runInstances: TokenBucket;
+  /** EC2 RunInstances resource bucket, one token per instance (published: 1,000, refill 2/s). */
+  runInstancesResources: TokenBucket;
+  /** EC2 DescribeInstances request bucket (published: 100, refill 20/s). */
+  describeInstances: TokenBucket;
+  /** EC2 TerminateInstances request bucket (published: 100, refill 5/s). */
+  terminateInstances: TokenBucket;
+  /** EC2 TerminateInstances resource bucket, one token per instance (published: 1,000, refill 20/s). */
+  terminateInstancesResources: TokenBucket;
+  /** Other non-mutating EC2 calls (GetConsoleOutput), the "non-mutating actions" bucket (100, refill 20/s). */
+  ec2NonMutating: TokenBucket;
+  /**
+   * Route 53 ChangeResourceRecordSets / ListResourceRecordSets: 5 requests per second per account (Route 53
+   * developer guide, "Quotas": the current throttling page describes more; design for the lower).
+   */
+  route53: TokenBucket;
+  /** SSM SendCommand / GetCommandInvocation (Systems Manager endpoints and quotas; account-wide). */
+  ssm: TokenBucket;
+  /** Running On-Demand Standard instances vCPU quota (Service Quotas L-1216C47A); set per account. */
+  vcpuQuota: number;
+  /** Lambda concurrent executions per Region (default 1,000; lower for new accounts). */
+  lambdaConcurrency: number;
+}
+
+/** AWS's published defaults (see the comments on `AwsLimits`); vcpuQuota has no published default. */
+export const PUBLISHED_LIMITS: AwsLimits = {
+  runInstances: { bucket: 5, refillPerSecond: 2 },
+  runInstancesResources: { bucket: 1000, refillPerSecond: 2 },
+  describeInstances: { bucket: 100, refillPerSecond: 20 },
+  terminateInstances: { bucket: 100, refillPerSecond: 5 },
+  terminateInstancesResources: { bucket: 1000, refillPerSecond: 20 },
+  ec2NonMutating: { bucket: 100, refillPerSecond: 20 },
+  route53: { bucket: 5, refillPerSecond: 5 },
+  ssm: { bucket: 40, refillPerSecond: 40 },
+  vcpuQuota: 5000,
+  lambdaConcurrency: 1000,
+};
+
+/** vCPUs of the instance types this app launches (EC2 instance type specifications). */
+export const VCPUS_PER_INSTANCE_TYPE: Record<string, number> = {
+  'c6i.large': 2,
+  'c5.large': 2,
+  'm6i.large': 2,
+  'c6i.xlarge': 4,
+  'c5.xlarge': 4,
+  'm6i.xlarge': 4,
+};
+
+/** vCPUs of one instance type; a size this table does not know is read from its name (large = 2, xlarge = 4…). */
+export function vcpusOf(instanceType: string): number {
+  const known = VCPUS_PER_INSTANCE_TYPE[instanceType];
+  if (known) return known;
+  const size = instanceType.split('.')[1] ?? '';
+  if (size === 'medium' || size === 'small' || size === 'micro' || size === 'nano') return 2;
+  if (size === 'large') return 2;
+  const m = /^(\d*)xlarge$/.exec(size);
+  if (m) return 4 * (m[1] ? Number(m[1]) : 1);
+  return 2;
+}
