@@ -76,3 +76,24 @@ export function vcpusOf(instanceType: string): number {
   if (m) return 4 * (m[1] ? Number(m[1]) : 1);
   return 2;
 }
+
+/**
+ * Share of RunInstances' refill rate that meeting launches are planned to use; the rest is headroom for a
+ * launch's retries and fallbacks and for anything else in the account that calls RunInstances.
+ */
+export const DEFAULT_LAUNCH_RATE_SHARE = 0.8;
+
+/**
+ * Launches one minute can take, planned: the lower of the request and resource refill rates (one instance per
+ * call), times the planned share. With the published 2/s and 0.8 that is 96 a minute.
+ */
+export function launchesPerMinute(
+  limits: Pick<AwsLimits, 'runInstances' | 'runInstancesResources'>,
+  share = DEFAULT_LAUNCH_RATE_SHARE,
+): number {
+  const perSecond = Math.min(
+    limits.runInstances.refillPerSecond,
+    limits.runInstancesResources.refillPerSecond,
+  );
+  return Math.max(1, Math.floor(perSecond * 60 * share));
+}
