@@ -1,5 +1,6 @@
 import {
   BatchGetItemCommand,
+  DeleteItemCommand,
   type DynamoDBClient,
   UpdateItemCommand,
   type AttributeValue,
@@ -133,10 +134,13 @@ export class LaunchSlotsLedger {
     }
   }
 
-  /** Takes `amount` off item `id`'s counter, never below zero (a hold given back twice by a bug stays at 0). */
+  /**
+   * Takes `amount` off item `id`'s counter, never below zero (a hold given back twice by a bug stays at 0). A
+   * counter back at zero is deleted (only while it is still zero), so a refused booking leaves no item behind.
+   */
   private async subtract(id: string, amount: number): Promise<void> {
     try {
-      await this.ddb.send(
+      const out = await this.ddb.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall({ id }),
@@ -144,6 +148,17 @@ export class LaunchSlotsLedger {
           ConditionExpression: '#n >= :amount',
           ExpressionAttributeNames: { '#n': 'n' },
           ExpressionAttributeValues: marshall({ ':minus': -amount, ':amount': amount }),
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      if (Number(unmarshall(out.Attributes ?? {}).n) !== 0) return;
+      await this.ddb.send(
+        new DeleteItemCommand({
+          TableName: this.tableName,
+          Key: marshall({ id }),
+          ConditionExpression: '#n = :zero',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: marshall({ ':zero': 0 }),
         }),
       );
     } catch (err) {

@@ -79,12 +79,14 @@ export class MeetingsApi extends Construct {
     const role = this.handler.role;
     role.addToPolicy(
       new iam.PolicyStatement({
-        // BatchGetItem: the admission ledger's minutes and buckets around a refused start (same table).
+        // The admission ledger lives in the same table: BatchGetItem reads its minutes and buckets around a
+        // refused start, DeleteItem removes a counter given back to zero.
         actions: [
           'dynamodb:GetItem',
           'dynamodb:BatchGetItem',
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
           'dynamodb:Query',
         ],
         resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
