@@ -282,6 +282,28 @@ describe('admission at booking (dynalite)', () => {
     expect(await vcpus('2030-01-16T10:45Z')).toEqual([4]);
   });
 
+  test('a failed meeting write gives back what the booking took: nothing held without a meeting', async () => {
+    const before = await itemCount();
+    const create = deps.store.create.bind(deps.store);
+    deps.store.create = () => Promise.reject(new Error('DynamoDB is down'));
+    try {
+      expect((await book('2030-01-18T10:00:00Z')).status).toBe(500);
+    } finally {
+      deps.store.create = create;
+    }
+    expect(await itemCount()).toBe(before);
+    expect(await launches('2030-01-18T09:50Z')).toEqual([0]);
+  });
+
+  test('a booking whose execution cannot start (no Idempotency-Key) is closed FAILED and frees its hold', async () => {
+    sfnMock
+      .on(StartExecutionCommand)
+      .rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    expect((await book('2030-01-19T10:00:00Z')).status).toBe(500);
+    expect(await launches('2030-01-19T09:50Z')).toEqual([0]);
+    expect(await vcpus('2030-01-19T09:45Z')).toEqual([0]);
+  });
+
   test('the ledger never shows up in the meetings list (its items have no kind, status or createdAt)', async () => {
     await book('2030-01-17T10:00:00Z');
     const listed = JSON.parse((await call('GET', '/meetings', undefined)).body);
