@@ -51,8 +51,12 @@ export class Admission {
     let launchAtMs: number;
     let tookLaunch = false;
     if (launch.kind === 'slot') {
-      // Latest minute first; each take is atomic, so a minute another booking just filled is simply skipped.
-      for (const m of launchMinutes(meeting.startMs, nowMs, limits)) {
+      // Latest minute first. One read skips the minutes already full (no failed writes in a crowded hour); each
+      // take is atomic, so a minute another booking filled since the read is simply skipped too.
+      const minutes = launchMinutes(meeting.startMs, nowMs, limits);
+      const seen = await this.ledger.read({ launches: minutes.map(minuteKey), vcpus: [] });
+      for (const m of minutes) {
+        if ((seen.launches.get(minuteKey(m)) ?? 0) >= limits.launchesPerMinute) continue;
         const index = await this.ledger.takeLaunch(minuteKey(m), limits.launchesPerMinute);
         if (index === undefined) continue;
         launchMinute = minuteKey(m);
