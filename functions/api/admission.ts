@@ -45,6 +45,8 @@ export class Admission {
     meeting: { startMs: number; durationMinutes: number },
     nowMs: number,
     launch: LaunchRequest = { kind: 'slot' },
+    /** What the meeting holds already (a reschedule): its buckets are not taken a second time. */
+    held?: AdmissionHold,
   ): Promise<Admitted> {
     const { limits } = this;
     let launchMinute: string | undefined;
@@ -74,13 +76,15 @@ export class Admission {
     // server holds them from now on.
     const from = launch.kind === 'none' || !launchMinute ? launchAtMs! : minuteOfKey(launchMinute);
     const buckets = vcpuBuckets(from, endMs, limits.maxOverrunSeconds);
+    const reused = new Set(held?.vcpus === limits.vcpusPerServer ? held.vcpuBuckets : []);
+    const toTake = buckets.filter((b) => !reused.has(b));
     const taken = await Promise.all(
-      buckets.map((b) => this.ledger.takeVcpus(b, limits.vcpusPerServer, limits.vcpuBudget)),
+      toTake.map((b) => this.ledger.takeVcpus(b, limits.vcpusPerServer, limits.vcpuBudget)),
     );
     const took: AdmissionHold = {
       launchMinute: tookLaunch ? launchMinute : undefined,
       vcpus: limits.vcpusPerServer,
-      vcpuBuckets: buckets.filter((_, i) => taken[i]),
+      vcpuBuckets: toTake.filter((_, i) => taken[i]),
     };
     if (taken.some((t) => !t)) {
       await this.ledger.giveBack(took);
@@ -92,6 +96,20 @@ export class Admission {
       hold: { launchMinute, vcpus: limits.vcpusPerServer, vcpuBuckets: buckets },
       taken: took,
     };
+  }
+
+  /**
+   * After a reschedule replaced `old` with `now` on the record: gives back what `old` held and `now` does not
+   * (its launch slot unless kept, its buckets the new times no longer touch).
+   */
+  giveBackReplaced(old: AdmissionHold, now: AdmissionHold, taken: AdmissionHold): Promise<void> {
+    const keptSlot = !taken.launchMinute && now.launchMinute === old.launchMinute;
+    const stillHeld = new Set(old.vcpus === now.vcpus ? now.vcpuBuckets : []);
+    return this.ledger.giveBack({
+      launchMinute: keptSlot ? undefined : old.launchMinute,
+      vcpus: old.vcpus,
+      vcpuBuckets: old.vcpuBuckets.filter((b) => !stillHeld.has(b)),
+    });
   }
 
   /** Gives back what a hold took. */

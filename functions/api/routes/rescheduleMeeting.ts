@@ -72,15 +72,10 @@ export async function rescheduleMeeting(
     if (admitted) await deps.admission!.giveBack(admitted.taken);
     return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
   }
-  // The new hold replaced the old one on the record under the revision check, so only this request frees the
-  // old one: its vCPUs, and its launch slot unless the new hold kept it.
-  if (admitted && record.held) {
-    const keptSlot = admitted.hold.launchMinute === record.held.launchMinute && !admitted.taken.launchMinute;
-    await deps.admission!.giveBack({
-      ...record.held,
-      launchMinute: keptSlot ? undefined : record.held.launchMinute,
-    });
-  }
+  // The new hold replaced the old one on the record under the revision check, so only this request frees what
+  // the old one held and the new one does not.
+  if (admitted && record.held)
+    await deps.admission!.giveBackReplaced(record.held, admitted.hold, admitted.taken);
   const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision });
   t.metric('MeetingsRescheduled', 1);
   t.logger.info('meeting rescheduled', { startTime: updated.startTime, serverTornDown: tearDown });
@@ -100,8 +95,9 @@ export async function rescheduleMeeting(
 /**
  * The moved meeting's launch slot and vCPUs, when admission is on. A meeting that will launch (not launched
  * yet, or its server torn down) keeps the slot it holds when that minute still fits the new start, else takes a
- * new one; a meeting whose running server is kept needs no launch, only its vCPUs for the new times. The new
- * vCPUs are taken before the old ones are freed (briefly counted twice: on the safe side).
+ * new one; a meeting whose running server is kept needs no launch, only its vCPUs for the new times. Buckets
+ * the meeting holds already are not taken again (a longer lesson in a full hour needs only its new buckets);
+ * the others are taken before the old ones are freed.
  */
 function admitMove(
   deps: ApiDeps,
@@ -117,5 +113,5 @@ function admitMove(
     : admission.keeps(record.held, startMs, nowMs) && Date.parse(record.launchAt) >= nowMs
       ? { kind: 'keep', launchMinute: record.held!.launchMinute!, launchAt: record.launchAt }
       : { kind: 'slot' };
-  return admission.admit({ startMs, durationMinutes: move.duration }, nowMs, launch);
+  return admission.admit({ startMs, durationMinutes: move.duration }, nowMs, launch, record.held);
 }
