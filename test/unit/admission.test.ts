@@ -9,6 +9,8 @@ import {
   type AdmissionLimits,
   DEFAULT_ADMISSION_SETTINGS,
   launchAtFor,
+  nearestStart,
+  planAdmission,
   vcpuBuckets,
 } from '../../functions/shared/launchSlots';
 import { LaunchSlotsLedger } from '../../functions/shared/launchSlotsLedger';
@@ -64,6 +66,43 @@ describe('launch slots: the arithmetic', () => {
     expect(buckets[0]).toBe('2030-01-11T07:30Z');
     expect(buckets.at(-1)).toBe('2030-01-11T16:00Z');
     expect(buckets.length).toBeLessThanOrEqual(37);
+  });
+});
+
+describe('nearest start: the search', () => {
+  const now = Date.parse('2030-01-11T00:00:00Z');
+  const startMs = Date.parse('2030-01-11T14:00:00Z');
+  const full = (...keys: string[]) => new Map(keys.map((k) => [k, LIMITS.launchesPerMinute]));
+  const fourMinutes = ['13:47', '13:48', '13:49', '13:50'].map((m) => `2030-01-11T${m}Z`);
+
+  test('whole minutes either way; the later one when both are as near', () => {
+    // 14:00 is full (13:47–13:50); 14:01 (13:51 free) and 13:59 (13:46 free) are as near: the later wins.
+    const snapshot = { launches: full(...fourMinutes), vcpus: new Map() };
+    expect(
+      new Date(nearestStart(snapshot, { startMs, durationMinutes: 60 }, now, LIMITS)!).toISOString(),
+    ).toBe('2030-01-11T14:01:00.000Z');
+    // With 13:51 and 13:46 full too, neither serves; two minutes away, 14:02 (13:52) and 13:58 (13:45) do.
+    const more = {
+      launches: full(...fourMinutes, '2030-01-11T13:51Z', '2030-01-11T13:46Z'),
+      vcpus: new Map(),
+    };
+    expect(new Date(nearestStart(more, { startMs, durationMinutes: 60 }, now, LIMITS)!).toISOString()).toBe(
+      '2030-01-11T14:02:00.000Z',
+    );
+  });
+
+  test('never a start in the past, and none beyond the search', () => {
+    const justNow = startMs - 11 * 60_000; // inside the lead: only the current minute can launch it
+    const snapshot = { launches: full('2030-01-11T13:49Z'), vcpus: new Map() };
+    const found = nearestStart(snapshot, { startMs, durationMinutes: 60 }, justNow, LIMITS, {
+      searchMinutes: 0,
+    });
+    expect(found).toBeUndefined();
+    expect(planAdmission(snapshot, { startMs, durationMinutes: 60 }, justNow, LIMITS)).toEqual({
+      ok: true,
+      launchMinute: '2030-01-11T13:50Z',
+      vcpuBuckets: expect.any(Array),
+    });
   });
 });
 
