@@ -92,17 +92,16 @@ describe('nearest start: the search', () => {
   });
 
   test('never a start in the past, and none beyond the search', () => {
-    const justNow = startMs - 11 * 60_000; // inside the lead: only the current minute can launch it
-    const snapshot = { launches: full('2030-01-11T13:49Z'), vcpus: new Map() };
-    const found = nearestStart(snapshot, { startMs, durationMinutes: 60 }, justNow, LIMITS, {
-      searchMinutes: 0,
-    });
-    expect(found).toBeUndefined();
-    expect(planAdmission(snapshot, { startMs, durationMinutes: 60 }, justNow, LIMITS)).toEqual({
-      ok: true,
-      launchMinute: '2030-01-11T13:50Z',
-      vcpuBuckets: expect.any(Array),
-    });
+    // Booked 30 s before its start: it can launch only now, in the current minute, which is full. Every later
+    // start up to 14:09 would launch now too; 14:10 is the first whose launch minute (14:00) is ahead.
+    const late = startMs - 30_000;
+    const snapshot = { launches: full('2030-01-11T13:59Z'), vcpus: new Map() };
+    const meeting = { startMs, durationMinutes: 60 };
+    expect(planAdmission(snapshot, meeting, late, LIMITS)).toEqual({ ok: false, reason: 'launches' });
+    expect(new Date(nearestStart(snapshot, meeting, late, LIMITS)!).toISOString()).toBe(
+      '2030-01-11T14:10:00.000Z',
+    );
+    expect(nearestStart(snapshot, meeting, late, LIMITS, { searchMinutes: 9 })).toBeUndefined();
   });
 });
 
