@@ -55,7 +55,14 @@ export function inProcessDynamo(clock: VirtualClock): { client: DynamoDBClient; 
           try {
             listener(req as unknown as IncomingMessage, res as unknown as ServerResponse);
             const body = request.body as string | Uint8Array | undefined;
-            if (body !== undefined && body.length > 0) req.emit('data', Buffer.from(body));
+            // The SDK's JSON body is a Uint8Array that warns when read as a string: copy its bytes instead.
+            const bytes =
+              typeof body === 'string'
+                ? Buffer.from(body)
+                : body
+                  ? Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+                  : undefined;
+            if (bytes && bytes.length > 0) req.emit('data', bytes);
             req.emit('end');
           } catch (err) {
             release();
