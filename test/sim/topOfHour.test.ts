@@ -33,11 +33,7 @@ describe('top of the hour, 1,000 lessons at one minute (virtual clock)', () => {
 
   it('ends every execution, each SUCCEEDED or FAILED, one per booked lesson', () => {
     expect(report.model.everyExecutionEnded).toBe(true);
-    expect(Object.keys(report.executions).sort()).toEqual(
-      expect.arrayContaining(
-        Object.keys(report.executions).filter((s) => ['SUCCEEDED', 'FAILED'].includes(s)),
-      ),
-    );
+    for (const status of Object.keys(report.executions)) expect(['SUCCEEDED', 'FAILED']).toContain(status);
     expect((report.executions.SUCCEEDED ?? 0) + (report.executions.FAILED ?? 0)).toBe(report.booked);
   });
 
