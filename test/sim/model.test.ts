@@ -11,7 +11,7 @@ const T0 = Date.parse('2027-03-01T14:00:00Z');
 
 describe('token bucket', () => {
   it('starts full, allows its burst at once, then throttles', () => {
-    let now = T0;
+    const now = T0;
     const b = new Bucket('RunInstances', { bucket: 5, refillPerSecond: 2 }, () => now);
     for (let i = 0; i < 5; i++) expect(b.take()).toBe(true);
     expect(b.take()).toBe(false);
@@ -30,7 +30,7 @@ describe('token bucket', () => {
   });
 
   it('a call that needs more tokens than there are takes none', () => {
-    let now = T0;
+    const now = T0;
     const b = new Bucket('TerminateInstances (instances)', { bucket: 10, refillPerSecond: 1 }, () => now);
     expect(b.take(11)).toBe(false);
     expect(b.available()).toBe(10);
