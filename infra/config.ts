@@ -7,6 +7,10 @@ import {
 } from '../functions/shared/occupancyLimits';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// A Debian package version as apt pins it (`jicofo=1.0-1090-1`): upstream version and Debian revision.
+const debVersion = z
+  .string()
+  .regex(/^[0-9][A-Za-z0-9.+~-]*-[A-Za-z0-9.+~]+$/, 'must be a Debian package version like 2.0.9955-1');
 const csv = z
   .string()
   .transform((s) =>
@@ -44,6 +48,18 @@ export const AppConfig = z
     overrunStepMinutes: int(MIN_OCCUPANCY_INTERVAL_SECONDS / 60, 60),
     maxOverrunMinutes: int(0, MAX_OVERRUN_SECONDS / 60),
     maxInstanceHours: int(1, 48),
+    // The Jitsi the image pipeline bakes (infra/image/bake-jitsi.sh), pinned so a lesson never gets whatever
+    // was newest that minute. jitsi-meet-web, -web-config, -prosody and -turnserver share one version.
+    jitsiMeetVersion: debVersion,
+    jitsiMeetWebVersion: debVersion,
+    jicofoVersion: debVersion,
+    jitsiVideobridgeVersion: debVersion,
+    // When the pipeline rebuilds the image with the day's security updates (EventBridge cron, UTC).
+    imageRebuildSchedule: z
+      .string()
+      .regex(/^cron\([^()]+\)$/, 'must be an EventBridge cron expression, e.g. cron(0 3 ? * SUN *)'),
+    // How many of the newest baked images (and their snapshots) the lifecycle policy keeps.
+    imagesKept: int(1, 20),
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: z.url().optional(),
     jwtAudience: z.string().min(1).optional(),
@@ -100,6 +116,16 @@ export const DEFAULTS: Record<string, string> = {
   overrunStepMinutes: String(OCCUPANCY_DEFAULTS.overrunStepSeconds / 60),
   maxOverrunMinutes: String(OCCUPANCY_DEFAULTS.maxOverrunSeconds / 60),
   maxInstanceHours: '12',
+  // Jitsi stable 5963 (2021-06-10): the newest complete set of pinned versions confirmed here (no access to
+  // download.jitsi.org from this machine). Set the current stable's before the first build (README "The
+  // baked image").
+  jitsiMeetVersion: '2.0.5963-1',
+  jitsiMeetWebVersion: '1.0.5056-1',
+  jicofoVersion: '1.0-756-1',
+  jitsiVideobridgeVersion: '2.1-508-gb24f756c-1',
+  // Sundays 03:00 UTC: outside lesson hours of most time zones; a build takes about half an hour.
+  imageRebuildSchedule: 'cron(0 3 ? * SUN *)',
+  imagesKept: '3',
   apiAuth: 'iam',
   apiRateLimit: '10',
   apiBurstLimit: '20',
