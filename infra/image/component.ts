@@ -42,8 +42,11 @@ function versionExports(v: JitsiVersions): string {
  * (https://docs.aws.amazon.com/imagebuilder/latest/userguide/toe-use-documents.html). Every step is
  * ExecuteBash; the scripts travel inside the document as quoted heredocs, so the image needs no S3 access.
  */
-export function componentDocument(versions: JitsiVersions): string {
-  const place = Object.entries(COMPONENT_SCRIPTS).map(([name, path]) => {
+export function componentDocument(
+  versions: JitsiVersions,
+  scripts: Record<string, string> = COMPONENT_SCRIPTS,
+): string {
+  const place = Object.entries(scripts).map(([name, path]) => {
     const text = readFileSync(path, 'utf8');
     if (text.includes(HEREDOC)) throw new Error(`${name} contains the heredoc delimiter ${HEREDOC}`);
     // AWSTOE substitutes {{ variables }} in commands before bash sees them.
