@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
+  DEFAULT_LAUNCH_LEAD_MINUTES,
+} from '../functions/shared/bootTime';
 import { LOG_LEVELS } from '../functions/shared/logLevels';
 import {
   MAX_OVERRUN_SECONDS,
@@ -108,10 +113,11 @@ export type AppConfig = z.infer<typeof AppConfig>;
 export const DEFAULTS: Record<string, string> = {
   appName: 'meeting-scheduler',
   instanceTypes: 'c6i.large,c5.large,m6i.large',
-  launchLeadMinutes: '10',
+  // Derived from the baked image's boot time (functions/shared/bootTime.ts: 5 min, 17 × 15 s).
+  launchLeadMinutes: String(DEFAULT_LAUNCH_LEAD_MINUTES),
   attendanceCheckDelayMinutes: '15',
-  healthCheckIntervalSeconds: '15',
-  healthCheckMaxAttempts: '40',
+  healthCheckIntervalSeconds: String(DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS),
+  healthCheckMaxAttempts: String(DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS),
   occupancyCheckIntervalMinutes: String(OCCUPANCY_DEFAULTS.intervalSeconds / 60),
   overrunStepMinutes: String(OCCUPANCY_DEFAULTS.overrunStepSeconds / 60),
   maxOverrunMinutes: String(OCCUPANCY_DEFAULTS.maxOverrunSeconds / 60),

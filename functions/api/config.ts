@@ -1,4 +1,9 @@
 import { z } from 'zod';
+import {
+  DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
+  DEFAULT_LAUNCH_LEAD_MINUTES,
+} from '../shared/bootTime';
 import { nonEmpty, positiveInt, readConfig } from '../shared/config';
 import type { ApiConfig } from './deps';
 import {
@@ -13,10 +18,11 @@ export const ApiEnv = {
   AWS_REGION: nonEmpty,
   JITSI_DOMAIN: nonEmpty,
   TEARDOWN_FUNCTION_NAME: nonEmpty,
-  LAUNCH_LEAD_SECONDS: positiveInt.default(600),
+  // The same defaults as the CDK context's, derived from the baked image's boot time (shared/bootTime.ts).
+  LAUNCH_LEAD_SECONDS: positiveInt.default(DEFAULT_LAUNCH_LEAD_MINUTES * 60),
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
-  HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(15),
-  HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(40),
+  HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS),
+  HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS),
   // Written by infra from validated minutes; checked again here, so no setting can make checks more frequent
   // than the history budget allows (occupancyLimits.ts).
   OCCUPANCY_CHECK_INTERVAL_SECONDS: positiveInt

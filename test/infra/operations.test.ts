@@ -150,8 +150,8 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       Threshold: threshold,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // Defaults: 40 probes × 15 s = 600 s.
-    expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(480));
+    // Defaults (functions/shared/bootTime.ts): 17 probes × 15 s = 255 s.
+    expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(204));
     const t = synth({ healthCheckMaxAttempts: 10, healthCheckIntervalSeconds: 30 }).template!;
     expect(alarm(t, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(240));
   });
