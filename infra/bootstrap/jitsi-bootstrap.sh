@@ -16,12 +16,21 @@
 # meeting FAILED with that reason at once, instead of probing a broken server for its whole budget.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-exec > >(tee -a /var/log/jitsi-bootstrap.log) 2>&1
 # shellcheck source=/dev/null
 source "${here}/settings.env"
+# Paths of the machine, defaults for a server. settings.env may move them: the tests run this script end to end
+# in a temporary root (test/integration/bootstrapPaths.test.ts); the user data never sets them.
+BAKED_MARKER=${BAKED_MARKER:-/etc/meeting-scheduler/baked-image} # written by infra/image/bake-jitsi.sh
+BOOTSTRAP_LOG=${BOOTSTRAP_LOG:-/var/log/jitsi-bootstrap.log}
+HOSTS_FILE=${HOSTS_FILE:-/etc/hosts}
+TLS_DIR=${TLS_DIR:-/etc/ssl/meeting-scheduler}
+CONSOLES=${CONSOLES:-/dev/console /dev/ttyS0}
+APT_LOCK_FILES=${APT_LOCK_FILES:-} # empty: every lock apt and dpkg take (wait-apt-locks.sh)
+# How long the apt fallback waits for Ubuntu's first-boot apt-daily / unattended-upgrades to let go.
+APT_LOCK_WAIT_SECONDS=${APT_LOCK_WAIT_SECONDS:-180}
+exec > >(tee -a "$BOOTSTRAP_LOG") 2>&1
 
-# What the image pipeline writes (infra/image/bake-jitsi.sh): its presence selects the path.
-BAKED_MARKER=/etc/meeting-scheduler/baked-image
+# The marker selects the path.
 if [ -f "$BAKED_MARKER" ]; then
   boot_path="baked image ($(tr '\n' ' ' <"$BAKED_MARKER" | sed 's/ *$//'))"
 else
@@ -33,7 +42,7 @@ fail() {
   local line="meeting-scheduler bootstrap failed: ${boot_path}: $*"
   echo "$line"
   # The serial console is what EC2 GetConsoleOutput returns.
-  for console in /dev/console /dev/ttyS0; do
+  for console in $CONSOLES; do
     if [ -w "$console" ]; then echo "$line" >"$console" || true; fi
   done
   shutdown -h now "$line" || poweroff
@@ -58,23 +67,22 @@ public_ip=$(imds meta-data/public-ipv4)
 
 hostnamectl set-hostname "$fqdn"
 # The handbook's quick start maps the name to the public address (coturn and JVB advertise what it resolves to).
-echo "${public_ip} ${fqdn}" >>/etc/hosts
+echo "${public_ip} ${fqdn}" >>"$HOSTS_FILE"
 
 export DEBIAN_FRONTEND=noninteractive
 # apt-get waits for the dpkg lock by itself; wait-apt-locks.sh covers the list lock too (it says why).
 apt_get() {
-  problem=$("${here}/wait-apt-locks.sh" "$APT_LOCK_WAIT_SECONDS" 2>&1) || fail "$problem"
+  # shellcheck disable=SC2086 # a list of paths, or nothing
+  problem=$("${here}/wait-apt-locks.sh" "$APT_LOCK_WAIT_SECONDS" $APT_LOCK_FILES 2>&1) || fail "$problem"
   apt-get -o DPkg::Lock::Timeout="$APT_LOCK_WAIT_SECONDS" "$@" || fail "apt-get $1 failed"
 }
-# How long the apt fallback waits for Ubuntu's first-boot apt-daily / unattended-upgrades to let go.
-APT_LOCK_WAIT_SECONDS=180
 if [ ! -f "$BAKED_MARKER" ]; then
   apt_get update
   apt_get install -y gnupg2 curl apt-transport-https nginx-full awscli jq openssl
 fi
 
 # The certificate first: without it nothing else is worth installing.
-tls_dir=/etc/ssl/meeting-scheduler
+tls_dir=$TLS_DIR
 secret=$(aws secretsmanager get-secret-value --region "$region" --secret-id "$CERTIFICATE_SECRET_ID" \
   --query SecretString --output text) || fail "certificate secret ${CERTIFICATE_SECRET_ID} could not be read"
 # Valid for this server's whole life, or the meeting fails now with the reason (never a self-signed fallback).

@@ -24,13 +24,14 @@ die() {
 }
 trap 'die "line ${LINENO}: \"${BASH_COMMAND}\" exited $?"' ERR
 
-# Runs one step and prints how long it took ($EPOCHREALTIME: bash 5, microseconds).
+# Runs one step and prints how long it took ($EPOCHREALTIME: bash 5, seconds with 6 decimals, written with the
+# locale's decimal separator: both removed, it counts microseconds).
 timed() {
-  local name=$1 started=$EPOCHREALTIME
+  local name=$1 started=${EPOCHREALTIME//[.,]/}
   shift
   "$@"
-  local ended=$EPOCHREALTIME
-  echo "configure step ${name}: $(((${ended/./} - ${started/./}) / 1000)) ms"
+  local ended=${EPOCHREALTIME//[.,]/}
+  echo "configure step ${name}: $(((ended - started) / 1000)) ms"
 }
 
 # "I want to use my own certificate": jitsi-meet-web-config then uses ours and asks nobody for one. On a baked
