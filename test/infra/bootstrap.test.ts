@@ -254,15 +254,3 @@ describe('wait-apt-locks.sh (the apt fallback’s wait for apt and dpkg)', () =>
     expect(result.ms).toBeLessThan(10_000);
   });
 });
-
-describe('jitsi-bootstrap.sh: which path, and a failure reason that names it', () => {
-  const bootstrap = readFileSync(join(BOOTSTRAP_DIR, 'jitsi-bootstrap.sh'), 'utf8');
-
-  test('the marker the image pipeline writes selects the baked path; the apt path waits for both apt locks', () => {
-    expect(bootstrap).toContain('BAKED_MARKER=/etc/meeting-scheduler/baked-image');
-    expect(bootstrap).toMatch(
-      /fail\(\) \{\n  local line="meeting-scheduler bootstrap failed: \$\{boot_path\}: \$\*"/,
-    );
-    expect(bootstrap).toMatch(/wait-apt-locks\.sh" "\$APT_LOCK_WAIT_SECONDS"/);
-  });
-});

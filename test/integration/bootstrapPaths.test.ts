@@ -4,13 +4,7 @@ import { join } from 'node:path';
 import { renderUserData } from '../../infra/bootstrap/userData';
 import { bootstrapFailureIn } from '../../functions/shared/ec2Fleet';
 import { httpsStatus } from '../../functions/shared/httpsProbe';
-import {
-  makeConfigureRoot,
-  prepareNginx,
-  stopServices,
-  type ConfigureRoot,
-} from '../support/configureRoot';
-import { tempDir } from '../support/realParts';
+import { makeConfigureRoot, prepareNginx, stopServices, type ConfigureRoot } from '../support/configureRoot';
 
 const DOMAIN = 'meet.example.test';
 const FQDN = `7d3c1a2b-0000-4000-8000-000000000001.${DOMAIN}`;
@@ -114,7 +108,7 @@ describe('jitsi-bootstrap.sh on a baked image', () => {
     expect(existsSync(join(root.dir, 'apt-get'))).toBe(false);
     expect(existsSync(join(root.dir, 'network'))).toBe(false);
     expect(read(join(root.dir, 'aws'))).toMatch(/^secretsmanager get-secret-value --region eu-west-1 /);
-    expect(read(join(root.dir, 'shutdown'))).toBe("-h +720 meeting server reached its maximum lifetime\n");
+    expect(read(join(root.dir, 'shutdown'))).toBe('-h +720 meeting server reached its maximum lifetime\n');
     expect(read(join(root.dir, 'hosts'))).toBe(`${PUBLIC_IP} ${FQDN}\n`);
     expect(read(join(root.dir, 'console'))).toBe('');
     const status = await httpsStatus({
@@ -160,8 +154,12 @@ describe('jitsi-bootstrap.sh, apt fallback (no baked image)', () => {
       const reason = `apt fallback (no baked image): apt lock ${lock} still held after 2 s by pid ${holder.pid} (python3)`;
       expect(read(console)).toBe(`meeting-scheduler bootstrap failed: ${reason}\n`);
       // What the health check makes of the console output (functions/shared/ec2Fleet.ts).
-      expect(bootstrapFailureIn(`[  12.3] cloud-init\n${read(console)}`)).toBe(`server bootstrap failed: ${reason}`);
-      expect(read(join(root.dir, 'shutdown')).split('\n')[1]).toMatch(/^-h now meeting-scheduler bootstrap failed/);
+      expect(bootstrapFailureIn(`[  12.3] cloud-init\n${read(console)}`)).toBe(
+        `server bootstrap failed: ${reason}`,
+      );
+      expect(read(join(root.dir, 'shutdown')).split('\n')[1]).toMatch(
+        /^-h now meeting-scheduler bootstrap failed/,
+      );
       expect(existsSync(join(root.dir, 'apt-get'))).toBe(false); // never started while the lock was held
     } finally {
       holder.kill('SIGKILL');
