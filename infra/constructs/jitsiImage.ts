@@ -59,8 +59,14 @@ export class JitsiImage extends Construct {
     const { appName } = props;
     const imageTags = { [BAKED_IMAGE_TAG_KEY]: appName };
     const document = componentDocument(props.versions);
-    // Components and recipes are immutable: new content, new names (CloudFormation then replaces them).
-    const tag = contentTag(document, props.parentImageParameter);
+    // The same root volume as the launch template's (infra/constructs/jitsiFleet.ts).
+    const rootVolume = {
+      deviceName: '/dev/sda1',
+      ebs: { volumeSize: 16, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
+    };
+    // Components and recipes are immutable: new content, new names (CloudFormation then replaces them). Every
+    // recipe setting is in the name, so no change can meet the old name and version.
+    const tag = contentTag(document, props.parentImageParameter, JSON.stringify(rootVolume));
 
     const component = new imagebuilder.CfnComponent(this, 'Component', {
       name: `${appName}-jitsi-${tag}`,
@@ -77,12 +83,7 @@ export class JitsiImage extends Construct {
       // rebuild starts from Canonical's newest 22.04 image (CreateImageRecipe parentImage).
       parentImage: `ssm:${props.parentImageParameter}`,
       components: [{ componentArn: component.attrArn }],
-      blockDeviceMappings: [
-        {
-          deviceName: '/dev/sda1',
-          ebs: { volumeSize: 16, volumeType: 'gp3', encrypted: true, deleteOnTermination: true },
-        },
-      ],
+      blockDeviceMappings: [rootVolume],
     });
 
     const instanceRole = new iam.Role(this, 'BuildInstanceRole', {
