@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isThrottling } from '../shared/errors';
 import { isTerminal, MeetingStatus, Outcome } from '../shared/meeting';
 import { countOutcome, silentTelemetry } from '../shared/observability';
 import { countServerMinutes } from '../shared/serverMinutes';
@@ -51,7 +52,26 @@ export async function teardownMeeting(
     t.logger.info('teardown of an old revision skipped', { currentRevision: meeting.revision, outcome });
     return { status: meeting.status, terminatedInstanceIds: [], reason };
   }
-  const { terminatedInstanceIds } = await fleet.terminate({ meetingId, hostname: meeting.hostname });
+  // The server the record knows, by id (one TerminateInstances, no DescribeInstances: at the end of an hour
+  // 1,000 lessons end together). Before the meeting was READY a launch may have started a server the record
+  // does not name yet (its attempt failed after RunInstances): then every server tagged with the meeting.
+  const launchSettled = meeting.instanceId && !['SCHEDULED', 'LAUNCHING'].includes(meeting.status);
+  const { terminatedInstanceIds, dnsLeft } = await fleet.terminate({
+    meetingId,
+    hostname: meeting.hostname,
+    instanceId: launchSettled ? meeting.instanceId : undefined,
+    publicIp: meeting.publicIp,
+  });
+  if (dnsLeft) {
+    // Route 53 still throttled after the bounded retries: the server is stopped, only its name is left. The
+    // sweeper deletes leftover meeting records in batches on its next run; failing (and retrying) the whole
+    // teardown for it would only add Route 53 calls while it is throttled.
+    t.metric('DnsRecordsLeft', 1);
+    t.logger.warn('DNS record left for the sweeper (Route 53 throttled)', {
+      hostname: meeting.hostname,
+      publicIp: meeting.publicIp,
+    });
+  }
   const at = now();
   const minutes = await countServerMinutes(store, meeting, at, t);
   if (outcome === 'RESCHEDULED') {
@@ -93,9 +113,18 @@ export function endOf(endAt: string, at: Date): { endedAt: string; overrunMinute
   };
 }
 
-/** The reason to record: from the caught error (its Cause, else its Error) when there is one, shortened. */
+/**
+ * The reason to record: from the caught error (its Cause, else its Error) when there is one, shortened. A rate
+ * limit that outlasted the state machine's retries says so first, so it reads as the account's limit rather
+ * than a broken server (reason class Throttled).
+ */
 export function teardownReason(reason: string, error?: CaughtError | null): string {
-  return shorten((error && describeError(error)) || reason, MAX_REASON_CHARS);
+  const described = (error && describeError(error)) || reason;
+  const text =
+    error && isThrottling(error.Error)
+      ? `AWS rate limit still exceeded after the retries (${error.Error}; ${reason}): ${described}`
+      : described;
+  return shorten(text, MAX_REASON_CHARS);
 }
 
 function describeError({ Error: name, Cause: cause }: CaughtError): string | undefined {
