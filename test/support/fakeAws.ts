@@ -162,7 +162,10 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
 
   // As Route 53: a batch is a transaction (one bad change fails it whole, InvalidChangeBatch), a DELETE must name
   // the record's current values, and a request holds at most 1,000 ResourceRecord elements (UPSERT counts twice).
+  /** Switches a test flips mid-run: Route 53 answering Throttling to every change while on. */
+  const faults = { route53Throttled: false };
   route53Mock.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
+    if (faults.route53Throttled) throw awsError('Throttling', 'Rate exceeded');
     const changes = input.ChangeBatch.Changes as Array<{
       Action: string;
       ResourceRecordSet: { Name: string; TTL?: number; ResourceRecords: Array<{ Value: string }> };
@@ -257,7 +260,18 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
   };
   const liveInstances = () =>
     [...instances.values()].filter((i) => i.State?.Name !== 'terminated').map((i) => i.InstanceId);
-  return { clients, ec2Mock, route53Mock, ssmMock, instances, dns, fetched, liveInstances, callsByApi };
+  return {
+    clients,
+    ec2Mock,
+    route53Mock,
+    ssmMock,
+    instances,
+    dns,
+    fetched,
+    liveInstances,
+    callsByApi,
+    faults,
+  };
 }
 
 /**
