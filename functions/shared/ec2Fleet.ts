@@ -163,7 +163,12 @@ export class Ec2Fleet implements Fleet {
       const seen = await this.describeLive(server.instanceId);
       since = 0;
       if (seen.state !== 'running' || !seen.publicIp)
-        return { healthy: false, detail: `instance is ${seen.state}`, publicIp: seen.publicIp, probesSinceDescribe: 0 };
+        return {
+          healthy: false,
+          detail: `instance is ${seen.state}`,
+          publicIp: seen.publicIp,
+          probesSinceDescribe: 0,
+        };
       publicIp = seen.publicIp;
     }
     // Once per address: the record only has to change when the instance's IP does.

@@ -89,7 +89,8 @@ export const METRICS = {
   DnsRecordsLeft: {
     unit: 'Count',
     dimensions: {},
-    description: 'meeting DNS records teardown left to the sweeper (Route 53 still throttling after its retries)',
+    description:
+      'meeting DNS records teardown left to the sweeper (Route 53 still throttling after its retries)',
   },
   DnsRecordsSwept: {
     unit: 'Count',
