@@ -52,7 +52,7 @@ export async function launchMeeting(
       status: updated.status,
       currentRevision: updated.revision,
     });
-    await fleet.terminate({ meetingId, hostname: meeting.hostname, instanceId: server.instanceId });
+    await fleet.terminate({ meetingId, hostname: meeting.hostname, instanceIds: [server.instanceId] });
     await liveMeeting(store, meetingId, revision); // throws the reason
   }
   return server;

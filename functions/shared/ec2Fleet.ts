@@ -284,10 +284,10 @@ export class Ec2Fleet implements Fleet {
    * to the sweeper (`dnsLeft`), which deletes leftover records in batches, instead of failing the teardown.
    */
   async terminate(
-    server: ServerRef & { instanceId?: string; publicIp?: string },
+    server: ServerRef & { instanceIds?: string[]; publicIp?: string },
   ): Promise<{ terminatedInstanceIds: string[]; dnsLeft?: boolean }> {
-    const ids = server.instanceId
-      ? [server.instanceId]
+    const ids = server.instanceIds
+      ? server.instanceIds
       : (await this.instancesOf(server.meetingId, LIVE_STATES.concat('shutting-down')))
           .map((i) => i.InstanceId)
           .filter((id): id is string => Boolean(id));

@@ -93,14 +93,15 @@ export interface Fleet {
    */
   countParticipants(server: ServerRef & { instanceId: string; roomName: string }): Promise<ParticipantCount>;
   /**
-   * Stops the meeting's server and removes its DNS name; already gone is fine. With `instanceId` it terminates
-   * that server (one call); without it, every server tagged with the meeting (a DescribeInstances first). With
+   * Stops the meeting's server and removes its DNS name; already gone is fine. With `instanceIds` it terminates
+   * those (one call; none for an empty list: the record says its server is stopped already); without them,
+   * every server tagged with the meeting (a DescribeInstances first). With
    * `publicIp` the record is deleted in one call naming its values; without it the record is looked up first.
    * A DNS delete still throttled after its retries does not fail the teardown: `dnsLeft` says the record is left
    * for the sweeper (deleteDnsRecords).
    */
   terminate(
-    server: ServerRef & { instanceId?: string; publicIp?: string },
+    server: ServerRef & { instanceIds?: string[]; publicIp?: string },
   ): Promise<{ terminatedInstanceIds: string[]; dnsLeft?: boolean }>;
   /** Every live server tagged with this app. */
   listServers(): Promise<RunningServer[]>;

@@ -95,7 +95,7 @@ export const METRICS = {
   DnsRecordsSwept: {
     unit: 'Count',
     dimensions: {},
-    description: 'leftover meeting DNS records the sweeper deleted (in batches), every run',
+    description: 'leftover meeting DNS records the sweeper deleted (in batches), in runs that found some',
   },
 } as const satisfies Record<string, MetricSpec>;
 

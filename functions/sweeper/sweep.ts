@@ -111,7 +111,7 @@ async function sweepServers(
       await fleet.terminate({
         meetingId: meeting.id,
         hostname: meeting.hostname,
-        instanceId: server.instanceId,
+        instanceIds: [], // terminated just above
         publicIp: meeting.publicIp,
       });
       const { changed } = await store.transition(
@@ -209,13 +209,10 @@ async function sweepDnsRecords({ store, fleet }: TaskDeps, telemetry: Telemetry)
     if (meeting && SERVING_STATUSES.includes(meeting.status)) continue;
     leftover.push(record);
   }
-  const { deleted, calls } = leftover.length
-    ? await fleet.deleteDnsRecords(leftover)
-    : { deleted: 0, calls: 0 };
-  // Every run, 0 included, like ServersSwept.
+  if (leftover.length === 0) return 0;
+  const { deleted, calls } = await fleet.deleteDnsRecords(leftover);
   telemetry.metric('DnsRecordsSwept', deleted);
-  if (leftover.length)
-    telemetry.logger.info('leftover DNS records deleted', { found: leftover.length, deleted, calls });
+  telemetry.logger.info('leftover DNS records deleted', { found: leftover.length, deleted, calls });
   return deleted;
 }
 

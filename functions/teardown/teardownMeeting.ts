@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isThrottling } from '../shared/errors';
-import { isTerminal, MeetingStatus, Outcome } from '../shared/meeting';
+import { isTerminal, MeetingStatus, Outcome, type MeetingRecord } from '../shared/meeting';
 import { countOutcome, silentTelemetry } from '../shared/observability';
 import { countServerMinutes } from '../shared/serverMinutes';
 import { parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
@@ -52,14 +52,10 @@ export async function teardownMeeting(
     t.logger.info('teardown of an old revision skipped', { currentRevision: meeting.revision, outcome });
     return { status: meeting.status, terminatedInstanceIds: [], reason };
   }
-  // The server the record knows, by id (one TerminateInstances, no DescribeInstances: at the end of an hour
-  // 1,000 lessons end together). Before the meeting was READY a launch may have started a server the record
-  // does not name yet (its attempt failed after RunInstances): then every server tagged with the meeting.
-  const launchSettled = meeting.instanceId && !['SCHEDULED', 'LAUNCHING'].includes(meeting.status);
   const { terminatedInstanceIds, dnsLeft } = await fleet.terminate({
     meetingId,
     hostname: meeting.hostname,
-    instanceId: launchSettled ? meeting.instanceId : undefined,
+    instanceIds: knownServers(meeting),
     publicIp: meeting.publicIp,
   });
   if (dnsLeft) {
@@ -103,6 +99,23 @@ export async function teardownMeeting(
   else if (outcome === 'FAILED') t.logger.warn('meeting failed', details);
   else t.logger.info('meeting closed', details);
   return { status: record.status, terminatedInstanceIds, reason };
+}
+
+/**
+ * The servers to stop, as far as the record knows them, so teardown needs no DescribeInstances (at the end of an
+ * hour 1,000 lessons end together; DescribeInstances is a 100-token bucket refilled at 20/s): none when a
+ * teardown already stopped the latest server (terminatedAt at or after launchedAt: a cancel's teardown, then the
+ * state machine's), its id once the launch has settled. Undefined (look them up by tag) while the meeting was
+ * still SCHEDULED or LAUNCHING: a launch attempt that failed after RunInstances may have started a server the
+ * record does not name yet. A server the record never named is also found by the sweeper's tag walk.
+ */
+export function knownServers(
+  meeting: Pick<MeetingRecord, 'status' | 'instanceId' | 'launchedAt' | 'terminatedAt'>,
+): string[] | undefined {
+  const { instanceId, launchedAt, terminatedAt } = meeting;
+  if (!instanceId || meeting.status === 'SCHEDULED' || meeting.status === 'LAUNCHING') return undefined;
+  if (launchedAt && terminatedAt && Date.parse(terminatedAt) >= Date.parse(launchedAt)) return [];
+  return [instanceId];
 }
 
 /** The real end of a meeting torn down at `at`, and how many whole minutes past its booked end that was. */

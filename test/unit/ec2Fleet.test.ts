@@ -512,7 +512,7 @@ describe('Ec2Fleet under AWS limits (issue 20)', () => {
     await f.probe({ ...server, instanceId }); // writes the record
     aws.ec2Mock.resetHistory();
     aws.route53Mock.resetHistory();
-    const done = await f.terminate({ ...server, instanceId, publicIp: '203.0.113.10' });
+    const done = await f.terminate({ ...server, instanceIds: [instanceId], publicIp: '203.0.113.10' });
     expect(done).toEqual({ terminatedInstanceIds: [instanceId] });
     expect(aws.callsByApi()).toEqual({ TerminateInstances: 1, ChangeResourceRecordSets: 1 });
     expect(
@@ -538,7 +538,9 @@ describe('Ec2Fleet under AWS limits (issue 20)', () => {
     await f.probe({ ...server, instanceId });
     aws.route53Mock.resetHistory();
     aws.route53Mock.on(ChangeResourceRecordSetsCommand).rejects(awsError('Throttling', 'Rate exceeded'));
-    await expect(f.terminate({ ...server, instanceId, publicIp: '203.0.113.10' })).resolves.toEqual({
+    await expect(
+      f.terminate({ ...server, instanceIds: [instanceId], publicIp: '203.0.113.10' }),
+    ).resolves.toEqual({
       terminatedInstanceIds: [instanceId],
       dnsLeft: true,
     });
@@ -548,13 +550,13 @@ describe('Ec2Fleet under AWS limits (issue 20)', () => {
 
   test('a record already gone, or pointing elsewhere now, is nothing of ours to delete', async () => {
     const { aws, fleet: f } = fleet();
-    await expect(f.terminate({ ...server, instanceId: 'i-gone', publicIp: '203.0.113.10' })).resolves.toEqual(
-      {
-        terminatedInstanceIds: ['i-gone'],
-      },
-    );
+    await expect(
+      f.terminate({ ...server, instanceIds: ['i-gone'], publicIp: '203.0.113.10' }),
+    ).resolves.toEqual({
+      terminatedInstanceIds: ['i-gone'],
+    });
     aws.dns.set(server.hostname, '198.51.100.9');
-    await f.terminate({ ...server, instanceId: 'i-gone', publicIp: '203.0.113.10' });
+    await f.terminate({ ...server, instanceIds: ['i-gone'], publicIp: '203.0.113.10' });
     expect(aws.dns.get(server.hostname)).toBe('198.51.100.9');
   });
 
@@ -563,7 +565,7 @@ describe('Ec2Fleet under AWS limits (issue 20)', () => {
     const sleeps: number[] = [];
     aws.clients.sleep = async (ms) => void sleeps.push(ms);
     aws.route53Mock.on(ChangeResourceRecordSetsCommand).rejects(awsError('Throttling'));
-    await f.terminate({ ...server, instanceId: 'i-1', publicIp: '203.0.113.10' });
+    await f.terminate({ ...server, instanceIds: ['i-1'], publicIp: '203.0.113.10' });
     expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeLessThanOrEqual(10);
