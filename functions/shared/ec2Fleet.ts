@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createHash } from 'node:crypto';
+import { ROUTE53_MAX_CHANGES_PER_REQUEST } from './awsLimits';
 import { noCapacity, TaskError, vcpuLimitExceeded } from './errors';
 import type { httpsStatus } from './httpsProbe';
 import type {
@@ -80,7 +81,7 @@ export const ROUTE53_BASE_DELAY_MS = 250;
  * bucket of 50 refilled at 10/s and a separate change-throughput bucket: a batch the service refuses as too large
  * or throttles is split in halves (deleteDnsRecords), so a lower real limit costs calls, not records.
  */
-export const ROUTE53_MAX_CHANGES_PER_CALL = 1000;
+export const ROUTE53_MAX_CHANGES_PER_CALL = ROUTE53_MAX_CHANGES_PER_REQUEST;
 /** The A record's TTL: written by the health check's UPSERT, named again by the DELETE that removes it. */
 export const DNS_TTL_SECONDS = 60;
 /**
@@ -153,8 +154,10 @@ export class Ec2Fleet implements Fleet {
    * One health probe. DescribeInstances only while the address is unknown, and again after HTTPS failed
    * `describeEveryProbes` probes in a row (or on the last probe of the budget): a server that powered off is
    * found then, with its bootstrap's reason. Otherwise HTTPS to the known address only (issue 20: with probes
-   * every 15 s, 1,000 booting servers described on every probe need 67 DescribeInstances/s against a 20/s
-   * refill; this way a meeting that becomes healthy is described at most twice by its probes).
+   * every 15 s, 1,000 booting servers described on every probe need 67 DescribeInstances/s against a bucket of
+   * 100 refilled at 20/s, "Request throttling for the Amazon EC2 API",
+   * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html; this way a meeting that becomes
+   * healthy is described at most twice by its probes).
    */
   async probe(server: ProbeTarget): Promise<HealthProbe> {
     let publicIp = server.publicIp;
@@ -278,8 +281,9 @@ export class Ec2Fleet implements Fleet {
 
   /**
    * Terminate first (it stops the billing), by the id the meeting's record knows: one TerminateInstances, no
-   * DescribeInstances (at the end of an hour 1,000 lessons end together: TerminateInstances' bucket is 100,
-   * refilled at 5/s). Without an id, every instance tagged with the meeting. Then the DNS record: one DELETE
+   * DescribeInstances (at the end of an hour 1,000 lessons end together: TerminateInstances' request bucket is
+   * 100, refilled at 5/s, its resource bucket 1,000 refilled at 20/s; DescribeInstances' 100 at 20/s:
+   * https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html). Without ids, every instance tagged with the meeting. Then the DNS record: one DELETE
    * naming the values the record knows (no List), retried a bounded number of times; still throttled, it is left
    * to the sweeper (`dnsLeft`), which deletes leftover records in batches, instead of failing the teardown.
    */

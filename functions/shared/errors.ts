@@ -41,7 +41,8 @@ export const vcpuLimitExceeded = (instanceType: string, detail: string) =>
 /**
  * Error names that mean "an AWS rate limit said no": EC2 (RequestLimitExceeded), Route 53 (Throttling), most
  * other APIs (ThrottlingException, TooManyRequestsException) and Lambda's own concurrency
- * (Lambda.TooManyRequestsException). Retried by the state machine; once a task still fails with one of them
+ * (Lambda.TooManyRequestsException: 1,000 concurrent executions per Region by default, lower for new accounts,
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). Retried by the state machine; once a task still fails with one of them
  * after its retries, the meeting fails with reason class `Throttled` (functions/shared/metrics.ts).
  */
 export const THROTTLING_ERRORS: readonly string[] = [

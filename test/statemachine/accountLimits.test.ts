@@ -10,6 +10,49 @@ import { captureOutput, emfLines } from '../support/captureOutput';
 import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support/fakeAws';
 import { dynamoWorld, inputFor, scheduleMeeting, scriptRoom, taskHandlers } from '../support/world';
 import { runLifecycle } from './run';
+import { drainSeconds, PUBLISHED_LIMITS } from '../../functions/shared/awsLimits';
+import { loadDefinition, localSubstitutions } from '../../statemachine/definition';
+
+type Retrier = {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: string;
+};
+/** The pause before each retry, at most (before jitter): IntervalSeconds × BackoffRate^n, capped. */
+const caps = (r: Retrier) =>
+  Array.from({ length: r.MaxAttempts ?? 3 }, (_, n) =>
+    Math.min((r.IntervalSeconds ?? 1) * (r.BackoffRate ?? 2) ** n, r.MaxDelaySeconds ?? Infinity),
+  );
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+describe('the retriers against the published limits (functions/shared/awsLimits.ts)', () => {
+  const states = (loadDefinition(localSubstitutions()) as { States: Record<string, { Retry?: Retrier[] }> })
+    .States;
+
+  test('Teardown retries EC2 throttling long enough for 1,000 lessons ending at one minute', () => {
+    const retry = states.Teardown.Retry!;
+    const throttling = retry.find((r) => r.ErrorEquals.includes('RequestLimitExceeded'))!;
+    expect(retry.indexOf(throttling)).toBeLessThan(
+      retry.findIndex((r) => r.ErrorEquals.includes('States.ALL')),
+    );
+    expect(throttling.JitterStrategy).toBe('FULL');
+    expect(throttling.MaxAttempts).toBeLessThanOrEqual(10);
+    const herd = drainSeconds(PUBLISHED_LIMITS.terminateInstances, 1000);
+    expect(herd).toBe(180);
+    // Full jitter waits half the cap on average: the expected retry time is several times the herd's.
+    expect(sum(caps(throttling)) / 2).toBeGreaterThanOrEqual(4 * herd);
+  });
+
+  test('Launch retries VcpuLimitExceeded slowly, for about the launch lead time, and no longer', () => {
+    const vcpu = states.Launch.Retry!.find((r) => r.ErrorEquals.includes('VcpuLimitExceeded'))!;
+    expect(vcpu.IntervalSeconds).toBeGreaterThanOrEqual(30);
+    expect(sum(caps(vcpu))).toBeGreaterThanOrEqual(600);
+    expect(sum(caps(vcpu))).toBeLessThanOrEqual(900);
+  });
+});
 
 /**
  * Issue 20 on the real ASL engine: the health loop's DescribeInstances budget, the account's vCPU quota and
