@@ -82,6 +82,8 @@ export const ROUTE53_BASE_DELAY_MS = 250;
  * or throttles is split in halves (deleteDnsRecords), so a lower real limit costs calls, not records.
  */
 export const ROUTE53_MAX_CHANGES_PER_CALL = ROUTE53_MAX_CHANGES_PER_REQUEST;
+/** The most ChangeResourceRecordSets one sweep makes (batches and their splits); the rest waits for the next. */
+export const DNS_SWEEP_MAX_CALLS = 60;
 /** The A record's TTL: written by the health check's UPSERT, named again by the DELETE that removes it. */
 export const DNS_TTL_SECONDS = 60;
 /**
@@ -498,26 +500,35 @@ export class Ec2Fleet implements Fleet {
   /**
    * Deletes the records in batches of dnsBatchSize (at most 1,000: see ROUTE53_MAX_CHANGES_PER_CALL), one
    * ChangeResourceRecordSets each. A batch is a transaction: one record deleted or changed since it was listed
-   * fails the whole batch with InvalidChangeBatch, so a refused batch is split in halves until the stale record
-   * stands alone (and is skipped); a batch still throttled after the retries is split too (a smaller batch may
-   * fit the change-throughput bucket). Bounded: at most 2n − 1 batches for n records.
+   * fails the whole batch with InvalidChangeBatch (InvalidInput: larger than this account's Route 53 accepts),
+   * so a refused batch is split in halves until the stale record stands alone and is skipped. Still throttled
+   * after the bounded retries, the run stops: the next sweep tries again, rather than this one adding calls to
+   * a throttled account. At most DNS_SWEEP_MAX_CALLS calls per run (the sweeper's Lambda has 2 minutes).
    */
-  async deleteDnsRecords(records: DnsRecord[]): Promise<{ deleted: number; calls: number }> {
+  async deleteDnsRecords(
+    records: DnsRecord[],
+  ): Promise<{ deleted: number; calls: number; throttled?: boolean }> {
     const size = Math.min(
       ROUTE53_MAX_CHANGES_PER_CALL,
       Math.max(1, this.config.dnsBatchSize ?? ROUTE53_MAX_CHANGES_PER_CALL),
     );
     let deleted = 0;
     let calls = 0;
+    let throttled = false;
     const attempt = async (batch: DnsRecord[]): Promise<void> => {
+      if (throttled || calls >= DNS_SWEEP_MAX_CALLS) return;
       try {
         calls++;
         await this.route53(() => this.changeBatch(batch));
         deleted += batch.length;
       } catch (err) {
         const name = (err as Error).name;
-        if (name !== 'InvalidChangeBatch' && !ROUTE53_RETRYABLE.has(name)) throw err;
-        // One record alone: gone or changed (skipped), or still throttled (the next sweep tries again).
+        if (ROUTE53_RETRYABLE.has(name)) {
+          throttled = true;
+          return;
+        }
+        if (name !== 'InvalidChangeBatch' && name !== 'InvalidInput') throw err;
+        // One record alone: gone or changed since it was listed; nothing of ours to delete.
         if (batch.length === 1) return;
         const half = Math.ceil(batch.length / 2);
         await attempt(batch.slice(0, half));
@@ -525,7 +536,7 @@ export class Ec2Fleet implements Fleet {
       }
     };
     for (let i = 0; i < records.length; i += size) await attempt(records.slice(i, i + size));
-    return { deleted, calls };
+    return throttled ? { deleted, calls, throttled } : { deleted, calls };
   }
 }
 

@@ -111,7 +111,8 @@ export interface Fleet {
   listDnsRecords(): Promise<DnsRecord[]>;
   /**
    * Deletes these records in as few calls as Route 53 allows (batches); a record already gone or changed since
-   * it was listed is skipped, never an error. Returns how many were deleted.
+   * it was listed is skipped, never an error; Route 53 still throttling stops the run (`throttled`: the next
+   * sweep tries again). Returns how many were deleted.
    */
-  deleteDnsRecords(records: DnsRecord[]): Promise<{ deleted: number; calls: number }>;
+  deleteDnsRecords(records: DnsRecord[]): Promise<{ deleted: number; calls: number; throttled?: boolean }>;
 }

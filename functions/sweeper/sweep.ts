@@ -210,9 +210,9 @@ async function sweepDnsRecords({ store, fleet }: TaskDeps, telemetry: Telemetry)
     leftover.push(record);
   }
   if (leftover.length === 0) return 0;
-  const { deleted, calls } = await fleet.deleteDnsRecords(leftover);
+  const { deleted, calls, throttled } = await fleet.deleteDnsRecords(leftover);
   telemetry.metric('DnsRecordsSwept', deleted);
-  telemetry.logger.info('leftover DNS records deleted', { found: leftover.length, deleted, calls });
+  telemetry.logger.info('leftover DNS records deleted', { found: leftover.length, deleted, calls, throttled });
   return deleted;
 }
 

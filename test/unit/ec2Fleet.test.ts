@@ -606,6 +606,16 @@ describe('Ec2Fleet under AWS limits (issue 20)', () => {
       expect(await f.deleteDnsRecords(await f.listDnsRecords())).toEqual({ deleted: 250, calls: 3 });
     });
 
+    test('Route 53 still throttling stops the run after the bounded retries (the next sweep tries again)', async () => {
+      const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test' });
+      for (let n = 0; n < 1500; n++) aws.dns.set(host(n), '203.0.113.10');
+      const listed = await f.listDnsRecords();
+      aws.faults.route53Throttled = true;
+      expect(await f.deleteDnsRecords(listed)).toEqual({ deleted: 0, calls: 1, throttled: true });
+      expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(ROUTE53_ATTEMPTS);
+      expect(aws.dns.size).toBe(1500);
+    });
+
     test('a record changed since it was listed fails its batch; the batch is split and the rest deleted', async () => {
       const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test' });
       for (let n = 0; n < 8; n++) aws.dns.set(host(n), '203.0.113.10');
