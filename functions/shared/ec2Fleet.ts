@@ -79,7 +79,8 @@ export const ROUTE53_BASE_DELAY_MS = 250;
  * references also said "no more than 100 Change elements"). The current throttling page
  * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html) describes a request
  * bucket of 50 refilled at 10/s and a separate change-throughput bucket: a batch the service refuses as too large
- * or throttles is split in halves (deleteDnsRecords), so a lower real limit costs calls, not records.
+ * is split in halves (deleteDnsRecords), and the batch size is configuration (DNS_BATCH_SIZE), so a lower real
+ * limit costs calls, not records.
  */
 export const ROUTE53_MAX_CHANGES_PER_CALL = ROUTE53_MAX_CHANGES_PER_REQUEST;
 /** The most ChangeResourceRecordSets one sweep makes (batches and their splits); the rest waits for the next. */

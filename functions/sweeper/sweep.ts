@@ -212,7 +212,12 @@ async function sweepDnsRecords({ store, fleet }: TaskDeps, telemetry: Telemetry)
   if (leftover.length === 0) return 0;
   const { deleted, calls, throttled } = await fleet.deleteDnsRecords(leftover);
   telemetry.metric('DnsRecordsSwept', deleted);
-  telemetry.logger.info('leftover DNS records deleted', { found: leftover.length, deleted, calls, throttled });
+  telemetry.logger.info('leftover DNS records deleted', {
+    found: leftover.length,
+    deleted,
+    calls,
+    throttled,
+  });
   return deleted;
 }
 
