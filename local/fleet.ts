@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TaskError } from '../functions/shared/errors';
 import type {
+  DnsRecord,
   Fleet,
   HealthProbe,
   LaunchedServer,
@@ -188,6 +189,15 @@ export class LocalFleet implements Fleet {
     for (const s of this.list().filter((x) => instanceIds.includes(x.instanceId))) {
       await this.terminate({ meetingId: s.meetingId, hostname: '' });
     }
+  }
+
+  /** The stand-ins have no DNS records (they are reached by port): nothing for the sweeper to delete. */
+  async listDnsRecords(): Promise<DnsRecord[]> {
+    return [];
+  }
+
+  async deleteDnsRecords(): Promise<{ deleted: number; calls: number }> {
+    return { deleted: 0, calls: 0 };
   }
 
   /** Stops every server (tests and `npm start --stop-servers`); a normal restart leaves them running. */

@@ -11,12 +11,30 @@ export const HealthCheckInput = z.object({
   dnsIp: z.string().nullish(),
   /** When this execution's first probe ran (null before it), so the budget can be told in seconds. */
   firstProbeAt: z.iso.datetime().nullish(),
+  /**
+   * The instance's public address once a probe saw it (null before): later probes go straight to HTTPS and
+   * DescribeInstances is called only now and then (issue 20). Travels in the execution's state like dnsIp.
+   */
+  publicIp: z.string().nullish(),
+  /** Probes since the instance was last described (from the previous probe; 0 or null before the first). */
+  probesSinceDescribe: z.number().int().min(0).nullish(),
+  /** The execution input's `health` plan: the budget, and optionally how often to describe again. */
+  health: z
+    .object({
+      maxAttempts: z.number().int().min(1),
+      /** Default: half the budget (so a meeting that becomes healthy is described at most twice by its probes). */
+      describeEveryProbes: z.number().int().min(1).optional(),
+    })
+    .loose()
+    .nullish(),
 });
 export const HealthCheckOutput = z.object({
   healthy: z.boolean(),
   attempts: z.number().int(),
   detail: z.string(),
   dnsIp: z.string().nullable(),
+  publicIp: z.string().nullable(),
+  probesSinceDescribe: z.number().int().min(0),
   firstProbeAt: z.iso.datetime(),
   /** Seconds from the first probe to the end of this one (the state machine's "not healthy after N s"). */
   elapsedSeconds: z.number().int().min(0),
@@ -33,11 +51,8 @@ export async function checkHealth(
   { store, fleet, telemetry = silentTelemetry }: TaskDeps,
   now: () => Date = () => new Date(),
 ): Promise<HealthCheckOutput> {
-  const { meetingId, instanceId, attempts, revision, dnsIp, firstProbeAt } = parseTaskInput(
-    'health-check',
-    HealthCheckInput,
-    input,
-  );
+  const { meetingId, instanceId, attempts, revision, dnsIp, firstProbeAt, publicIp, health, ...known } =
+    parseTaskInput('health-check', HealthCheckInput, input);
   const t = telemetry.forMeeting({ meetingId, revision });
   const startedAt = firstProbeAt ?? now().toISOString();
   const meeting = await liveMeeting(store, meetingId, revision);
@@ -46,6 +61,10 @@ export async function checkHealth(
     instanceId,
     hostname: meeting.hostname,
     dnsIp: dnsIp ?? undefined,
+    publicIp: publicIp ?? undefined,
+    probesSinceDescribe: known.probesSinceDescribe ?? undefined,
+    describeEveryProbes: describeEvery(health),
+    lastProbe: health ? attempts + 1 >= health.maxAttempts : false,
   });
   if (probe.healthy) {
     const { changed } = await store.transition(meetingId, 'READY', { publicIp: probe.publicIp });
@@ -71,7 +90,21 @@ export async function checkHealth(
     attempts: attempts + 1,
     detail: probe.detail,
     dnsIp: probe.dnsIp ?? dnsIp ?? null,
+    publicIp: probe.publicIp ?? publicIp ?? null,
+    probesSinceDescribe: probe.probesSinceDescribe ?? 0,
     firstProbeAt: startedAt,
     elapsedSeconds: Math.max(0, Math.round((now().getTime() - Date.parse(startedAt)) / 1000)),
   };
+}
+
+/**
+ * How many failed probes in a row before the instance is described again: the plan's own, else half the budget
+ * (at least 1). With the first probe describing (the address is unknown) that is at most two DescribeInstances by
+ * the probes of a meeting that becomes healthy, whatever the budget; launch adds none on its first attempt.
+ */
+export function describeEvery(
+  health: { maxAttempts: number; describeEveryProbes?: number } | null | undefined,
+): number | undefined {
+  if (!health) return undefined;
+  return health.describeEveryProbes ?? Math.max(1, Math.ceil(health.maxAttempts / 2));
 }

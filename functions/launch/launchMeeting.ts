@@ -22,7 +22,7 @@ export async function launchMeeting(
     t.logger.info('server already launched', { instanceId: meeting.instanceId, status: meeting.status });
     return { instanceId: meeting.instanceId, instanceType: meeting.instanceType ?? 'unknown' };
   }
-  const { record } = await store.transition(meetingId, 'LAUNCHING');
+  const { record, changed } = await store.transition(meetingId, 'LAUNCHING');
   if (isTerminal(record.status)) throw meetingClosed(meetingId, record.status);
   const askedAt = now().toISOString();
   const server = await fleet.launch({
@@ -30,6 +30,9 @@ export async function launchMeeting(
     hostname: meeting.hostname,
     roomName: meeting.roomName,
     revision,
+    // This attempt moved the meeting SCHEDULED → LAUNCHING: no earlier attempt reached RunInstances, so there is
+    // no server to look for (one DescribeInstances less per meeting; issue 20). A retry was LAUNCHING already.
+    maybeLaunchedBefore: !changed,
   });
   // A retry finds the instance the first attempt started (same ClientToken): it keeps that attempt's time.
   const sameServer = record.instanceId === server.instanceId && record.launchedAt;
@@ -49,7 +52,7 @@ export async function launchMeeting(
       status: updated.status,
       currentRevision: updated.revision,
     });
-    await fleet.terminate({ meetingId, hostname: meeting.hostname });
+    await fleet.terminate({ meetingId, hostname: meeting.hostname, instanceIds: [server.instanceId] });
     await liveMeeting(store, meetingId, revision); // throws the reason
   }
   return server;

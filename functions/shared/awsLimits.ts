@@ -127,3 +127,20 @@ export function launchesPerMinute(
   );
   return Math.max(1, Math.floor(perSecond * 60 * share));
 }
+
+/**
+ * Route 53 ChangeResourceRecordSets: "A request cannot contain more than 1,000 ResourceRecord elements" (a DELETE
+ * of a one-value A record is one element; UPSERT counts twice), and at most 32,000 characters of values
+ * ("Quotas", https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html). The sweeper deletes
+ * leftover meeting records in batches of at most this many changes.
+ */
+export const ROUTE53_MAX_CHANGES_PER_REQUEST = 1000;
+
+/**
+ * Seconds until the last of `calls` requests made at once is served by a token bucket that starts full: the
+ * burst goes at once, the rest at the refill rate. 1,000 TerminateInstances at the published 100 / 5 per second:
+ * 180 s; 1,000 Route 53 DELETEs at 5 / 5 per second: 199 s.
+ */
+export function drainSeconds(limit: TokenBucket, calls: number): number {
+  return Math.max(0, (calls - limit.bucket) / limit.refillPerSecond);
+}

@@ -4,7 +4,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { nonEmpty, positiveInt, readConfig } from './config';
-import { Ec2Fleet } from './ec2Fleet';
+import { Ec2Fleet, ROUTE53_ATTEMPTS, ROUTE53_BASE_DELAY_MS, ROUTE53_MAX_CHANGES_PER_CALL } from './ec2Fleet';
 import { httpsStatus } from './httpsProbe';
 import { MeetingStore } from './store';
 import type { TaskDeps } from './taskDeps';
@@ -17,6 +17,13 @@ export const TaskEnv = {
   SUBNET_IDS: nonEmpty.transform((s) => s.split(',').map((t) => t.trim())).pipe(z.array(nonEmpty).min(1)),
   HOSTED_ZONE_ID: nonEmpty,
   SSM_POLLS: positiveInt.default(20),
+  /** Meeting records are `<id>.<JITSI_DOMAIN>`: the sweeper deletes leftover ones only under it. */
+  JITSI_DOMAIN: z.string().optional(),
+  /** Route 53 calls per DNS change, the first included, and their full-jitter base pause (ec2Fleet.ts). */
+  ROUTE53_ATTEMPTS: positiveInt.default(ROUTE53_ATTEMPTS),
+  ROUTE53_BASE_DELAY_MS: positiveInt.default(ROUTE53_BASE_DELAY_MS),
+  /** Changes per ChangeResourceRecordSets of the sweeper's batch delete (1–1,000: Route 53's maximum). */
+  DNS_BATCH_SIZE: positiveInt.max(ROUTE53_MAX_CHANGES_PER_CALL).default(ROUTE53_MAX_CHANGES_PER_CALL),
 };
 
 /** Builds the AWS-backed dependencies once per Lambda container. */
@@ -33,6 +40,10 @@ export function awsTaskDeps(env: Record<string, string | undefined> = process.en
       ssmPolls: config.SSM_POLLS,
       pollIntervalMs: 1000,
       httpTimeoutMs: 5000,
+      jitsiDomain: config.JITSI_DOMAIN,
+      route53Attempts: config.ROUTE53_ATTEMPTS,
+      route53BaseDelayMs: config.ROUTE53_BASE_DELAY_MS,
+      dnsBatchSize: config.DNS_BATCH_SIZE,
     },
     {
       ec2: new EC2Client({}),

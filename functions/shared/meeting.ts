@@ -138,6 +138,16 @@ export const LifecycleInput = z.object({
   health: z.object({
     intervalSeconds: z.number().int().min(1),
     maxAttempts: z.number().int().min(1),
+    /**
+     * Optional (issue 20): the first probe waits this long after the launch (a server cannot answer before it
+     * booted, and every probe before that is a call for nothing). Absent: the first probe runs at once.
+     */
+    firstProbeDelaySeconds: z.number().int().min(0).optional(),
+    /**
+     * Optional: with the address known, DescribeInstances again after this many failed probes in a row.
+     * Absent: half of maxAttempts (functions/health-check/checkHealth.ts describeEvery).
+     */
+    describeEveryProbes: z.number().int().min(1).optional(),
   }),
   occupancy: OccupancyPlan,
 });

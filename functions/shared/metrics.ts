@@ -7,6 +7,8 @@
  * Published in CloudWatch embedded metric format (one JSON log line, no PutMetricData call):
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  */
+import { isThrottling } from './errors';
+
 export const METRICS_NAMESPACE = 'MeetingScheduler';
 
 /**
@@ -26,6 +28,8 @@ export type MetricOutcome = (typeof METRIC_OUTCOMES)[number];
  */
 export const FAILURE_CLASSES = [
   'NoCapacity',
+  'VcpuLimit',
+  'Throttled',
   'LaunchFailed',
   'BootstrapFailed',
   'HealthCheckFailed',
@@ -35,6 +39,12 @@ export const FAILURE_CLASSES = [
   'Other',
 ] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+/**
+ * The classes that mean "the account's limits said no" (vCPU quota, API throttling after every retry): not a
+ * broken server or a bug, but a quota or rate to raise (or bookings to spread). The AccountLimitsAlarm watches them.
+ */
+export const ACCOUNT_LIMIT_CLASSES = ['VcpuLimit', 'Throttled'] as const satisfies readonly FailureClass[];
 
 /** The units used here, as CloudWatch spells them. */
 export type MetricUnitName = 'Count' | 'Seconds';
@@ -76,6 +86,17 @@ export const METRICS = {
     dimensions: {},
     description: 'minutes a meeting server ran, published at teardown',
   },
+  DnsRecordsLeft: {
+    unit: 'Count',
+    dimensions: {},
+    description:
+      'meeting DNS records teardown left to the sweeper (Route 53 still throttling after its retries)',
+  },
+  DnsRecordsSwept: {
+    unit: 'Count',
+    dimensions: {},
+    description: 'leftover meeting DNS records the sweeper deleted (in batches), in runs that found some',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricName = keyof typeof METRICS;
@@ -95,6 +116,8 @@ export type MetricDimensions<N extends MetricName> = {
  */
 export function failureClass(reason: string, errorName?: string | null): FailureClass {
   if (errorName === 'NoCapacity') return 'NoCapacity';
+  if (errorName === 'VcpuLimitExceeded' || errorName === 'InstanceLimitExceeded') return 'VcpuLimit';
+  if (isThrottling(errorName)) return 'Throttled';
   if (errorName === 'BootstrapFailed') return 'BootstrapFailed';
   if (reason === 'launch failed') return 'LaunchFailed';
   if (reason === 'health check failed') return 'HealthCheckFailed';

@@ -55,6 +55,7 @@ export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swep
   const servers = await sweepServers(deps, withCache, telemetry);
   const meetings = await sweepMeetings(deps, withCache, telemetry);
   const swept = [...servers, ...meetings];
+  await sweepDnsRecords(deps, telemetry);
   // Every run, 0 included: the alarm and the dashboard see a sweeper that runs and finds nothing.
   telemetry.metric('ServersSwept', swept.length);
   telemetry.logger.info('sweep done', { swept: swept.length });
@@ -106,7 +107,13 @@ async function sweepServers(
     // Its teardown never counted this server's minutes (or did, and the store's condition says so).
     if (meeting?.instanceId === server.instanceId) await countServerMinutes(store, meeting, options.now, t);
     if (meeting && !isTerminal(meeting.status)) {
-      await fleet.terminate({ meetingId: meeting.id, hostname: meeting.hostname }); // its DNS record too
+      // Its DNS record too (left to the DNS walk below, or the next run's, should Route 53 be throttled).
+      await fleet.terminate({
+        meetingId: meeting.id,
+        hostname: meeting.hostname,
+        instanceIds: [], // terminated just above
+        publicIp: meeting.publicIp,
+      });
       const { changed } = await store.transition(
         meeting.id,
         'FAILED',
@@ -161,6 +168,7 @@ async function sweepMeetings(
         const { terminatedInstanceIds } = await fleet.terminate({
           meetingId: meeting.id,
           hostname: meeting.hostname,
+          publicIp: meeting.publicIp,
         });
         swept.push({ meetingId: meeting.id, reason, terminatedInstanceIds });
         const t = telemetry.forMeeting({ meetingId: meeting.id, revision: meeting.revision });
@@ -172,6 +180,45 @@ async function sweepMeetings(
     } while (nextToken);
   }
   return swept;
+}
+
+/** Meeting ids are UUIDs (crypto.randomUUID at booking); meeting hostnames are `<id>.<jitsiDomain>`. */
+const MEETING_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Meetings whose record may point at a server: their DNS record is live and never deleted by the sweeper. */
+const SERVING_STATUSES: readonly MeetingStatus[] = ACTIVE_STATUSES;
+
+/**
+ * Meeting DNS records nobody needs any more: teardown leaves its record here when Route 53 stays throttled after
+ * its bounded retries (a 1,000-lesson hour ends with 1,000 deletes against 5 requests/s). The zone is listed
+ * (300 records a page) and the records of meetings that are closed, not launched (SCHEDULED: a rescheduled one
+ * whose old server is gone) or unknown are deleted in batches of up to 1,000 changes per call. A live meeting's
+ * record (LAUNCHING, READY, IN_PROGRESS) is never touched, and a DELETE names the values it listed: a record
+ * written again since (a new server's UPSERT) no longer matches and is skipped by Route 53 itself.
+ *
+ * A record left here points for up to one sweep interval (10 minutes) at an address EC2 may hand to another
+ * account; see the README ("Alarms", DnsRecordsLeft) for why that is accepted.
+ */
+async function sweepDnsRecords({ store, fleet }: TaskDeps, telemetry: Telemetry): Promise<number> {
+  const leftover = [];
+  for (const record of await fleet.listDnsRecords()) {
+    const meetingId = record.hostname.split('.')[0];
+    // Only names a meeting could have: another record under the domain is never this sweeper's to delete.
+    if (!MEETING_ID.test(meetingId)) continue;
+    const meeting = await store.get(meetingId);
+    if (meeting && SERVING_STATUSES.includes(meeting.status)) continue;
+    leftover.push(record);
+  }
+  if (leftover.length === 0) return 0;
+  const { deleted, calls, throttled } = await fleet.deleteDnsRecords(leftover);
+  telemetry.metric('DnsRecordsSwept', deleted);
+  telemetry.logger.info('leftover DNS records deleted', {
+    found: leftover.length,
+    deleted,
+    calls,
+    throttled,
+  });
+  return deleted;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isTerminal, MeetingStatus, Outcome } from '../shared/meeting';
+import { isThrottling } from '../shared/errors';
+import { isTerminal, MeetingStatus, Outcome, type MeetingRecord } from '../shared/meeting';
 import { countOutcome, silentTelemetry } from '../shared/observability';
 import { countServerMinutes } from '../shared/serverMinutes';
 import { parseTaskInput, Revision, type TaskDeps } from '../shared/taskDeps';
@@ -51,7 +52,22 @@ export async function teardownMeeting(
     t.logger.info('teardown of an old revision skipped', { currentRevision: meeting.revision, outcome });
     return { status: meeting.status, terminatedInstanceIds: [], reason };
   }
-  const { terminatedInstanceIds } = await fleet.terminate({ meetingId, hostname: meeting.hostname });
+  const { terminatedInstanceIds, dnsLeft } = await fleet.terminate({
+    meetingId,
+    hostname: meeting.hostname,
+    instanceIds: knownServers(meeting),
+    publicIp: meeting.publicIp,
+  });
+  if (dnsLeft) {
+    // Route 53 still throttled after the bounded retries: the server is stopped, only its name is left. The
+    // sweeper deletes leftover meeting records in batches on its next run; failing (and retrying) the whole
+    // teardown for it would only add Route 53 calls while it is throttled.
+    t.metric('DnsRecordsLeft', 1);
+    t.logger.warn('DNS record left for the sweeper (Route 53 throttled)', {
+      hostname: meeting.hostname,
+      publicIp: meeting.publicIp,
+    });
+  }
   const at = now();
   const minutes = await countServerMinutes(store, meeting, at, t);
   if (outcome === 'RESCHEDULED') {
@@ -85,6 +101,23 @@ export async function teardownMeeting(
   return { status: record.status, terminatedInstanceIds, reason };
 }
 
+/**
+ * The servers to stop, as far as the record knows them, so teardown needs no DescribeInstances (at the end of an
+ * hour 1,000 lessons end together; DescribeInstances is a 100-token bucket refilled at 20/s): none when a
+ * teardown already stopped the latest server (terminatedAt at or after launchedAt: a cancel's teardown, then the
+ * state machine's), its id once the launch has settled. Undefined (look them up by tag) while the meeting was
+ * still SCHEDULED or LAUNCHING: a launch attempt that failed after RunInstances may have started a server the
+ * record does not name yet. A server the record never named is also found by the sweeper's tag walk.
+ */
+export function knownServers(
+  meeting: Pick<MeetingRecord, 'status' | 'instanceId' | 'launchedAt' | 'terminatedAt'>,
+): string[] | undefined {
+  const { instanceId, launchedAt, terminatedAt } = meeting;
+  if (!instanceId || meeting.status === 'SCHEDULED' || meeting.status === 'LAUNCHING') return undefined;
+  if (launchedAt && terminatedAt && Date.parse(terminatedAt) >= Date.parse(launchedAt)) return [];
+  return [instanceId];
+}
+
 /** The real end of a meeting torn down at `at`, and how many whole minutes past its booked end that was. */
 export function endOf(endAt: string, at: Date): { endedAt: string; overrunMinutes: number } {
   return {
@@ -93,9 +126,18 @@ export function endOf(endAt: string, at: Date): { endedAt: string; overrunMinute
   };
 }
 
-/** The reason to record: from the caught error (its Cause, else its Error) when there is one, shortened. */
+/**
+ * The reason to record: from the caught error (its Cause, else its Error) when there is one, shortened. A rate
+ * limit that outlasted the state machine's retries says so first, so it reads as the account's limit rather
+ * than a broken server (reason class Throttled).
+ */
 export function teardownReason(reason: string, error?: CaughtError | null): string {
-  return shorten((error && describeError(error)) || reason, MAX_REASON_CHARS);
+  const described = (error && describeError(error)) || reason;
+  const text =
+    error && isThrottling(error.Error)
+      ? `AWS rate limit still exceeded after the retries (${error.Error}; ${reason}): ${described}`
+      : described;
+  return shorten(text, MAX_REASON_CHARS);
 }
 
 function describeError({ Error: name, Cause: cause }: CaughtError): string | undefined {

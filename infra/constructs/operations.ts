@@ -7,6 +7,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import {
+  ACCOUNT_LIMIT_CLASSES,
   FAILURE_CLASSES,
   METRIC_OUTCOMES,
   METRIC_SERVICE_DIMENSION,
@@ -58,6 +59,7 @@ export class Operations extends Construct {
     serversSwept: cloudwatch.Alarm;
     api5xx: cloudwatch.Alarm;
     slowLaunch: cloudwatch.Alarm;
+    accountLimits: cloudwatch.Alarm;
   };
   readonly dashboard: cloudwatch.Dashboard;
 
@@ -108,6 +110,20 @@ export class Operations extends Construct {
       { statistic: 'Maximum', period: fiveMinutes },
     );
     const budgetThreshold = Math.round(props.healthBudgetSeconds * HEALTH_BUDGET_ALARM_SHARE);
+    // Meetings that failed because the account's limits said no (issue 20): the On-Demand vCPU quota
+    // (VcpuLimitExceeded after the launch's slow retries) or an API's rate limit still exceeded after a task's
+    // retries. Teardown classes each FAILED meeting once (MeetingsFailed, ReasonClass); a class with no data is 0.
+    const accountLimitFailures = new cloudwatch.MathExpression({
+      expression: ACCOUNT_LIMIT_CLASSES.map((c) => `FILL(${c.toLowerCase()}, 0)`).join(' + '),
+      usingMetrics: Object.fromEntries(
+        ACCOUNT_LIMIT_CLASSES.map((c) => [
+          c.toLowerCase(),
+          contractMetric('MeetingsFailed', { ReasonClass: c }, { statistic: 'Sum', period: fiveMinutes }),
+        ]),
+      ),
+      label: 'meetings failed for account limits (vCPU quota, throttling)',
+      period: fiveMinutes,
+    });
 
     const alarm = (
       alarmId: string,
@@ -157,6 +173,12 @@ export class Operations extends Construct {
         slowest,
         budgetThreshold,
         cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      ),
+      accountLimits: alarm(
+        'AccountLimitsAlarm',
+        'Meetings failed because the account hit an AWS limit: the On-Demand vCPU quota (L-1216C47A) or API throttling after every retry.',
+        accountLimitFailures,
+        1,
       ),
     };
     const notify = new cloudwatchActions.SnsAction(props.alarmTopic);

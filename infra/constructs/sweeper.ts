@@ -26,7 +26,10 @@ export interface SweeperProps {
   logRetention: logs.RetentionDays;
 }
 
-/** Every 10 minutes: terminates any server of this app whose meeting is over, unknown, or too old. */
+/**
+ * Every 10 minutes: terminates any server of this app whose meeting is over, unknown, or too old, and deletes
+ * leftover meeting DNS records (teardown leaves them when Route 53 stays throttled) in batches.
+ */
 export class Sweeper extends Construct {
   readonly fn: TaskFunction;
 
@@ -41,6 +44,8 @@ export class Sweeper extends Construct {
       environment: {
         ...props.taskEnvironment,
         MAX_INSTANCE_HOURS: String(props.maxInstanceHours),
+        // Leftover meeting records (`<id>.<jitsiDomain>`) are deleted only under it (issue 20).
+        JITSI_DOMAIN: props.jitsiDomain,
         MAX_OVERRUN_SECONDS: String(props.maxOverrunMinutes * 60),
       },
     });

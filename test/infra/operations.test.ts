@@ -50,7 +50,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
 
   test('every alarm of the stack (certificate ones included) notifies the topic when it fires and when it clears', () => {
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(8); // five of operations, two of the certificate, one of the image pipeline
+    expect(alarms.length).toBe(9); // six of operations, two of the certificate, one of the image pipeline
     for (const [id, a] of alarms)
       expect({ id, alarm: a.Properties.AlarmActions, ok: a.Properties.OKActions }).toEqual({
         id,
@@ -155,6 +155,54 @@ describe('operations: alarm topic, alarms, dashboard', () => {
     expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(204));
     const t = synth({ healthCheckMaxAttempts: 10, healthCheckIntervalSeconds: 30 }).template!;
     expect(alarm(t, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(240));
+  });
+
+  test('account limits: MeetingsFailed of classes VcpuLimit + Throttled (service dimension), ≥ 1 in 5 minutes', () => {
+    const a = alarm(template, 'OperationsAccountLimitsAlarm');
+    expect(a).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringMatching(/vCPU quota \(L-1216C47A\).*throttling/),
+    });
+    const metrics = a.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: {
+        Metric: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] };
+        Stat: string;
+        Period: number;
+      };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(vcpulimit, 0) + FILL(throttled, 0)');
+    const stats = metrics.filter((m) => m.MetricStat).map((m) => m.MetricStat!);
+    expect(
+      stats
+        .map((s) => [s.Metric.Namespace, s.Metric.MetricName, s.Stat, s.Period, s.Metric.Dimensions])
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ).toEqual([
+      [
+        'MeetingScheduler',
+        'MeetingsFailed',
+        'Sum',
+        300,
+        [
+          { Name: 'ReasonClass', Value: 'Throttled' },
+          { Name: 'service', Value: 'meeting-scheduler' },
+        ],
+      ],
+      [
+        'MeetingScheduler',
+        'MeetingsFailed',
+        'Sum',
+        300,
+        [
+          { Name: 'ReasonClass', Value: 'VcpuLimit' },
+          { Name: 'service', Value: 'meeting-scheduler' },
+        ],
+      ],
+    ]);
   });
 
   test('the dashboard: outcomes, no-shows, failures by reason, launches and instance-minutes, launch-to-healthy p50/p90, sweeps, API errors and latency, executions', () => {

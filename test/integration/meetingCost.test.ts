@@ -28,7 +28,7 @@ describe('local stack: what a meeting cost', () => {
     events.flatMap((e) => (e.stateEnteredEventDetails?.name ? [e.stateEnteredEventDetails.name] : []));
 
   test.concurrent(
-    'a lesson everyone leaves early: launchedAt, terminatedAt and instance-minutes on the record and in GET, 3k + 3m + 10 transitions',
+    'a lesson everyone leaves early: launchedAt, terminatedAt and instance-minutes on the record and in GET, 3k + 3m + 11 transitions',
     async () => {
       const s = await stack();
       const m = await book(s, 4);
@@ -53,13 +53,14 @@ describe('local stack: what a meeting cost', () => {
         instanceMinutes: stored.instanceMinutes,
       });
 
-      // The README's cost section: k health probes, m room checks → 3k + 3m + 10 states entered.
+      // The README's cost section: k health probes, m room checks → 3k + 3m + 11 states entered
+      // (HasFirstProbeDelay is the one added by issue 20; the input here sets no first-probe delay).
       const names = entered(await history(s, m.executionArn));
       const k = names.filter((n) => n === 'HealthCheck').length;
       const rooms = names.filter((n) => n === 'OccupancyCheck').length;
       expect(k).toBeGreaterThanOrEqual(1);
       expect(rooms).toBeGreaterThanOrEqual(2); // two empty checks in a row end it
-      expect(names).toHaveLength(3 * k + 3 * rooms + 10);
+      expect(names).toHaveLength(3 * k + 3 * rooms + 11);
     },
     200_000,
   );

@@ -58,6 +58,7 @@ export async function runLifecycle(
       // instant); WaitUntilEnd runs as written unless a test shortens it.
       waitTimeOverrides: {
         WaitBeforeNextHealthCheck: opts.healthWaitMs ?? 5,
+        WaitBeforeFirstHealthCheck: 1,
         WaitBeforeOccupancyCheck: 1,
         WaitOverrunStep: 1,
         WaitUntilLatestEnd: 1,

@@ -58,6 +58,11 @@ export interface FakeAwsOptions {
    * reason on its serial console as infra/bootstrap/jitsi-bootstrap.sh does.
    */
   bootstrapFailure?: string;
+  /**
+   * A boot in time, not in looks: HTTPS to the server fails (connection refused) for this many probes before
+   * Jitsi answers. DescribeInstances then shows the instance running (with its address) from the first look.
+   */
+  httpsFailuresBeforeHealthy?: number;
 }
 
 /**
@@ -127,6 +132,10 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
     if (!input.InstanceIds) found = found.filter((i) => i.hiddenFor-- <= 0);
     if (input.InstanceIds) {
       for (const i of found) {
+        if (opts.httpsFailuresBeforeHealthy !== undefined && i.State?.Name === 'pending') {
+          i.State = { Name: 'running' };
+          i.PublicIpAddress = '203.0.113.10';
+        }
         // Each look at a booting instance brings it closer to running, as time would.
         if (i.State?.Name === 'pending' && i.probes++ >= (opts.pendingProbes ?? 0)) {
           i.State = { Name: opts.bootstrapFailure ? 'shutting-down' : 'running' };
@@ -151,25 +160,60 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
     return {};
   });
 
+  // As Route 53: a batch is a transaction (one bad change fails it whole, InvalidChangeBatch), a DELETE must name
+  // the record's current values, and a request holds at most 1,000 ResourceRecord elements (UPSERT counts twice).
+  /** Switches a test flips mid-run: Route 53 answering Throttling to every change while on. */
+  const faults = { route53Throttled: false };
   route53Mock.on(ChangeResourceRecordSetsCommand).callsFake((input) => {
-    for (const c of input.ChangeBatch.Changes) {
+    if (faults.route53Throttled) throw awsError('Throttling', 'Rate exceeded');
+    const changes = input.ChangeBatch.Changes as Array<{
+      Action: string;
+      ResourceRecordSet: { Name: string; TTL?: number; ResourceRecords: Array<{ Value: string }> };
+    }>;
+    const elements = changes.reduce(
+      (n, c) => n + c.ResourceRecordSet.ResourceRecords.length * (c.Action === 'UPSERT' ? 2 : 1),
+      0,
+    );
+    if (elements > 1000) throw awsError('InvalidInput', `${elements} ResourceRecord elements (maximum 1000)`);
+    for (const c of changes) {
       const name = c.ResourceRecordSet.Name.replace(/\.$/, '');
-      if (c.Action === 'DELETE') {
-        if (!dns.has(name)) throw awsError('InvalidChangeBatch');
-        dns.delete(name);
-      } else dns.set(name, c.ResourceRecordSet.ResourceRecords[0].Value);
+      if (c.Action !== 'DELETE') continue;
+      const value = c.ResourceRecordSet.ResourceRecords[0].Value;
+      if (!dns.has(name))
+        throw awsError(
+          'InvalidChangeBatch',
+          `Tried to delete resource record set [name='${name}.', type='A'] but it was not found`,
+        );
+      if (dns.get(name) !== value || (c.ResourceRecordSet.TTL ?? 60) !== 60)
+        throw awsError(
+          'InvalidChangeBatch',
+          `Tried to delete resource record set [name='${name}.', type='A'] but the values provided do not match the current values`,
+        );
+    }
+    for (const c of changes) {
+      const name = c.ResourceRecordSet.Name.replace(/\.$/, '');
+      if (c.Action === 'DELETE') dns.delete(name);
+      else dns.set(name, c.ResourceRecordSet.ResourceRecords[0].Value);
     }
     return { ChangeInfo: { Id: 'c1', Status: 'PENDING', SubmittedAt: new Date() } };
   });
+  // Names in order, from StartRecordName on, MaxItems a page (Route 53 allows up to 300), then IsTruncated and
+  // the next name to start from.
   route53Mock.on(ListResourceRecordSetsCommand).callsFake((input) => {
-    const names = [...dns.keys()].sort().filter((n) => n >= input.StartRecordName.replace(/\.$/, ''));
+    const start = (input.StartRecordName ?? '').replace(/\.$/, '');
+    const names = [...dns.keys()].sort().filter((n) => n >= start);
+    const max = Math.min(Number(input.MaxItems ?? 300), 300);
+    const page = names.slice(0, max);
+    const next = names[max];
     return {
-      ResourceRecordSets: names.slice(0, 1).map((n) => ({
+      ResourceRecordSets: page.map((n) => ({
         Name: `${n}.`,
         Type: 'A',
         TTL: 60,
         ResourceRecords: [{ Value: dns.get(n) }],
       })),
+      IsTruncated: next !== undefined,
+      ...(next !== undefined ? { NextRecordName: `${next}.`, NextRecordType: 'A' } : {}),
     };
   });
 
@@ -196,15 +240,38 @@ export function fakeAws(opts: FakeAwsOptions = {}) {
     ssm,
     httpsStatus: async (target) => {
       fetched.push(`https://${target.hostname}${target.path} via ${target.address}`);
+      if (opts.httpsFailuresBeforeHealthy !== undefined && fetched.length <= opts.httpsFailuresBeforeHealthy)
+        throw new Error('connect ECONNREFUSED 203.0.113.10:443');
       if (!opts.jitsiHealthy && opts.jitsiHealthy !== undefined) throw new Error('self-signed certificate');
       return 200;
     },
     sleep: async () => undefined,
   };
 
+  /** AWS calls so far, by API name (DescribeInstances, ChangeResourceRecordSets, …). */
+  const callsByApi = () => {
+    const counts: Record<string, number> = {};
+    for (const mock of [ec2Mock, route53Mock, ssmMock])
+      for (const call of mock.calls()) {
+        const api = (call.args[0] as object).constructor.name.replace(/Command$/, '');
+        counts[api] = (counts[api] ?? 0) + 1;
+      }
+    return counts;
+  };
   const liveInstances = () =>
     [...instances.values()].filter((i) => i.State?.Name !== 'terminated').map((i) => i.InstanceId);
-  return { clients, ec2Mock, route53Mock, ssmMock, instances, dns, fetched, liveInstances };
+  return {
+    clients,
+    ec2Mock,
+    route53Mock,
+    ssmMock,
+    instances,
+    dns,
+    fetched,
+    liveInstances,
+    callsByApi,
+    faults,
+  };
 }
 
 /**

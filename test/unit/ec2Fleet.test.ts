@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  DescribeInstancesCommand,
   GetConsoleOutputCommand,
   RunInstancesCommand,
   TerminateInstancesCommand,
   type _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import {
   BOOTSTRAP_FAILURE_MARK,
@@ -15,7 +16,10 @@ import {
   launchToken,
   ROUTE53_ATTEMPTS,
   ROUTE53_BASE_DELAY_MS,
+  type Ec2FleetConfig,
 } from '../../functions/shared/ec2Fleet';
+import type { HealthProbe } from '../../functions/shared/fleet';
+import { describeEvery } from '../../functions/health-check/checkHealth';
 import { roomCountCommand } from '../../functions/shared/roomOccupancy';
 import { awsError, fakeAws, FLEET_CONFIG, type FakeAwsOptions } from '../support/fakeAws';
 
@@ -26,9 +30,9 @@ const server = {
   revision: 0,
 };
 
-function fleet(opts: FakeAwsOptions = {}) {
+function fleet(opts: FakeAwsOptions = {}, config: Partial<Ec2FleetConfig> = {}) {
   const aws = fakeAws(opts);
-  return { aws, fleet: new Ec2Fleet(FLEET_CONFIG, aws.clients) };
+  return { aws, fleet: new Ec2Fleet({ ...FLEET_CONFIG, ...config }, aws.clients) };
 }
 
 describe('Ec2Fleet.launch', () => {
@@ -149,6 +153,8 @@ describe('Ec2Fleet.probe', () => {
     expect(await f.probe({ ...server, instanceId })).toEqual({
       healthy: false,
       detail: 'instance is pending',
+      publicIp: undefined,
+      probesSinceDescribe: 0,
     });
     expect(aws.dns.size).toBe(0);
   });
@@ -388,5 +394,237 @@ describe('Ec2Fleet.probe: a server whose bootstrap failed', () => {
     const output = `${BOOTSTRAP_FAILURE_MARK}first\n\u001b[0m${BOOTSTRAP_FAILURE_MARK}nginx -t refused the rendered site\u001b[0m\n`;
     expect(bootstrapFailureIn(output)).toBe('server bootstrap failed: nginx -t refused the rendered site');
     expect(bootstrapFailureIn('all good\n')).toBeUndefined();
+  });
+});
+
+/** Issue 20: what one meeting costs in AWS calls, and what happens when the account's limits say no. */
+describe('Ec2Fleet under AWS limits (issue 20)', () => {
+  /** The health loop as the state machine runs it: what a probe learnt travels to the next one. */
+  async function probeUntilHealthy(f: Ec2Fleet, instanceId: string, maxAttempts: number) {
+    let state: HealthProbe = { healthy: false, detail: 'not checked yet' };
+    let attempts = 0;
+    while (!state.healthy && attempts < maxAttempts) {
+      state = await f.probe({
+        ...server,
+        instanceId,
+        dnsIp: state.dnsIp,
+        publicIp: state.publicIp,
+        probesSinceDescribe: state.probesSinceDescribe,
+        describeEveryProbes: describeEvery({ maxAttempts }),
+        lastProbe: attempts + 1 >= maxAttempts,
+      });
+      attempts++;
+    }
+    return { state, attempts };
+  }
+
+  test('launch to healthy over a realistic boot (38 probes, 9.5 min at 15 s): at most 3 DescribeInstances, one DNS write', async () => {
+    const { aws, fleet: f } = fleet({ httpsFailuresBeforeHealthy: 37 });
+    const { instanceId } = await f.launch({ ...server, maybeLaunchedBefore: false });
+    const { state, attempts } = await probeUntilHealthy(f, instanceId, 40);
+    expect({ healthy: state.healthy, attempts }).toEqual({ healthy: true, attempts: 38 });
+    const calls = aws.callsByApi();
+    expect(calls.DescribeInstances).toBeLessThanOrEqual(3);
+    expect(calls.DescribeInstances).toBe(2); // the first probe (address unknown), and once after 20 failures
+    expect(calls.RunInstances).toBe(1);
+    expect(calls.ChangeResourceRecordSets).toBe(1);
+    expect(aws.fetched).toHaveLength(38); // every probe asked HTTPS
+  });
+
+  test('a retried launch looks for its server first: still at most 3 DescribeInstances to healthy', async () => {
+    const { aws, fleet: f } = fleet({ httpsFailuresBeforeHealthy: 30 });
+    const { instanceId } = await f.launch(server); // maybeLaunchedBefore defaults to true
+    await probeUntilHealthy(f, instanceId, 40);
+    expect(aws.callsByApi().DescribeInstances).toBe(3);
+  });
+
+  test('a first launch attempt makes no DescribeInstances at all', async () => {
+    const { aws, fleet: f } = fleet();
+    await f.launch({ ...server, maybeLaunchedBefore: false });
+    expect(aws.ec2Mock.commandCalls(DescribeInstancesCommand)).toHaveLength(0);
+  });
+
+  test('with the address known a probe is HTTPS only', async () => {
+    const { aws, fleet: f } = fleet({ jitsiHealthy: false });
+    const { instanceId } = await f.launch(server);
+    aws.ec2Mock.resetHistory();
+    const probe = await f.probe({
+      ...server,
+      instanceId,
+      publicIp: '203.0.113.10',
+      dnsIp: '203.0.113.10',
+      probesSinceDescribe: 3,
+      describeEveryProbes: 20,
+    });
+    expect(probe).toMatchObject({ healthy: false, publicIp: '203.0.113.10', probesSinceDescribe: 4 });
+    expect(aws.ec2Mock.calls()).toHaveLength(0);
+    expect(aws.fetched).toHaveLength(1);
+  });
+
+  test('a server that powered off is still found: after describeEveryProbes failed probes, with its bootstrap reason', async () => {
+    const { aws, fleet: f } = fleet({ jitsiHealthy: false, bootstrapFailure: 'nginx -t refused the site' });
+    const { instanceId } = await f.launch(server);
+    aws.instances.get(instanceId)!.State = { Name: 'stopped' };
+    const known = {
+      ...server,
+      instanceId,
+      publicIp: '203.0.113.10',
+      dnsIp: '203.0.113.10',
+      describeEveryProbes: 4,
+    };
+    // Not yet: two failed probes in a row are not "a long time".
+    await expect(f.probe({ ...known, probesSinceDescribe: 1 })).resolves.toMatchObject({ healthy: false });
+    await expect(f.probe({ ...known, probesSinceDescribe: 3 })).rejects.toMatchObject({
+      name: 'BootstrapFailed',
+      message: 'server bootstrap failed: nginx -t refused the site',
+    });
+    // …and on the last probe of the budget, whatever the count.
+    await expect(f.probe({ ...known, probesSinceDescribe: 0, lastProbe: true })).rejects.toMatchObject({
+      name: 'BootstrapFailed',
+    });
+  });
+
+  test('VcpuLimitExceeded is its own TaskError naming the quota, with no fallback across types and zones', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.ec2Mock
+      .on(RunInstancesCommand)
+      .rejects(
+        awsError(
+          'VcpuLimitExceeded',
+          'You have requested more vCPU capacity than your current vCPU limit of 32 allows',
+        ),
+      );
+    const failed = f.launch(server);
+    await expect(failed).rejects.toMatchObject({ name: 'VcpuLimitExceeded' });
+    await expect(failed).rejects.toThrow(/L-1216C47A.*c6i\.large.*current vCPU limit of 32/);
+    expect(aws.ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(1);
+  });
+
+  test('InstanceLimitExceeded (the older instance-count limit) is reported the same way', async () => {
+    const { aws, fleet: f } = fleet();
+    aws.ec2Mock.on(RunInstancesCommand).rejects(awsError('InstanceLimitExceeded', 'instance limit'));
+    await expect(f.launch(server)).rejects.toMatchObject({ name: 'VcpuLimitExceeded' });
+  });
+
+  test('teardown of a known server: one TerminateInstances and one Route 53 DELETE naming the record, no describe, no list', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    await f.probe({ ...server, instanceId }); // writes the record
+    aws.ec2Mock.resetHistory();
+    aws.route53Mock.resetHistory();
+    const done = await f.terminate({ ...server, instanceIds: [instanceId], publicIp: '203.0.113.10' });
+    expect(done).toEqual({ terminatedInstanceIds: [instanceId] });
+    expect(aws.callsByApi()).toEqual({ TerminateInstances: 1, ChangeResourceRecordSets: 1 });
+    expect(
+      aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)[0].args[0].input.ChangeBatch?.Changes,
+    ).toEqual([
+      {
+        Action: 'DELETE',
+        ResourceRecordSet: {
+          Name: server.hostname,
+          Type: 'A',
+          TTL: 60,
+          ResourceRecords: [{ Value: '203.0.113.10' }],
+        },
+      },
+    ]);
+    expect(aws.dns.size).toBe(0);
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('teardown survives Route 53 throttling: the server is terminated, the record left for the sweeper', async () => {
+    const { aws, fleet: f } = fleet();
+    const { instanceId } = await f.launch(server);
+    await f.probe({ ...server, instanceId });
+    aws.route53Mock.resetHistory();
+    aws.route53Mock.on(ChangeResourceRecordSetsCommand).rejects(awsError('Throttling', 'Rate exceeded'));
+    await expect(
+      f.terminate({ ...server, instanceIds: [instanceId], publicIp: '203.0.113.10' }),
+    ).resolves.toEqual({
+      terminatedInstanceIds: [instanceId],
+      dnsLeft: true,
+    });
+    expect(aws.liveInstances()).toEqual([]);
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(ROUTE53_ATTEMPTS);
+  });
+
+  test('a record already gone, or pointing elsewhere now, is nothing of ours to delete', async () => {
+    const { aws, fleet: f } = fleet();
+    await expect(
+      f.terminate({ ...server, instanceIds: ['i-gone'], publicIp: '203.0.113.10' }),
+    ).resolves.toEqual({
+      terminatedInstanceIds: ['i-gone'],
+    });
+    aws.dns.set(server.hostname, '198.51.100.9');
+    await f.terminate({ ...server, instanceIds: ['i-gone'], publicIp: '203.0.113.10' });
+    expect(aws.dns.get(server.hostname)).toBe('198.51.100.9');
+  });
+
+  test('Route 53 retries are configuration: attempts and pause', async () => {
+    const { aws, fleet: f } = fleet({}, { route53Attempts: 2, route53BaseDelayMs: 10 });
+    const sleeps: number[] = [];
+    aws.clients.sleep = async (ms) => void sleeps.push(ms);
+    aws.route53Mock.on(ChangeResourceRecordSetsCommand).rejects(awsError('Throttling'));
+    await f.terminate({ ...server, instanceIds: ['i-1'], publicIp: '203.0.113.10' });
+    expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(2);
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeLessThanOrEqual(10);
+  });
+
+  describe('leftover records (the sweeper)', () => {
+    const id = (n: number) => `${n.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`;
+    const host = (n: number) => `${id(n)}.meet.example.test`;
+
+    test('lists the one-label A records under the meeting domain, page by page', async () => {
+      const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test' });
+      for (let n = 0; n < 650; n++) aws.dns.set(host(n), '203.0.113.10');
+      aws.dns.set('meet.example.test', '198.51.100.1');
+      aws.dns.set('a.b.meet.example.test', '198.51.100.2');
+      aws.dns.set('other.example.test', '198.51.100.3');
+      const records = await f.listDnsRecords();
+      expect(records).toHaveLength(650);
+      expect(records[0]).toEqual({ hostname: host(0), ip: '203.0.113.10', ttl: 60 });
+      expect(aws.route53Mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(3); // 300 a page
+      expect(await fleet().fleet.listDnsRecords()).toEqual([]); // no domain configured: none
+    });
+
+    test('deletes in batches of at most 1,000 changes per call', async () => {
+      const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test' });
+      for (let n = 0; n < 2500; n++) aws.dns.set(host(n), '203.0.113.10');
+      const result = await f.deleteDnsRecords(await f.listDnsRecords());
+      expect(result).toEqual({ deleted: 2500, calls: 3 });
+      const sizes = aws.route53Mock
+        .commandCalls(ChangeResourceRecordSetsCommand)
+        .map((c) => c.args[0].input.ChangeBatch?.Changes?.length);
+      expect(sizes).toEqual([1000, 1000, 500]);
+      expect(aws.dns.size).toBe(0);
+    });
+
+    test('the batch size is configuration (an account whose Route 53 refuses large batches)', async () => {
+      const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test', dnsBatchSize: 100 });
+      for (let n = 0; n < 250; n++) aws.dns.set(host(n), '203.0.113.10');
+      expect(await f.deleteDnsRecords(await f.listDnsRecords())).toEqual({ deleted: 250, calls: 3 });
+    });
+
+    test('Route 53 still throttling stops the run after the bounded retries (the next sweep tries again)', async () => {
+      const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test' });
+      for (let n = 0; n < 1500; n++) aws.dns.set(host(n), '203.0.113.10');
+      const listed = await f.listDnsRecords();
+      aws.faults.route53Throttled = true;
+      expect(await f.deleteDnsRecords(listed)).toEqual({ deleted: 0, calls: 1, throttled: true });
+      expect(aws.route53Mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(ROUTE53_ATTEMPTS);
+      expect(aws.dns.size).toBe(1500);
+    });
+
+    test('a record changed since it was listed fails its batch; the batch is split and the rest deleted', async () => {
+      const { aws, fleet: f } = fleet({}, { jitsiDomain: 'meet.example.test' });
+      for (let n = 0; n < 8; n++) aws.dns.set(host(n), '203.0.113.10');
+      const listed = await f.listDnsRecords();
+      aws.dns.set(host(5), '198.51.100.50'); // a new server of that meeting wrote it meanwhile
+      const result = await f.deleteDnsRecords(listed);
+      expect(result.deleted).toBe(7);
+      expect(result.calls).toBeLessThanOrEqual(2 * 8 - 1);
+      expect([...aws.dns.entries()]).toEqual([[host(5), '198.51.100.50']]);
+    });
   });
 });

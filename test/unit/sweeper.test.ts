@@ -6,6 +6,9 @@ import type { MeetingStore } from '../../functions/shared/store';
 import { captureOutput, emfLines, logLines } from '../support/captureOutput';
 import type { LocalDynamo } from '../../local/dynamo';
 import { dynamoWorld, fleetWorld, scheduleMeeting } from '../support/world';
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { Ec2Fleet } from '../../functions/shared/ec2Fleet';
+import { fakeAws, FLEET_CONFIG } from '../support/fakeAws';
 
 describe('sweeper', () => {
   let dynamo: LocalDynamo;
@@ -277,5 +280,41 @@ describe('sweeper: meetings whose lifecycle ended', () => {
     });
     expect(swept).toEqual([]);
     expect(await store.get(m.id)).toMatchObject({ status: 'SCHEDULED', revision: 1 });
+  });
+
+  test('leftover meeting DNS records: closed, not-launched and unknown meetings’ go in batches of ≤ 1,000; a live meeting’s and foreign names stay', async () => {
+    const aws = fakeAws();
+    const deps = {
+      store,
+      fleet: new Ec2Fleet({ ...FLEET_CONFIG, jitsiDomain: 'meet.example.test' }, aws.clients),
+    };
+    const closed = await scheduleMeeting(store);
+    await store.transition(closed.id, 'CANCELLED');
+    const scheduled = await scheduleMeeting(store); // rescheduled: its old server is gone, no new one yet
+    const live = await scheduleMeeting(store);
+    await store.transition(live.id, 'LAUNCHING');
+    await store.transition(live.id, 'READY');
+    aws.dns.set(closed.hostname, '203.0.113.1');
+    aws.dns.set(scheduled.hostname, '203.0.113.2');
+    aws.dns.set(live.hostname, '203.0.113.3');
+    // 1,200 records of meetings this table does not know (expired records), and names that are not meetings'.
+    for (let n = 0; n < 1200; n++)
+      aws.dns.set(
+        `${n.toString(16).padStart(8, '0')}-1111-4111-8111-111111111111.meet.example.test`,
+        '198.51.100.1',
+      );
+    aws.dns.set('turn.meet.example.test', '198.51.100.2');
+    aws.dns.set('meet.example.test', '198.51.100.3');
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const now = new Date();
+    expect(await sweep(deps, { now, maxLifetimeMs: 12 * 3600_000, graceMs: 15 * 60_000 })).toEqual([]);
+    jest.restoreAllMocks();
+    expect([...aws.dns.keys()].sort()).toEqual(
+      [live.hostname, 'meet.example.test', 'turn.meet.example.test'].sort(),
+    );
+    const batches = aws.route53Mock
+      .commandCalls(ChangeResourceRecordSetsCommand)
+      .map((c) => c.args[0].input.ChangeBatch?.Changes?.length);
+    expect(batches).toEqual([1000, 202]);
   });
 });
