@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
 import {
   DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_FIRST_PROBE_DELAY_SECONDS,
   DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
   DEFAULT_LAUNCH_LEAD_MINUTES,
 } from '../functions/shared/bootTime';
@@ -49,6 +50,8 @@ export const AppConfig = z
     attendanceCheckDelayMinutes: int(1, 60),
     healthCheckIntervalSeconds: int(5, 300),
     healthCheckMaxAttempts: int(1, 200),
+    // The first probe waits this long after the launch (functions/shared/bootTime.ts says why).
+    healthCheckFirstProbeDelaySeconds: int(0, 600),
     // At most one room check a minute: the history of the longest meeting stays far below Step Functions'
     // 25,000 events (functions/shared/occupancyLimits.ts).
     occupancyCheckIntervalMinutes: int(MIN_OCCUPANCY_INTERVAL_SECONDS / 60, 60),
@@ -135,6 +138,7 @@ export const DEFAULTS: Record<string, string> = {
   attendanceCheckDelayMinutes: '15',
   healthCheckIntervalSeconds: String(DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS),
   healthCheckMaxAttempts: String(DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS),
+  healthCheckFirstProbeDelaySeconds: String(DEFAULT_FIRST_PROBE_DELAY_SECONDS),
   occupancyCheckIntervalMinutes: String(OCCUPANCY_DEFAULTS.intervalSeconds / 60),
   overrunStepMinutes: String(OCCUPANCY_DEFAULTS.overrunStepSeconds / 60),
   maxOverrunMinutes: String(OCCUPANCY_DEFAULTS.maxOverrunSeconds / 60),

@@ -85,6 +85,7 @@ export class MeetingSchedulerStack extends Stack {
         attendanceCheckDelaySeconds: config.attendanceCheckDelayMinutes * 60,
         healthIntervalSeconds: config.healthCheckIntervalSeconds,
         healthMaxAttempts: config.healthCheckMaxAttempts,
+        healthFirstProbeDelaySeconds: config.healthCheckFirstProbeDelaySeconds,
         occupancyIntervalSeconds: config.occupancyCheckIntervalMinutes * 60,
         overrunStepSeconds: config.overrunStepMinutes * 60,
         maxOverrunSeconds: config.maxOverrunMinutes * 60,
@@ -129,7 +130,9 @@ export class MeetingSchedulerStack extends Stack {
       stateMachine: lifecycle.stateMachine,
       executionLogs: lifecycle.executionLogs,
       api: api.api,
-      healthBudgetSeconds: config.healthCheckMaxAttempts * config.healthCheckIntervalSeconds,
+      healthBudgetSeconds:
+        config.healthCheckFirstProbeDelaySeconds +
+        config.healthCheckMaxAttempts * config.healthCheckIntervalSeconds,
       functionLogGroups: functions.map((f) => f.fn.logGroup),
     });
     // One level for every function of ours (the custom-resources framework's function is CDK's).

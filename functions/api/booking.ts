@@ -38,6 +38,8 @@ export interface Timings {
   attendanceCheckDelaySeconds: number;
   healthIntervalSeconds: number;
   healthMaxAttempts: number;
+  /** The first health probe waits this long after the launch (none when unset: the local stack's tests). */
+  healthFirstProbeDelaySeconds?: number;
   /** Room occupancy checks between the attendance check and endAt (issue 15: early teardown). */
   occupancyIntervalSeconds: number;
   /** People still there at endAt: the meeting is extended by this much at a time… */
@@ -179,7 +181,13 @@ export function lifecycleInput(meeting: MeetingRecord, timings: Timings): Lifecy
     launchAt: meeting.launchAt,
     attendanceCheckAt: meeting.attendanceCheckAt,
     endAt: meeting.endAt,
-    health: { intervalSeconds: timings.healthIntervalSeconds, maxAttempts: timings.healthMaxAttempts },
+    health: {
+      intervalSeconds: timings.healthIntervalSeconds,
+      maxAttempts: timings.healthMaxAttempts,
+      ...(timings.healthFirstProbeDelaySeconds
+        ? { firstProbeDelaySeconds: timings.healthFirstProbeDelaySeconds }
+        : {}),
+    },
     occupancy: occupancyPlan(meeting, timings),
   };
 }

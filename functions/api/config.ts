@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError, nonEmpty, positiveInt, readConfig } from '../shared/config';
 import {
   DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_FIRST_PROBE_DELAY_SECONDS,
   DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
   DEFAULT_LAUNCH_LEAD_MINUTES,
 } from '../shared/bootTime';
@@ -25,6 +26,12 @@ export const ApiEnv = {
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
   HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS),
   HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS),
+  HEALTH_CHECK_FIRST_PROBE_DELAY_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600)
+    .default(DEFAULT_FIRST_PROBE_DELAY_SECONDS),
   // Written by infra from validated minutes; checked again here, so no setting can make checks more frequent
   // than the history budget allows (occupancyLimits.ts).
   OCCUPANCY_CHECK_INTERVAL_SECONDS: positiveInt
@@ -105,6 +112,7 @@ export function readApiConfig(
       attendanceCheckDelaySeconds: c.ATTENDANCE_CHECK_DELAY_SECONDS,
       healthIntervalSeconds: c.HEALTH_CHECK_INTERVAL_SECONDS,
       healthMaxAttempts: c.HEALTH_CHECK_MAX_ATTEMPTS,
+      healthFirstProbeDelaySeconds: c.HEALTH_CHECK_FIRST_PROBE_DELAY_SECONDS,
       occupancyIntervalSeconds: c.OCCUPANCY_CHECK_INTERVAL_SECONDS,
       overrunStepSeconds: c.OVERRUN_STEP_SECONDS,
       maxOverrunSeconds: c.MAX_OVERRUN_SECONDS,

@@ -35,13 +35,22 @@ export const DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS = Math.ceil(
   (BOOT_SECONDS.baked.p99 * HEALTH_BUDGET_MARGIN) / DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
 );
 
-/** healthCheckMaxAttempts × healthCheckIntervalSeconds by default. */
+/**
+ * The first probe waits this long after the launch: about the p50 of RunInstances → user data running (30 s,
+ * table above) plus one probe interval. No server answers earlier, and a probe before the instance has its
+ * address costs a DescribeInstances call (issue 20: at most 3 a meeting before it is healthy).
+ */
+export const DEFAULT_FIRST_PROBE_DELAY_SECONDS = 45;
+
+/** healthCheckMaxAttempts × healthCheckIntervalSeconds by default (after the first probe's delay). */
 export const DEFAULT_HEALTH_BUDGET_SECONDS =
   DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS * DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS;
 
 /**
- * Launch this long before the start: the whole health budget, in whole minutes. A server that will be healthy
+ * Launch this long before the start: the first probe's delay plus the whole health budget, in whole minutes. A server that will be healthy
  * is healthy by the start; one that never will be has failed by then, so nobody waits for a room that will
  * not open.
  */
-export const DEFAULT_LAUNCH_LEAD_MINUTES = Math.ceil(DEFAULT_HEALTH_BUDGET_SECONDS / 60);
+export const DEFAULT_LAUNCH_LEAD_MINUTES = Math.ceil(
+  (DEFAULT_FIRST_PROBE_DELAY_SECONDS + DEFAULT_HEALTH_BUDGET_SECONDS) / 60,
+);

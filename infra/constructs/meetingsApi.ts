@@ -23,6 +23,7 @@ export interface MeetingsApiProps {
     attendanceCheckDelaySeconds: number;
     healthIntervalSeconds: number;
     healthMaxAttempts: number;
+    healthFirstProbeDelaySeconds: number;
     occupancyIntervalSeconds: number;
     overrunStepSeconds: number;
     maxOverrunSeconds: number;
@@ -63,6 +64,7 @@ export class MeetingsApi extends Construct {
         ATTENDANCE_CHECK_DELAY_SECONDS: String(props.timings.attendanceCheckDelaySeconds),
         HEALTH_CHECK_INTERVAL_SECONDS: String(props.timings.healthIntervalSeconds),
         HEALTH_CHECK_MAX_ATTEMPTS: String(props.timings.healthMaxAttempts),
+        HEALTH_CHECK_FIRST_PROBE_DELAY_SECONDS: String(props.timings.healthFirstProbeDelaySeconds),
         OCCUPANCY_CHECK_INTERVAL_SECONDS: String(props.timings.occupancyIntervalSeconds),
         OVERRUN_STEP_SECONDS: String(props.timings.overrunStepSeconds),
         MAX_OVERRUN_SECONDS: String(props.timings.maxOverrunSeconds),

@@ -142,7 +142,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
     });
   });
 
-  test('launch to healthy: the slowest LaunchToHealthySeconds above 80 % of healthCheckMaxAttempts × healthCheckIntervalSeconds', () => {
+  test('launch to healthy: the slowest LaunchToHealthySeconds above 80 % of the first probe delay + healthCheckMaxAttempts × healthCheckIntervalSeconds', () => {
     const expected = (threshold: number) => ({
       Namespace: 'MeetingScheduler',
       MetricName: 'LaunchToHealthySeconds',
@@ -151,10 +151,10 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       Threshold: threshold,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // Defaults (functions/shared/bootTime.ts): 17 probes × 15 s = 255 s.
-    expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(204));
+    // Defaults (functions/shared/bootTime.ts): 45 s before the first probe, then 17 probes × 15 s = 300 s.
+    expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(240));
     const t = synth({ healthCheckMaxAttempts: 10, healthCheckIntervalSeconds: 30 }).template!;
-    expect(alarm(t, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(240));
+    expect(alarm(t, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(276)); // 80 % of 45 + 10 × 30
   });
 
   test('account limits: MeetingsFailed of classes VcpuLimit + Throttled (service dimension), ≥ 1 in 5 minutes', () => {

@@ -7,7 +7,9 @@ import {
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { consoleUrl, handleApiRequest, type ApiConfig, type ApiDeps } from '../../functions/api/app';
+import { readApiConfig } from '../../functions/api/config';
 import type { ApiRequest } from '../../functions/api/http';
+import { DEFAULT_FIRST_PROBE_DELAY_SECONDS } from '../../functions/shared/bootTime';
 import type { LocalDynamo } from '../../local/dynamo';
 import { teardownMeeting } from '../../functions/teardown/teardownMeeting';
 import { dynamoWorld, fleetWorld, TEST_TIMINGS } from '../support/world';
@@ -120,6 +122,31 @@ describe('meetings API', () => {
       status: 'SCHEDULED',
       executionArn: body.executionArn,
     });
+  });
+
+  test("passes the first probe's delay to the execution when one is configured (default 45 s)", async () => {
+    const delayed = {
+      ...deps,
+      config: { ...config, timings: { ...config.timings, healthFirstProbeDelaySeconds: 45 } },
+    };
+    const res = await handleApiRequest(
+      { method: 'POST', path: '/meetings', headers: {}, query: {}, body: JSON.stringify(valid) },
+      delayed,
+    );
+    expect(res.statusCode).toBe(201);
+    const input = JSON.parse(sfnMock.commandCalls(StartExecutionCommand)[0].args[0].input.input!);
+    expect(input.health).toEqual({ intervalSeconds: 15, maxAttempts: 40, firstProbeDelaySeconds: 45 });
+    const env = {
+      TABLE_NAME: 't',
+      STATE_MACHINE_ARN: SM_ARN,
+      AWS_REGION: 'eu-west-1',
+      JITSI_DOMAIN: 'meet.example.com',
+      TEARDOWN_FUNCTION_NAME: 'td',
+    };
+    expect(readApiConfig(env).timings.healthFirstProbeDelaySeconds).toBe(DEFAULT_FIRST_PROBE_DELAY_SECONDS);
+    expect(() => readApiConfig({ ...env, HEALTH_CHECK_FIRST_PROBE_DELAY_SECONDS: '-1' })).toThrow(
+      /HEALTH_CHECK_FIRST_PROBE_DELAY_SECONDS/,
+    );
   });
 
   test('reads a local date-time in its IANA zone and stores UTC', async () => {
