@@ -6,7 +6,11 @@ const config = (context: Record<string, unknown>) =>
 
 describe('the join route throttle, derived from expectedLessonsPerMinute', () => {
   test('by default sized for 1,000 lessons on the hour: 300 requests/s, burst 600', () => {
-    expect(config({})).toMatchObject({ expectedLessonsPerMinute: 1000, joinRateLimit: 300, joinBurstLimit: 600 });
+    expect(config({})).toMatchObject({
+      expectedLessonsPerMinute: 1000,
+      joinRateLimit: 300,
+      joinBurstLimit: 600,
+    });
   });
 
   test('another platform size gives its own figures; an explicit joinRateLimit / joinBurstLimit wins', () => {
@@ -28,9 +32,9 @@ describe('the join route throttle, derived from expectedLessonsPerMinute', () =>
 
   test('the stage carries the derived figures on both join routes, and an explicit value wins there too', () => {
     const settings = (context: Record<string, unknown>) => {
-      const [stage] = Object.values(
-        synth(context).template!.findResources('AWS::ApiGatewayV2::Stage'),
-      ) as { Properties: { RouteSettings: Record<string, unknown> } }[];
+      const [stage] = Object.values(synth(context).template!.findResources('AWS::ApiGatewayV2::Stage')) as {
+        Properties: { RouteSettings: Record<string, unknown> };
+      }[];
       return stage.Properties.RouteSettings;
     };
     const derived = { ThrottlingRateLimit: 60, ThrottlingBurstLimit: 120 };

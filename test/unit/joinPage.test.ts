@@ -110,7 +110,7 @@ describe('join state in plain words', () => {
   });
 });
 
-describe('the join page\'s polling schedule', () => {
+describe("the join page's polling schedule", () => {
   const launch = Date.parse('2030-01-01T15:50:00Z');
   const at = (iso: string) => Date.parse(iso);
   const base: PollInput = {
@@ -143,7 +143,7 @@ describe('the join page\'s polling schedule', () => {
 
   test('pages opened together drift apart: 2,000 pages near launch poll at 0.2 requests/s each, not in step', () => {
     let seed = 42;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const delays = Array.from({ length: 2000 }, () =>
       nextPollDelay({ ...base, phase: 'starting', now: launch }, random),
     ) as number[];
@@ -152,7 +152,8 @@ describe('the join page\'s polling schedule', () => {
     expect(mean).toBeLessThan(10_500);
     // No second of the next interval gets more than about twice its share (100 of 2,000 over 10 s).
     const perSecond = new Map<number, number>();
-    for (const d of delays) perSecond.set(Math.floor(d / 1000), (perSecond.get(Math.floor(d / 1000)) ?? 0) + 1);
+    for (const d of delays)
+      perSecond.set(Math.floor(d / 1000), (perSecond.get(Math.floor(d / 1000)) ?? 0) + 1);
     expect(Math.max(...perSecond.values())).toBeLessThan(2 * 200);
     expect([...perSecond.keys()].sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
   });
@@ -204,14 +205,14 @@ describe('the join page\'s polling schedule', () => {
   });
 });
 
-describe('the join route\'s throttle, from the lessons of the busiest minute', () => {
+describe("the join route's throttle, from the lessons of the busiest minute", () => {
   test('2 pages × lessons ÷ poll interval × 1.5, burst twice that', () => {
     expect(joinThrottleFor(1000)).toEqual({ rateLimit: 300, burstLimit: 600 });
     expect(joinThrottleFor(100)).toEqual({ rateLimit: 30, burstLimit: 60 });
     expect(joinThrottleFor(1000, 20)).toEqual({ rateLimit: 150, burstLimit: 300 });
   });
 
-  test('never below the old 5/10, never above API Gateway\'s account limits (10,000/s, burst 5,000)', () => {
+  test("never below the old 5/10, never above API Gateway's account limits (10,000/s, burst 5,000)", () => {
     expect(joinThrottleFor(1)).toEqual({ rateLimit: 5, burstLimit: 10 });
     expect(joinThrottleFor(10_000)).toEqual({ rateLimit: 3000, burstLimit: 5000 });
     expect(joinThrottleFor(100_000)).toEqual({ rateLimit: 10_000, burstLimit: 5000 });

@@ -85,7 +85,12 @@ export function renderJoinPage(view: JoinView, { now, pollSeconds, random }: Pag
     </p>
   </main>`;
   const refresh = refreshSeconds(
-    { now: now.getTime(), phase: view.phase, launchAt: Date.parse(view.launchAt), pollMs: pollSeconds * 1000 },
+    {
+      now: now.getTime(),
+      phase: view.phase,
+      launchAt: Date.parse(view.launchAt),
+      pollMs: pollSeconds * 1000,
+    },
     random,
   );
   return document(`${title}: join`, body, final ? undefined : refresh);
