@@ -314,7 +314,8 @@ describe('join page in a browser (local stack)', () => {
     expect(await text(page, '#countdown')).toMatch(/^starts in (9|10) min \d\d s$/);
     expect(await phaseOf(page)).toBe('scheduled');
 
-    // Past the launch (3,598 s after booking; on the page's clock), it asks, and keeps asking about every second.
+    // Past the launch (3,598 s after booking, on the page's clock, plus up to 1.5 s), it asks, and keeps asking
+    // about every second.
     await page.clock.fastForward('11:00');
     await until('the first poll after the launch', async () => polls.length >= 1, 10_000);
     await until('polling near the launch', async () => polls.length >= 3, 20_000);

@@ -5,7 +5,8 @@
  *
  * - **far from launch, no requests**: while the meeting is SCHEDULED and its `launchAt` is ahead, nothing can
  *   change but a cancel or a reschedule (the countdown needs no server), so the first poll is at `launchAt`,
- *   plus a random part of one interval. With launch slots (admission), each meeting's `launchAt` is its own
+ *   plus a random offset of up to 1.5 intervals (drawn so that the pages of one launch minute poll at a steady
+ *   rate from the start). With launch slots (admission), each meeting's `launchAt` is its own
  *   paced slot, so a large cohort's first polls are spread over its launch minutes already.
  * - **near launch, every `pollMs` with ±50 % jitter**: each page draws each interval anew, so pages opened
  *   together (a class's link sent at the same moment) drift apart instead of polling in step. The mean stays
@@ -38,9 +39,20 @@ export const POLL_SCHEDULE_JS = `
       if (s.retryAfterMs > 0) wait = Math.max(wait, Math.min(s.retryAfterMs, MAX_RETRY_AFTER_MS) + poll * random());
       return Math.round(wait);
     }
-    if (s.phase === 'scheduled' && s.now < s.launchAt) return Math.round(s.launchAt - s.now + poll * random());
+    if (s.phase === 'scheduled' && s.now < s.launchAt) return Math.round(s.launchAt - s.now + firstPollOffset(poll, random()));
     var base = s.phase === 'ready' ? poll * READY_POLL_FACTOR : poll;
     return Math.round(base * (1 - POLL_JITTER + 2 * POLL_JITTER * random()));
+  }
+  /**
+   * When after the launch a waiting page first asks: drawn from the stationary distribution of the jittered
+   * intervals (uniform up to (1 - j) x poll, then falling linearly to 0 at (1 + j) x poll), so a cohort of pages
+   * that all waited for one launchAt asks at its steady rate, pages / poll, from the first second instead of
+   * bunching where the first and second polls overlap.
+   */
+  function firstPollOffset(poll, r) {
+    var flat = 1 - POLL_JITTER;
+    if (r < flat) return poll * r;
+    return poll * (flat + 2 * POLL_JITTER * (1 - Math.sqrt((r - flat) / POLL_JITTER)));
   }
   /** A Retry-After header (seconds, or an HTTP date) in milliseconds from now; 0 without a usable one. */
   function retryAfterMs(header, now) {
