@@ -367,8 +367,10 @@ describe('join page in a browser (local stack)', () => {
     expect(gaps[2]).toBeGreaterThanOrEqual(3950);
     // Then the throttle lifts: the next poll gets through and the page catches up with the meeting.
     await waitForPhase(page, 'ready', 60_000);
-    expect(polls.length).toBeGreaterThan(4);
-    // Recovered: the near-launch pace again (ready: about every 6 s), not the backoff's.
+    // Recovered: the failures are forgotten, the pace is the schedule's again (near launch 0.5–1.5 s, ready
+    // 3–9 s), not a fifth backoff's 16–32 s.
+    await until('two polls after the recovery', async () => polls.length >= 6, 30_000);
+    expect(polls[5] - polls[4]).toBeLessThan(12_000);
     await api(stack, 'DELETE', `/meetings/${m.id}`);
     await waitForPhase(page, 'cancelled', 30_000);
   }, 120_000);
