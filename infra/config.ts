@@ -5,6 +5,7 @@ import {
   MAX_JOIN_BURST_LIMIT,
   MAX_JOIN_RATE_LIMIT,
 } from '../functions/api/join/joinThrottle';
+import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
 import { LOG_LEVELS } from '../functions/shared/logLevels';
 import {
   MAX_OVERRUN_SECONDS,
@@ -13,6 +14,7 @@ import {
 } from '../functions/shared/occupancyLimits';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const share = z.coerce.number().gt(0, 'must be a share above 0').max(1, 'must be a share of at most 1');
 const csv = z
   .string()
   .transform((s) =>
@@ -50,6 +52,17 @@ export const AppConfig = z
     overrunStepMinutes: int(MIN_OCCUPANCY_INTERVAL_SECONDS / 60, 60),
     maxOverrunMinutes: int(0, MAX_OVERRUN_SECONDS / 60),
     maxInstanceHours: int(1, 48),
+    // Admission at booking (issue 20, functions/shared/launchSlots.ts). EC2 refills RunInstances at 2 requests
+    // and 2 instances per second per account and Region, published in "Request throttling for the Amazon EC2
+    // API" (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html); an account can have them
+    // raised, so they are settings. The vCPU quota is the account's "Running On-Demand Standard instances"
+    // (Service Quotas L-1216C47A): read yours in the Service Quotas console.
+    runInstancesRefillPerSecond: z.coerce.number().positive().max(1000),
+    runInstancesResourceRefillPerSecond: z.coerce.number().positive().max(1000),
+    launchRateShare: share,
+    vcpuQuota: int(1, 10_000_000),
+    vcpuQuotaShare: share,
+    maxLaunchLeadMinutes: int(1, 180),
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: z.url().optional(),
     jwtAudience: z.string().min(1).optional(),
@@ -85,6 +98,10 @@ export const AppConfig = z
       .transform((s) => s.toUpperCase())
       .pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(', ')}`)),
   })
+  .refine((c) => c.maxLaunchLeadMinutes >= c.launchLeadMinutes, {
+    message: 'must be at least launchLeadMinutes: a crowded minute only moves a launch earlier',
+    path: ['maxLaunchLeadMinutes'],
+  })
   .refine((c) => c.apiAuth !== 'jwt' || (c.jwtIssuer && c.jwtAudience), {
     message: 'apiAuth=jwt needs jwtIssuer and jwtAudience',
     path: ['apiAuth'],
@@ -113,6 +130,12 @@ export const DEFAULTS: Record<string, string> = {
   overrunStepMinutes: String(OCCUPANCY_DEFAULTS.overrunStepSeconds / 60),
   maxOverrunMinutes: String(OCCUPANCY_DEFAULTS.maxOverrunSeconds / 60),
   maxInstanceHours: '12',
+  runInstancesRefillPerSecond: String(DEFAULT_ADMISSION_SETTINGS.runInstancesRefillPerSecond),
+  runInstancesResourceRefillPerSecond: String(DEFAULT_ADMISSION_SETTINGS.runInstancesResourceRefillPerSecond),
+  launchRateShare: String(DEFAULT_ADMISSION_SETTINGS.launchRateShare),
+  vcpuQuota: String(DEFAULT_ADMISSION_SETTINGS.vcpuQuota),
+  vcpuQuotaShare: String(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),
+  maxLaunchLeadMinutes: String(DEFAULT_ADMISSION_SETTINGS.maxLaunchLeadSeconds / 60),
   apiAuth: 'iam',
   apiRateLimit: '10',
   apiBurstLimit: '20',

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { vcpusOf } from '../functions/shared/awsLimits';
 import type { AppConfig } from './config';
 import { AlarmTopic } from './constructs/alarmTopic';
 import { WildcardCertificate } from './constructs/certificate';
@@ -65,6 +66,15 @@ export class MeetingSchedulerStack extends Stack {
         occupancyIntervalSeconds: config.occupancyCheckIntervalMinutes * 60,
         overrunStepSeconds: config.overrunStepMinutes * 60,
         maxOverrunSeconds: config.maxOverrunMinutes * 60,
+      },
+      admission: {
+        runInstancesRefillPerSecond: config.runInstancesRefillPerSecond,
+        runInstancesResourceRefillPerSecond: config.runInstancesResourceRefillPerSecond,
+        launchRateShare: config.launchRateShare,
+        vcpuQuota: config.vcpuQuota,
+        vcpuQuotaShare: config.vcpuQuotaShare,
+        instanceVcpus: Math.max(...config.instanceTypes.map(vcpusOf)),
+        maxLaunchLeadSeconds: config.maxLaunchLeadMinutes * 60,
       },
       auth:
         config.apiAuth === 'jwt'

@@ -3,7 +3,10 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import { join } from 'node:path';
 import { handleApiRequest, type ApiConfig } from '../functions/api/app';
+import { Admission } from '../functions/api/admission';
 import type { Timings } from '../functions/api/booking';
+import { admissionLimits, type AdmissionSettings } from '../functions/shared/launchSlots';
+import { LaunchSlotsLedger } from '../functions/shared/launchSlotsLedger';
 import { runRoomCheck } from '../functions/attendance-check/runRoomCheck';
 import { checkHealth } from '../functions/health-check/checkHealth';
 import { launchMeeting } from '../functions/launch/launchMeeting';
@@ -56,6 +59,11 @@ export interface LocalStackOptions {
   waitScale?: number;
   /** LAMBDA_ENDPOINT: where Task states calling functions that are not in-process go (as Step Functions Local). */
   lambdaEndpoint?: string;
+  /**
+   * Launch slots and vCPU admission at booking, as the deployed API does (`npm start` turns it on with the
+   * published defaults); without it bookings launch at start − lead, unpaced and unchecked.
+   */
+  admission?: AdmissionSettings;
 }
 
 export interface LocalStack {
@@ -165,7 +173,20 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const teardown = (input: unknown) => teardownMeeting(input, teardownDeps);
     const api = await listen(
       localApi(
-        { store, sfn, config, now: () => new Date(), teardown, telemetry: telemetry('api', { env: logEnv }) },
+        {
+          store,
+          sfn,
+          config,
+          now: () => new Date(),
+          teardown,
+          telemetry: telemetry('api', { env: logEnv }),
+          admission: options.admission
+            ? new Admission(
+                new LaunchSlotsLedger(dynamo.client, TABLE_NAME),
+                admissionLimits(options.admission, options.timings),
+              )
+            : undefined,
+        },
         fleet,
         () => apiUrl,
       ),

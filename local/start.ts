@@ -2,6 +2,7 @@ import './polyfills';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { positiveInt, readConfig } from '../functions/shared/config';
+import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
 import { ObservabilityEnv } from '../functions/shared/observability';
 import { startConsole } from './console/server';
 import { MAX_OVERRUN_SECONDS, OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
@@ -41,6 +42,21 @@ const LocalEnv = {
   LOG_LEVEL: ObservabilityEnv.LOG_LEVEL,
   /** Every Wait lasts this fraction of its length (0.01: an hour in 36 s); 1 = as written. */
   SFN_WAIT_SCALE: z.coerce.number().gt(0).max(1).default(1),
+  // Admission at booking (README, "Lessons on the hour"): the published EC2 rates and the planning quota by
+  // default, as a deployment.
+  RUN_INSTANCES_REFILL_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_ADMISSION_SETTINGS.runInstancesRefillPerSecond),
+  RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_ADMISSION_SETTINGS.runInstancesResourceRefillPerSecond),
+  LAUNCH_RATE_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_ADMISSION_SETTINGS.launchRateShare),
+  VCPU_QUOTA: positiveInt.default(DEFAULT_ADMISSION_SETTINGS.vcpuQuota),
+  VCPU_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),
+  INSTANCE_VCPUS: positiveInt.default(DEFAULT_ADMISSION_SETTINGS.instanceVcpus),
+  MAX_LAUNCH_LEAD_SECONDS: positiveInt.default(DEFAULT_ADMISSION_SETTINGS.maxLaunchLeadSeconds),
   /** Lambda Invoke API for Task states whose function is not one of the in-process ones. */
   LAMBDA_ENDPOINT: z.string().url().optional(),
 };
@@ -70,6 +86,15 @@ async function main() {
     logLevel: env.LOG_LEVEL,
     waitScale: env.SFN_WAIT_SCALE,
     lambdaEndpoint: env.LAMBDA_ENDPOINT,
+    admission: {
+      runInstancesRefillPerSecond: env.RUN_INSTANCES_REFILL_PER_SECOND,
+      runInstancesResourceRefillPerSecond: env.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
+      launchRateShare: env.LAUNCH_RATE_SHARE,
+      vcpuQuota: env.VCPU_QUOTA,
+      vcpuQuotaShare: env.VCPU_QUOTA_SHARE,
+      instanceVcpus: env.INSTANCE_VCPUS,
+      maxLaunchLeadSeconds: env.MAX_LAUNCH_LEAD_SECONDS,
+    },
   });
   // The admin console, always on loopback (it has no login), reading only the two public APIs.
   const adminConsole = await startConsole({

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { nonEmpty, positiveInt, readConfig } from '../shared/config';
+import { ConfigError, nonEmpty, positiveInt, readConfig } from '../shared/config';
 import type { ApiConfig } from './deps';
+import { DEFAULT_LAUNCH_RATE_SHARE, PUBLISHED_LIMITS } from '../shared/awsLimits';
+import { admissionLimits, type AdmissionLimits, DEFAULT_ADMISSION_SETTINGS } from '../shared/launchSlots';
 import {
   MAX_OVERRUN_SECONDS,
   MIN_OCCUPANCY_INTERVAL_SECONDS,
@@ -39,15 +41,51 @@ export const ApiEnv = {
   MAX_BODY_BYTES: positiveInt.default(16 * 1024),
   /** How often an open join page polls its link's JSON. */
   JOIN_POLL_SECONDS: positiveInt.max(3600).default(10),
+  // Admission at booking (issue 20; infra/config.ts documents each key). Published defaults: RunInstances
+  // refills 2 requests and 2 instances per second per account and Region
+  // (https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html); the vCPU quota (Service Quotas
+  // L-1216C47A) is set per account.
+  RUN_INSTANCES_REFILL_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .max(1000)
+    .default(PUBLISHED_LIMITS.runInstances.refillPerSecond),
+  RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .max(1000)
+    .default(PUBLISHED_LIMITS.runInstancesResources.refillPerSecond),
+  LAUNCH_RATE_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_LAUNCH_RATE_SHARE),
+  VCPU_QUOTA: positiveInt.default(PUBLISHED_LIMITS.vcpuQuota),
+  VCPU_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),
+  INSTANCE_VCPUS: positiveInt.max(512).default(DEFAULT_ADMISSION_SETTINGS.instanceVcpus),
+  MAX_LAUNCH_LEAD_SECONDS: positiveInt.max(3 * 3600).default(DEFAULT_ADMISSION_SETTINGS.maxLaunchLeadSeconds),
   /** Set with apiAuth=jwt: the scope every /meetings request's token must carry. */
   REQUIRED_SCOPE: nonEmpty.optional(),
 };
 
 export function readApiConfig(
   env: Record<string, string | undefined> = process.env,
-): ApiConfig & { tableName: string; teardownFunctionName: string } {
+): ApiConfig & { tableName: string; teardownFunctionName: string; admission: AdmissionLimits } {
   const c = readConfig(ApiEnv, env);
+  if (c.MAX_LAUNCH_LEAD_SECONDS < c.LAUNCH_LEAD_SECONDS) {
+    throw new ConfigError(
+      `invalid configuration: MAX_LAUNCH_LEAD_SECONDS: must be at least LAUNCH_LEAD_SECONDS (${c.LAUNCH_LEAD_SECONDS})`,
+    );
+  }
   return {
+    admission: admissionLimits(
+      {
+        runInstancesRefillPerSecond: c.RUN_INSTANCES_REFILL_PER_SECOND,
+        runInstancesResourceRefillPerSecond: c.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
+        launchRateShare: c.LAUNCH_RATE_SHARE,
+        vcpuQuota: c.VCPU_QUOTA,
+        vcpuQuotaShare: c.VCPU_QUOTA_SHARE,
+        instanceVcpus: c.INSTANCE_VCPUS,
+        maxLaunchLeadSeconds: c.MAX_LAUNCH_LEAD_SECONDS,
+      },
+      { leadSeconds: c.LAUNCH_LEAD_SECONDS, maxOverrunSeconds: c.MAX_OVERRUN_SECONDS },
+    ),
     tableName: c.TABLE_NAME,
     teardownFunctionName: c.TEARDOWN_FUNCTION_NAME,
     stateMachineArn: c.STATE_MACHINE_ARN,

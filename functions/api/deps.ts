@@ -4,6 +4,7 @@ import type { MeetingRecord } from '../shared/meeting';
 import type { Telemetry } from '../shared/observability';
 import type { MeetingStore } from '../shared/store';
 import type { TeardownInput } from '../teardown/teardownMeeting';
+import type { Admission } from './admission';
 import type { Timings } from './booking';
 
 export interface ApiConfig {
@@ -35,4 +36,10 @@ export interface ApiDeps {
   teardown: (input: z.input<typeof TeardownInput>) => Promise<unknown>;
   /** Logs and metrics (booked, cancelled, rescheduled); silent when not given. */
   telemetry?: Telemetry;
+  /**
+   * Launch slots and vCPU admission (issue 20): every booking takes a paced launch slot and its server's vCPUs,
+   * or is refused with 409 and the nearest start that can be served. Without it bookings launch at start − lead,
+   * unpaced and unchecked (tests of other behaviour, and stacks built before admission).
+   */
+  admission?: Admission;
 }

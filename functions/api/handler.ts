@@ -5,12 +5,16 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { telemetry } from '../shared/observability';
 import { MeetingStore } from '../shared/store';
 import { handleApiRequest, type ApiDeps } from './app';
+import { LaunchSlotsLedger } from '../shared/launchSlotsLedger';
+import { Admission } from './admission';
 import { readApiConfig } from './config';
 
 const config = readApiConfig();
 const lambda = new LambdaClient({});
+const ddb = new DynamoDBClient({});
 const deps: ApiDeps = {
-  store: new MeetingStore(new DynamoDBClient({}), config.tableName),
+  store: new MeetingStore(ddb, config.tableName),
+  admission: new Admission(new LaunchSlotsLedger(ddb, config.tableName), config.admission),
   sfn: new SFNClient({}),
   config,
   now: () => new Date(),

@@ -40,6 +40,18 @@ export function isTerminal(status: MeetingStatus): boolean {
 export const Outcome = z.enum(['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED']);
 export type Outcome = z.infer<typeof Outcome>;
 
+/**
+ * What a meeting holds in the admission ledger (functions/shared/launchSlotsLedger.ts): its launch minute and
+ * the vCPUs of its server in each 15-minute bucket. Removed (conditionally) by whoever frees them, so a
+ * repeated or raced cancel frees them once.
+ */
+export const AdmissionHold = z.object({
+  launchMinute: z.string().optional(),
+  vcpus: z.number().int().min(0),
+  vcpuBuckets: z.array(z.string()),
+});
+export type AdmissionHold = z.infer<typeof AdmissionHold>;
+
 export const MeetingRecord = z.object({
   id: z.string(),
   /** Constant partition key of the "newest first" index. */
@@ -94,6 +106,8 @@ export const MeetingRecord = z.object({
   endedAt: z.string().optional(),
   /** Whole minutes the meeting ran past endAt (0 when it ended on time or early). */
   overrunMinutes: z.number().int().min(0).optional(),
+  /** Launch slot and vCPUs held in the admission ledger, until a cancel or reschedule frees them. */
+  held: AdmissionHold.optional(),
   /** DynamoDB TTL (epoch seconds): old records expire on their own. */
   expiresAt: z.number().int(),
 });

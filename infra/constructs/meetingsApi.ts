@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { AdmissionSettings } from '../../functions/shared/launchSlots';
 import { acknowledge } from './acknowledge';
 import { TaskFunction } from './taskFunction';
 
@@ -26,6 +27,11 @@ export interface MeetingsApiProps {
     overrunStepSeconds: number;
     maxOverrunSeconds: number;
   };
+  /**
+   * Launch slots and vCPU admission at booking (functions/shared/launchSlots.ts): the configured rates and
+   * quota, and the vCPUs of one server (the largest configured instance type: a capacity fallback may launch it).
+   */
+  admission: AdmissionSettings;
   /** With `jwt`, every /meetings route requires `scope` (API Gateway checks it; the handler checks it again). */
   auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string; scope: string };
   allowedOrigin: string;
@@ -64,13 +70,29 @@ export class MeetingsApi extends Construct {
         OCCUPANCY_CHECK_INTERVAL_SECONDS: String(props.timings.occupancyIntervalSeconds),
         OVERRUN_STEP_SECONDS: String(props.timings.overrunStepSeconds),
         MAX_OVERRUN_SECONDS: String(props.timings.maxOverrunSeconds),
+        RUN_INSTANCES_REFILL_PER_SECOND: String(props.admission.runInstancesRefillPerSecond),
+        RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: String(props.admission.runInstancesResourceRefillPerSecond),
+        LAUNCH_RATE_SHARE: String(props.admission.launchRateShare),
+        VCPU_QUOTA: String(props.admission.vcpuQuota),
+        VCPU_QUOTA_SHARE: String(props.admission.vcpuQuotaShare),
+        INSTANCE_VCPUS: String(props.admission.instanceVcpus),
+        MAX_LAUNCH_LEAD_SECONDS: String(props.admission.maxLaunchLeadSeconds),
         ...(props.auth.kind === 'jwt' ? { REQUIRED_SCOPE: props.auth.scope } : {}),
       },
     });
     const role = this.handler.role;
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+        // The admission ledger lives in the same table: BatchGetItem reads its minutes and buckets around a
+        // refused start, DeleteItem removes a counter given back to zero.
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+        ],
         resources: [props.table.tableArn, `${props.table.tableArn}/index/*`],
       }),
     );

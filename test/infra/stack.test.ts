@@ -524,6 +524,47 @@ describe('MeetingSchedulerStack', () => {
     expect(api.flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
   });
 
+  test('API: admission at booking gets the published EC2 rates, the vCPU quota and its shares, the maximum lead', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          RUN_INSTANCES_REFILL_PER_SECOND: '2',
+          RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: '2',
+          LAUNCH_RATE_SHARE: '0.8',
+          VCPU_QUOTA: '5000',
+          VCPU_QUOTA_SHARE: '0.9',
+          INSTANCE_VCPUS: '2',
+          MAX_LAUNCH_LEAD_SECONDS: '1800',
+        }),
+      },
+    });
+    // A capacity fallback may launch the largest configured type: its vCPUs are the ones held.
+    const raised = synth({
+      instanceTypes: 'c6i.large,c6i.xlarge',
+      vcpuQuota: 256,
+      runInstancesRefillPerSecond: 5,
+      maxLaunchLeadMinutes: 45,
+    }).template!;
+    raised.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          RUN_INSTANCES_REFILL_PER_SECOND: '5',
+          VCPU_QUOTA: '256',
+          INSTANCE_VCPUS: '4',
+          MAX_LAUNCH_LEAD_SECONDS: '2700',
+        }),
+      },
+    });
+  });
+
+  test('IAM: the admission ledger lives in the meetings table: the API may batch-read and delete its items, no new table', () => {
+    expect(Object.keys(template.findResources('AWS::DynamoDB::Table'))).toHaveLength(1);
+    const api = statementsOf(template, 'ApiHandlerRole');
+    const ddb = api.find((s) => actionsOf(s).includes('dynamodb:BatchGetItem'));
+    expect(actionsOf(ddb!)).toEqual(expect.arrayContaining(['dynamodb:UpdateItem', 'dynamodb:DeleteItem']));
+    expect(JSON.stringify(ddb!.Resource)).toMatch(/MeetingsTable/);
+  });
+
   test('cdk-nag AwsSolutions: no unacknowledged finding, and every acknowledgement has a reason', () => {
     const { app } = synth({}, true);
     expect(() => app.synth()).not.toThrow();

@@ -1,4 +1,6 @@
+import type { AdmissionHold, MeetingRecord } from '../../shared/meeting';
 import { countOutcome, silentTelemetry } from '../../shared/observability';
+import { capacityProblem } from '../admission';
 import { meetingIdFor, newMeeting, requestHash, validateBooking } from '../booking';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
@@ -33,21 +35,30 @@ export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
     timings: config.timings,
     jitsiDomain: config.jitsiDomain,
   });
-  let record = meeting;
   const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision: 0 });
-  if (await store.create(meeting)) {
+  const replayOf = (existing: MeetingRecord) =>
+    existing.requestHash === requestHash(valid.booking)
+      ? existing
+      : problem(422, 'IdempotencyKeyReused', 'this Idempotency-Key was used with a different request');
+  let record: MeetingRecord;
+  // A replay finds its meeting before taking anything: it never holds a second slot.
+  const earlier = idempotencyKey !== undefined ? await store.get(id) : undefined;
+  const admitted = earlier ? undefined : await admit(deps, meeting, at);
+  if (admitted && !admitted.ok) return capacityProblem(admitted, deps.admission!.limits);
+  const booked = admitted ? { ...meeting, launchAt: admitted.launchAt, held: admitted.hold } : meeting;
+  if (!earlier && (await createOrGiveBack(deps, booked, admitted?.taken))) {
+    record = booked;
     // Counted once: an idempotent replay finds the record and books nothing new.
     t.metric('MeetingsBooked', 1);
     t.logger.info('meeting booked', {
-      startTime: meeting.startTime,
-      durationMinutes: meeting.durationMinutes,
+      startTime: booked.startTime,
+      launchAt: booked.launchAt,
+      durationMinutes: booked.durationMinutes,
     });
   } else {
-    const existing = await store.mustGet(id);
-    if (existing.requestHash !== requestHash(valid.booking)) {
-      return problem(422, 'IdempotencyKeyReused', 'this Idempotency-Key was used with a different request');
-    }
-    record = existing;
+    const replay = await replayOf(earlier ?? (await store.mustGet(id)));
+    if ('statusCode' in replay) return replay;
+    record = replay;
   }
   if (!record.executionArn) {
     let executionArn;
@@ -60,6 +71,8 @@ export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
         const reason = `lifecycle not started: ${(err as Error).name}: ${(err as Error).message}`;
         const closed = await store.transition(id, 'FAILED', { statusReason: reason.slice(0, 1000) });
         if (closed.changed) countOutcome(t, 'FAILED', { reason });
+        // Nothing will launch it: its slot and vCPUs go back to the ledger.
+        await deps.admission?.freeMeeting(id);
         t.logger.error('lifecycle not started', { error: err as Error });
       }
       throw err;
@@ -67,4 +80,32 @@ export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
     record = await store.update(id, { executionArn });
   }
   return json(201, meetingView(record, config, req.origin), { location: `/meetings/${id}` });
+}
+
+/** The meeting's launch slot and vCPUs, when admission is on; undefined when it is off. */
+function admit(deps: ApiDeps, meeting: MeetingRecord, at: Date) {
+  return deps.admission?.admit(
+    { startMs: Date.parse(meeting.startTime), durationMinutes: meeting.durationMinutes },
+    at.getTime(),
+  );
+}
+
+/**
+ * Creates the meeting holding what admission took. The ledger counters are taken first and the record written
+ * second (DynamoDB's TransactWriteItems would do both at once, but dynalite, the local stack's DynamoDB, has no
+ * transactions): a failed write, or an id already taken by a concurrent replay, gives everything back before
+ * answering, so nothing stays held without a meeting (see README, "Lessons on the hour").
+ */
+async function createOrGiveBack(
+  deps: ApiDeps,
+  record: MeetingRecord,
+  taken: AdmissionHold | undefined,
+): Promise<boolean> {
+  let created = false;
+  try {
+    created = await deps.store.create(record);
+  } finally {
+    if (!created && taken) await deps.admission!.giveBack(taken);
+  }
+  return created;
 }

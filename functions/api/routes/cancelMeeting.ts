@@ -28,6 +28,10 @@ export async function cancelMeeting(
     t.metric('MeetingsCancelled', 1);
     t.logger.info('meeting cancelled', { previousStatus: existing.status });
   }
+  // Its launch slot and vCPUs are free for other bookings: once, whoever of repeated or raced cancels comes
+  // first (the hold is removed from the record conditionally). Freed before the server stops: the ledger plans
+  // launches, and this meeting launches nothing any more.
+  await deps.admission?.freeMeeting(id);
   await stopLifecycle(deps.sfn, record.executionArn, 'MeetingCancelled', 'cancelled by request');
   await deps.teardown({
     meetingId: id,

@@ -1,5 +1,7 @@
 import { executionNameFor } from '../../shared/meeting';
 import { silentTelemetry } from '../../shared/observability';
+import type { MeetingRecord } from '../../shared/meeting';
+import { capacityProblem, type LaunchRequest } from '../admission';
 import { checkStart, fieldErrors, meetingTimes, RescheduleRequest } from '../booking';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
@@ -49,15 +51,31 @@ export async function rescheduleMeeting(
   const times = meetingTimes(start, duration, now, config.timings);
   const tearDown = record.status !== 'SCHEDULED' && Date.parse(times.launchAt) > now.getTime();
   const revision = record.revision + 1;
+  const admitted = await admitMove(deps, record, {
+    start,
+    duration,
+    now,
+    launches: record.status === 'SCHEDULED' || tearDown,
+    launchAt: times.launchAt,
+  });
+  if (admitted && !admitted.ok) return capacityProblem(admitted, deps.admission!.limits);
   const updated = await store.reschedule(id, record.revision, {
     ...times,
+    ...(admitted ? { launchAt: admitted.launchAt, held: admitted.hold } : {}),
     timeZone: change.timeZone ?? record.timeZone,
     revision,
     executionName: executionNameFor(id, revision),
     status: tearDown ? 'SCHEDULED' : record.status,
     statusReason: `rescheduled (revision ${revision})`,
   });
-  if (!updated) return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
+  if (!updated) {
+    if (admitted) await deps.admission!.giveBack(admitted.taken);
+    return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
+  }
+  // The new hold replaced the old one on the record under the revision check, so only this request frees what
+  // the old one held and the new one does not.
+  if (admitted && record.held)
+    await deps.admission!.giveBackReplaced(record.held, admitted.hold, admitted.taken);
   const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision });
   t.metric('MeetingsRescheduled', 1);
   t.logger.info('meeting rescheduled', { startTime: updated.startTime, serverTornDown: tearDown });
@@ -72,4 +90,28 @@ export async function rescheduleMeeting(
   const executionArn = await startLifecycle(deps.sfn, config, updated);
   const final = await store.update(id, { executionArn });
   return json(200, meetingView(final, config, req.origin));
+}
+
+/**
+ * The moved meeting's launch slot and vCPUs, when admission is on. A meeting that will launch (not launched
+ * yet, or its server torn down) keeps the slot it holds when that minute still fits the new start, else takes a
+ * new one; a meeting whose running server is kept needs no launch, only its vCPUs for the new times. Buckets
+ * the meeting holds already are not taken again (a longer lesson in a full hour needs only its new buckets);
+ * the others are taken before the old ones are freed.
+ */
+function admitMove(
+  deps: ApiDeps,
+  record: MeetingRecord,
+  move: { start: Date; duration: number; now: Date; launches: boolean; launchAt: string },
+) {
+  const admission = deps.admission;
+  if (!admission) return undefined;
+  const startMs = move.start.getTime();
+  const nowMs = move.now.getTime();
+  const launch: LaunchRequest = !move.launches
+    ? { kind: 'none', launchAt: move.launchAt, launchMinute: record.held?.launchMinute }
+    : admission.keeps(record.held, startMs, nowMs) && Date.parse(record.launchAt) >= nowMs
+      ? { kind: 'keep', launchMinute: record.held!.launchMinute!, launchAt: record.launchAt }
+      : { kind: 'slot' };
+  return admission.admit({ startMs, durationMinutes: move.duration }, nowMs, launch, record.held);
 }
