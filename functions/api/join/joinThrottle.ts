@@ -13,8 +13,11 @@ export const JOIN_THROTTLE_MARGIN = 1.5;
 export const DEFAULT_EXPECTED_LESSONS_PER_MINUTE = 1000;
 
 /**
- * API Gateway's account-level throttle per Region (10,000 requests/s, burst 5,000: "Amazon API Gateway quotas"):
- * a route's limits above these never apply, and the config keys refuse them.
+ * API Gateway's account-level throttle per Region (10,000 requests/s, burst 5,000: "Amazon API Gateway quotas"),
+ * shared by every API of the account. Route-level throttling overrides the stage's limits for one route but
+ * "can't exceed account-level rate limits" ("Throttling requests to your HTTP API",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-throttling.html; throttles are targets
+ * applied best-effort, not exact ceilings), so the config keys refuse more.
  */
 export const MAX_JOIN_RATE_LIMIT = 10_000;
 export const MAX_JOIN_BURST_LIMIT = 5_000;
