@@ -104,7 +104,10 @@ async function main() {
     port: env.CONSOLE_PORT,
     // The "load ahead" chart's capacity line: the same rates admission plans with.
     limits: {
-      runInstances: { ...PUBLISHED_LIMITS.runInstances, refillPerSecond: env.RUN_INSTANCES_REFILL_PER_SECOND },
+      runInstances: {
+        ...PUBLISHED_LIMITS.runInstances,
+        refillPerSecond: env.RUN_INSTANCES_REFILL_PER_SECOND,
+      },
       runInstancesResources: {
         ...PUBLISHED_LIMITS.runInstancesResources,
         refillPerSecond: env.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
