@@ -16,28 +16,58 @@ export interface TokenBucket {
 }
 
 export interface AwsLimits {
-  /** EC2 RunInstances request bucket (published: 5, refill 2/s). */
+  /**
+   * EC2 RunInstances request bucket (published: 5, refill 2/s, the "Request token bucket sizes and refill rates"
+   * table of https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html; the table's rows were not
+   * in the excerpts the documentation search returned, so this figure is as issue 20 quotes it).
+   */
   runInstances: TokenBucket;
-  /** EC2 RunInstances resource bucket, one token per instance (published: 1,000, refill 2/s). */
+  /**
+   * EC2 RunInstances resource bucket, one token per instance (published: 1,000, refill 2/s): "the resource token
+   * bucket size for RunInstances is 1000 tokens, and the refill rate is two tokens per second"
+   * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html, as quoted on AWS re:Post).
+   */
   runInstancesResources: TokenBucket;
-  /** EC2 DescribeInstances request bucket (published: 100, refill 20/s). */
+  /**
+   * EC2 DescribeInstances request bucket (published: 100, refill 20/s): "the bucket size for non-mutating
+   * (Describe*) API actions is 100 tokens, and the refill rate is 20 tokens per second"
+   * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/throttling.html).
+   */
   describeInstances: TokenBucket;
-  /** EC2 TerminateInstances request bucket (published: 100, refill 5/s). */
+  /** EC2 TerminateInstances request bucket (published: 100, refill 5/s; same table as runInstances, as issue 20 quotes it). */
   terminateInstances: TokenBucket;
-  /** EC2 TerminateInstances resource bucket, one token per instance (published: 1,000, refill 20/s). */
+  /**
+   * EC2 TerminateInstances resource bucket, one token per instance (published: 1,000, refill 20/s; the "Resource
+   * token bucket sizes and refill rates" table of the same page, as issue 20 quotes it).
+   */
   terminateInstancesResources: TokenBucket;
   /** Other non-mutating EC2 calls (GetConsoleOutput), the "non-mutating actions" bucket (100, refill 20/s). */
   ec2NonMutating: TokenBucket;
   /**
-   * Route 53 ChangeResourceRecordSets / ListResourceRecordSets: 5 requests per second per account (Route 53
-   * developer guide, "Quotas": the current throttling page describes more; design for the lower).
+   * Route 53 ChangeResourceRecordSets / ListResourceRecordSets, one bucket for the account: "the hard limit of five
+   * requests per second, per account" (https://repost.aws/knowledge-center/route-53-avoid-throttling-errors). The
+   * current throttling page describes more: "All Amazon Route 53 API operations combined (account level) | 50 |
+   * 10", i.e. a bucket of 50 refilled at 10/s, plus a change-throughput bucket
+   * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/throttling-api-requests.html). Design for the lower.
    */
   route53: TokenBucket;
-  /** SSM SendCommand / GetCommandInvocation (Systems Manager endpoints and quotas; account-wide). */
+  /**
+   * SSM SendCommand / GetCommandInvocation, each API its own bucket of this size. NOT verified: the documentation
+   * search found no published rate for either (Systems Manager's "endpoints and quotas" page lists none in the
+   * excerpts it returned); 40/s is an assumption to replace with the account's observed figure.
+   */
   ssm: TokenBucket;
-  /** Running On-Demand Standard instances vCPU quota (Service Quotas L-1216C47A); set per account. */
+  /**
+   * Running On-Demand Standard instances vCPU quota (Service Quotas L-1216C47A); set per account, no published
+   * default (the documentation search found none; new accounts often have tens of vCPUs). RunInstances answers
+   * VcpuLimitExceeded past it.
+   */
   vcpuQuota: number;
-  /** Lambda concurrent executions per Region (default 1,000; lower for new accounts). */
+  /**
+   * Lambda concurrent executions per Region: "Concurrent executions | 1,000 | Tens of thousands" (default, can be
+   * increased up to), and "New AWS accounts have reduced concurrency and memory quotas"
+   * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+   */
   lambdaConcurrency: number;
 }
 
