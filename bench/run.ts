@@ -5,11 +5,13 @@
  *   booking       POST /meetings at 200 req/s, 20 connections, through the local API (booking.ts)
  *   memory        heap and RSS per pending meeting at 100,000, and restart time (memory.ts)
  *   heap-profile  which objects that heap is made of (memory.ts, heapSnapshot.ts)
+ *   boot          the configure-only boot of a baked image with the real nginx and Prosody, p50/p99 (boot.ts)
  * BENCH_SCALE=0.1 runs a tenth of every size (and of the spread's minute); BENCH_SCALE=0.01 is a smoke run of
  * about four minutes here (sizes never drop below a few hundred meetings).
  */
 import '../local/polyfills';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { benchBoot } from './boot';
 import { benchBooking } from './booking';
 import { benchHeapProfile, benchMemory } from './memory';
 import { benchScale } from './stats';
@@ -20,6 +22,7 @@ const BENCHMARKS: Record<string, (scale: number) => Promise<void>> = {
   booking: benchBooking,
   memory: benchMemory,
   'heap-profile': benchHeapProfile,
+  boot: benchBoot,
 };
 
 async function main(names: string[]) {

@@ -6,6 +6,11 @@ import {
   MAX_JOIN_RATE_LIMIT,
 } from '../functions/api/join/joinThrottle';
 import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
+import {
+  DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
+  DEFAULT_LAUNCH_LEAD_MINUTES,
+} from '../functions/shared/bootTime';
 import { LOG_LEVELS } from '../functions/shared/logLevels';
 import {
   MAX_OVERRUN_SECONDS,
@@ -15,6 +20,10 @@ import {
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const share = z.coerce.number().gt(0, 'must be a share above 0').max(1, 'must be a share of at most 1');
+// A Debian package version as apt pins it (`jicofo=1.0-1090-1`): upstream version and Debian revision.
+const debVersion = z
+  .string()
+  .regex(/^[0-9][A-Za-z0-9.+~-]*-[A-Za-z0-9.+~]+$/, 'must be a Debian package version like 2.0.9955-1');
 const csv = z
   .string()
   .transform((s) =>
@@ -63,6 +72,18 @@ export const AppConfig = z
     vcpuQuota: int(1, 10_000_000),
     vcpuQuotaShare: share,
     maxLaunchLeadMinutes: int(1, 180),
+    // The Jitsi the image pipeline bakes (infra/image/bake-jitsi.sh), pinned so a lesson never gets whatever
+    // was newest that minute. jitsi-meet-web, -web-config, -prosody and -turnserver share one version.
+    jitsiMeetVersion: debVersion,
+    jitsiMeetWebVersion: debVersion,
+    jicofoVersion: debVersion,
+    jitsiVideobridgeVersion: debVersion,
+    // When the pipeline rebuilds the image with the day's security updates (EventBridge cron, UTC).
+    imageRebuildSchedule: z
+      .string()
+      .regex(/^cron\([^()]+\)$/, 'must be an EventBridge cron expression, e.g. cron(0 3 ? * SUN *)'),
+    // How many of the newest baked images (and their snapshots) the lifecycle policy keeps.
+    imagesKept: int(1, 20),
     apiAuth: z.enum(['iam', 'jwt']),
     jwtIssuer: z.url().optional(),
     jwtAudience: z.string().min(1).optional(),
@@ -122,10 +143,11 @@ export type AppConfig = Omit<z.infer<typeof AppConfig>, 'joinRateLimit' | 'joinB
 export const DEFAULTS: Record<string, string> = {
   appName: 'meeting-scheduler',
   instanceTypes: 'c6i.large,c5.large,m6i.large',
-  launchLeadMinutes: '10',
+  // Derived from the baked image's boot time (functions/shared/bootTime.ts: 5 min, 17 × 15 s).
+  launchLeadMinutes: String(DEFAULT_LAUNCH_LEAD_MINUTES),
   attendanceCheckDelayMinutes: '15',
-  healthCheckIntervalSeconds: '15',
-  healthCheckMaxAttempts: '40',
+  healthCheckIntervalSeconds: String(DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS),
+  healthCheckMaxAttempts: String(DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS),
   occupancyCheckIntervalMinutes: String(OCCUPANCY_DEFAULTS.intervalSeconds / 60),
   overrunStepMinutes: String(OCCUPANCY_DEFAULTS.overrunStepSeconds / 60),
   maxOverrunMinutes: String(OCCUPANCY_DEFAULTS.maxOverrunSeconds / 60),
@@ -136,6 +158,16 @@ export const DEFAULTS: Record<string, string> = {
   vcpuQuota: String(DEFAULT_ADMISSION_SETTINGS.vcpuQuota),
   vcpuQuotaShare: String(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),
   maxLaunchLeadMinutes: String(DEFAULT_ADMISSION_SETTINGS.maxLaunchLeadSeconds / 60),
+  // Jitsi stable 5963 (2021-06-10): the newest complete set of pinned versions confirmed here (no access to
+  // download.jitsi.org from this machine). Set the current stable's before the first build (README "The
+  // baked image").
+  jitsiMeetVersion: '2.0.5963-1',
+  jitsiMeetWebVersion: '1.0.5056-1',
+  jicofoVersion: '1.0-756-1',
+  jitsiVideobridgeVersion: '2.1-508-gb24f756c-1',
+  // Sundays 03:00 UTC: outside lesson hours of most time zones; a build takes about half an hour.
+  imageRebuildSchedule: 'cron(0 3 ? * SUN *)',
+  imagesKept: '3',
   apiAuth: 'iam',
   apiRateLimit: '10',
   apiBurstLimit: '20',

@@ -5,7 +5,8 @@ import { vcpusOf } from '../functions/shared/awsLimits';
 import type { AppConfig } from './config';
 import { AlarmTopic } from './constructs/alarmTopic';
 import { WildcardCertificate } from './constructs/certificate';
-import { JitsiFleet } from './constructs/jitsiFleet';
+import { JitsiFleet, UBUNTU_AMI_PARAMETER } from './constructs/jitsiFleet';
+import { JitsiImage } from './constructs/jitsiImage';
 import { Lifecycle } from './constructs/lifecycle';
 import { MeetingsApi } from './constructs/meetingsApi';
 import { MeetingTable } from './constructs/meetingTable';
@@ -38,10 +39,30 @@ export class MeetingSchedulerStack extends Stack {
       alarmTopic,
       logRetention,
     });
+    // Launches read the image from here: the pipeline's newest baked image, or stock Ubuntu until the first.
+    const imageParameterName = `/${config.appName}/jitsi-image-id`;
     const fleet = new JitsiFleet(this, 'Fleet', {
       appName: config.appName,
+      imageParameterName,
       maxInstanceHours: config.maxInstanceHours,
       certificateSecret: certificate.secret,
+    });
+    // The pre-baked Jitsi image (issue 21): servers boot in seconds, with nothing downloaded at lesson time.
+    const image = new JitsiImage(this, 'Image', {
+      appName: config.appName,
+      versions: {
+        jitsiMeet: config.jitsiMeetVersion,
+        jitsiMeetWeb: config.jitsiMeetWebVersion,
+        jicofo: config.jicofoVersion,
+        jitsiVideobridge: config.jitsiVideobridgeVersion,
+      },
+      schedule: config.imageRebuildSchedule,
+      imagesKept: config.imagesKept,
+      vpc: fleet.vpc,
+      parentImageParameter: UBUNTU_AMI_PARAMETER,
+      fallbackImageId: fleet.imageId,
+      imageParameterName,
+      alarmTopic,
     });
     const lifecycle = new Lifecycle(this, 'Lifecycle', {
       appName: config.appName,
@@ -50,6 +71,7 @@ export class MeetingSchedulerStack extends Stack {
       hostedZoneId: config.hostedZoneId,
       jitsiDomain: config.jitsiDomain,
       instanceTypes: config.instanceTypes,
+      imageParameterArn: image.imageParameterArn,
       ebsKmsKeyArn: config.ebsKmsKeyArn,
       logRetention,
     });
@@ -118,5 +140,7 @@ export class MeetingSchedulerStack extends Stack {
     new CfnOutput(this, 'CertificateSecretArn', { value: certificate.secret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: operations.dashboard.dashboardName });
+    // `aws imagebuilder start-image-pipeline-execution --image-pipeline-arn <this>` builds the first image.
+    new CfnOutput(this, 'ImagePipelineArn', { value: image.pipeline.attrArn });
   }
 }

@@ -1,6 +1,7 @@
 import './polyfills';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_LAUNCH_LEAD_MINUTES } from '../functions/shared/bootTime';
 import { positiveInt, readConfig } from '../functions/shared/config';
 import { PUBLISHED_LIMITS } from '../functions/shared/awsLimits';
 import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
@@ -22,7 +23,7 @@ const LocalEnv = {
   CONSOLE_SFN_ENDPOINT: z.url().optional(),
   DATA_DIR: z.string().default('.local-data'),
   IN_MEMORY: z.enum(['0', '1', 'true', 'false']).default('0'),
-  LAUNCH_LEAD_SECONDS: positiveInt.default(600),
+  LAUNCH_LEAD_SECONDS: positiveInt.default(DEFAULT_LAUNCH_LEAD_MINUTES * 60),
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
   HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(5),
   HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(24),

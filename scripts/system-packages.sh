@@ -19,6 +19,7 @@ PACKAGES=(
   "prosody prosody room occupancy with a real XMPP client (test/integration/prosody.test.ts)"
   "pebble pebble Let's Encrypt's test ACME server (test/integration/certificate.test.ts)"
   "pebble pebble-challtestsrv pebble's DNS for the DNS-01 challenge (certificate.test.ts)"
+  "python3 python3 the apt lock wait asks fcntl who holds apt's locks (infra/bootstrap/wait-apt-locks.sh)"
 )
 
 missing_packages=()

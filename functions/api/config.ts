@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { ConfigError, nonEmpty, positiveInt, readConfig } from '../shared/config';
+import {
+  DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
+  DEFAULT_LAUNCH_LEAD_MINUTES,
+} from '../shared/bootTime';
 import type { ApiConfig } from './deps';
 import { DEFAULT_LAUNCH_RATE_SHARE, PUBLISHED_LIMITS } from '../shared/awsLimits';
 import { admissionLimits, type AdmissionLimits, DEFAULT_ADMISSION_SETTINGS } from '../shared/launchSlots';
@@ -15,10 +20,11 @@ export const ApiEnv = {
   AWS_REGION: nonEmpty,
   JITSI_DOMAIN: nonEmpty,
   TEARDOWN_FUNCTION_NAME: nonEmpty,
-  LAUNCH_LEAD_SECONDS: positiveInt.default(600),
+  // The same defaults as the CDK context's, derived from the baked image's boot time (shared/bootTime.ts).
+  LAUNCH_LEAD_SECONDS: positiveInt.default(DEFAULT_LAUNCH_LEAD_MINUTES * 60),
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
-  HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(15),
-  HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(40),
+  HEALTH_CHECK_INTERVAL_SECONDS: positiveInt.default(DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS),
+  HEALTH_CHECK_MAX_ATTEMPTS: positiveInt.default(DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS),
   // Written by infra from validated minutes; checked again here, so no setting can make checks more frequent
   // than the history budget allows (occupancyLimits.ts).
   OCCUPANCY_CHECK_INTERVAL_SECONDS: positiveInt

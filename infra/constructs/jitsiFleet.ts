@@ -9,8 +9,19 @@ import { Construct } from 'constructs';
 export const UBUNTU_AMI_PARAMETER =
   '/aws/service/canonical/ubuntu/server/22.04/stable/current/amd64/hvm/ebs-gp2/ami-id';
 
+/**
+ * Canonical's account, owner of the stock Ubuntu images in the commercial partition (the account behind the
+ * /aws/service/canonical/ parameters). The launch role may start its images for the apt fallback.
+ */
+export const CANONICAL_OWNER_ID = '099720109477';
+
 export interface JitsiFleetProps {
   appName: string;
+  /**
+   * The SSM parameter holding the image to launch: the newest baked image once the pipeline has built one
+   * (infra/constructs/jitsiImage.ts), the stock Ubuntu image until then.
+   */
+  imageParameterName: string;
   maxInstanceHours: number;
   /** The wildcard certificate every server installs at boot (kept by the certificate function). */
   certificateSecret: secretsmanager.ISecret;
@@ -22,7 +33,7 @@ export class JitsiFleet extends Construct {
   readonly securityGroup: ec2.SecurityGroup;
   readonly instanceRole: iam.Role;
   readonly launchTemplate: ec2.LaunchTemplate;
-  /** The AMI the launch template starts, resolved at deploy time: the only image the launch role may run. */
+  /** The stock Ubuntu 22.04 image at deploy time: the launch parameter's value until the first baked image. */
   readonly imageId: string;
 
   constructor(scope: Construct, id: string, props: JitsiFleetProps) {
@@ -69,7 +80,9 @@ export class JitsiFleet extends Construct {
       }),
     );
     this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
-      machineImage: ec2.MachineImage.fromSsmParameter(UBUNTU_AMI_PARAMETER, {
+      // `resolve:ssm:<name>`: EC2 reads the parameter at each launch, so a new baked image is used from the
+      // moment the pipeline publishes it, with no deploy (RequestLaunchTemplateData ImageId).
+      machineImage: ec2.MachineImage.resolveSsmParameterAtLaunch(props.imageParameterName, {
         os: ec2.OperatingSystemType.LINUX,
       }),
       instanceType: new ec2.InstanceType('c6i.large'),
@@ -92,8 +105,8 @@ export class JitsiFleet extends Construct {
       // No key pair: nobody logs in over SSH; SSM Session Manager is the way in.
     });
 
-    // The same SSM-typed stack parameter the launch template resolves (CDK creates one per parameter name), so
-    // IAM names exactly the image the template starts, updated together with it on every deploy.
+    // Canonical's image at deploy time, through an SSM-typed stack parameter: what the launch parameter holds
+    // until the first build.
     this.imageId = ec2.MachineImage.fromSsmParameter(UBUNTU_AMI_PARAMETER).getImage(this).imageId;
 
     acknowledge(this.securityGroup, {

@@ -7,7 +7,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DEFINITION_PATH, TASK_PLACEHOLDERS, type TaskStateName } from '../../statemachine/definition';
 import { acknowledge } from './acknowledge';
-import type { JitsiFleet } from './jitsiFleet';
+import { BAKED_IMAGE_TAG_KEY } from './jitsiImage';
+import { CANONICAL_OWNER_ID, type JitsiFleet } from './jitsiFleet';
 import { TaskFunction } from './taskFunction';
 
 export interface LifecycleProps {
@@ -18,6 +19,8 @@ export interface LifecycleProps {
   /** Meeting servers are `<id>.<jitsiDomain>`: the only records the tasks may change. */
   jitsiDomain: string;
   instanceTypes: string[];
+  /** The SSM parameter the launch template resolves its image from (`resolve:ssm:`). */
+  imageParameterArn: string;
   /**
    * The customer-managed key the account encrypts EBS with by default, if any: RunInstances with encrypted
    * volumes needs to use it on the caller's behalf.
@@ -163,10 +166,32 @@ export class Lifecycle extends Construct {
           ec2Arn(`security-group/${props.fleet.securityGroup.securityGroupId}`),
           ec2Arn('network-interface/*'),
           ...props.fleet.publicSubnetIds.map((s) => ec2Arn(`subnet/${s}`)),
-          // Only the AMI the launch template resolves (same deploy-time parameter), not any public image.
-          `arn:${partition}:ec2:${region}::image/${props.fleet.imageId}`,
         ],
       }),
+    );
+    // The image follows the launch parameter, so it is named by who owns it, never as image/* alone: this
+    // account's images only with the pipeline's tag (a baked image), and Canonical's stock images for the apt
+    // fallback before the first build. No other image, public or private, can be started.
+    const anyImage = `arn:${partition}:ec2:${region}::image/*`;
+    launch.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [anyImage],
+        conditions: {
+          StringEquals: { 'ec2:Owner': account, [`aws:ResourceTag/${BAKED_IMAGE_TAG_KEY}`]: props.appName },
+        },
+      }),
+    );
+    launch.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ec2:RunInstances'],
+        resources: [anyImage],
+        conditions: { StringEquals: { 'ec2:Owner': CANONICAL_OWNER_ID } },
+      }),
+    );
+    // A launch template whose image is `resolve:ssm:` needs the caller to read the parameter.
+    launch.addToPolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParameters'], resources: [props.imageParameterArn] }),
     );
     if (props.ebsKmsKeyArn) {
       // Accounts that encrypt EBS by default with a customer-managed key: EC2 creates the encrypted root volume
@@ -204,6 +229,8 @@ export class Lifecycle extends Construct {
         'Volume ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app condition.',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`]:
         'RunInstances creates the network interface; its id is unknown before launch.',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>::image/*]`]:
+        'The image follows the launch parameter (rebuilt weekly); limited by ec2:Owner to this account with the baked-image tag, or to Canonical for the apt fallback.',
     });
 
     const zoneArn = `arn:${partition}:route53:::hostedzone/${props.hostedZoneId}`;

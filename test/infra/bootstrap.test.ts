@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BOOTSTRAP_FILES, renderUserData, USER_DATA_LIMIT_BYTES } from '../../infra/bootstrap/userData';
@@ -190,5 +190,67 @@ describe('user data', () => {
     expect(res.error).toBeUndefined();
     expect(res.stdout).toBe('');
     expect(res.status).toBe(0);
+  });
+});
+
+describe('wait-apt-locks.sh (the apt fallback’s wait for apt and dpkg)', () => {
+  const SCRIPT = join(BOOTSTRAP_DIR, 'wait-apt-locks.sh');
+  /** Holds an fcntl lock on `file` as apt-daily would (apt and dpkg lock with fcntl), until killed. */
+  const holdLock = async (file: string): Promise<ChildProcess> => {
+    const child = spawn(
+      'python3',
+      [
+        '-c',
+        'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f, fcntl.LOCK_EX); print("held", flush=True); time.sleep(60)',
+        file,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    return child;
+  };
+  const waitFor = (seconds: number, ...locks: string[]) =>
+    new Promise<{ status: number | null; stderr: string; ms: number }>((resolve) => {
+      const started = Date.now();
+      const child = spawn(SCRIPT, [String(seconds), ...locks], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (status) => resolve({ status, stderr, ms: Date.now() - started }));
+    });
+
+  test('free (or absent) locks: returns at once', async () => {
+    const dir = tempDir('apt-locks');
+    writeFileSync(join(dir, 'lists.lock'), '');
+    const result = await waitFor(30, join(dir, 'lists.lock'), join(dir, 'absent.lock'));
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.ms).toBeLessThan(5_000);
+  });
+
+  test('a lock held past the bound: fails within it, naming the lock and its holder', async () => {
+    const dir = tempDir('apt-locks');
+    const lists = join(dir, 'lists.lock');
+    writeFileSync(join(dir, 'dpkg.lock'), '');
+    const holder = await holdLock(lists);
+    try {
+      const result = await waitFor(2, join(dir, 'dpkg.lock'), lists);
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim()).toBe(
+        `apt lock ${lists} still held after 2 s by pid ${holder.pid} (python3)`,
+      );
+      expect(result.ms).toBeLessThan(4_000);
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
+  test('a lock let go during the wait: returns once it is free', async () => {
+    const dir = tempDir('apt-locks');
+    const lists = join(dir, 'lists.lock');
+    const holder = await holdLock(lists);
+    setTimeout(() => holder.kill('SIGKILL'), 1_500);
+    const result = await waitFor(20, lists);
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(result.ms).toBeGreaterThanOrEqual(1_000);
+    expect(result.ms).toBeLessThan(10_000);
   });
 });

@@ -1,4 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { AWS_CUSTOM_RESOURCE_PROVIDER_ID } from '../../infra/constructs/jitsiImage';
 import { synth } from '../support/stackTemplate';
 
 type Resource = { Properties: Record<string, unknown> };
@@ -49,7 +50,7 @@ describe('operations: alarm topic, alarms, dashboard', () => {
 
   test('every alarm of the stack (certificate ones included) notifies the topic when it fires and when it clears', () => {
     const alarms = resources(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(7);
+    expect(alarms.length).toBe(8); // five of operations, two of the certificate, one of the image pipeline
     for (const [id, a] of alarms)
       expect({ id, alarm: a.Properties.AlarmActions, ok: a.Properties.OKActions }).toEqual({
         id,
@@ -150,8 +151,8 @@ describe('operations: alarm topic, alarms, dashboard', () => {
       Threshold: threshold,
       ComparisonOperator: 'GreaterThanThreshold',
     });
-    // Defaults: 40 probes × 15 s = 600 s.
-    expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(480));
+    // Defaults (functions/shared/bootTime.ts): 17 probes × 15 s = 255 s.
+    expect(alarm(template, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(204));
     const t = synth({ healthCheckMaxAttempts: 10, healthCheckIntervalSeconds: 30 }).template!;
     expect(alarm(t, 'OperationsSlowLaunchAlarm')).toMatchObject(expected(240));
   });
@@ -201,8 +202,12 @@ describe('operations: alarm topic, alarms, dashboard', () => {
 });
 
 describe('functions: logs and traces', () => {
+  // Not CDK's own: the custom-resources Provider framework's and the one every AwsCustomResource shares.
   const ours = (t: Template) =>
-    resources(t, 'AWS::Lambda::Function').filter(([, f]) => f.Properties.Handler !== 'framework.onEvent');
+    resources(t, 'AWS::Lambda::Function').filter(
+      ([id, f]) =>
+        f.Properties.Handler !== 'framework.onEvent' && !id.startsWith(AWS_CUSTOM_RESOURCE_PROVIDER_ID),
+    );
 
   test('every function of ours has active X-Ray tracing and LOG_LEVEL from the logLevel context key (INFO by default)', () => {
     const level = (t: Template) =>

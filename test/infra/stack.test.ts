@@ -5,6 +5,7 @@ import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { readAppConfig } from '../../infra/config';
+import { AWS_CUSTOM_RESOURCE_PROVIDER_ID } from '../../infra/constructs/jitsiImage';
 import { taskTimeouts } from '../../infra/constructs/lifecycle';
 import { DEFINITION_PATH } from '../../statemachine/definition';
 import { actionsOf, CONTEXT, statementsOf, synth } from '../support/stackTemplate';
@@ -40,12 +41,19 @@ describe('MeetingSchedulerStack', () => {
   });
 
   test('seven functions (API, four tasks, sweeper, certificate) on Node.js 22, each with a role of its own', () => {
-    // The custom-resources Provider framework's own function (it picks its runtime) is CDK's, not ours.
+    // The custom-resources Provider framework's own function and the one every AwsCustomResource shares (each
+    // picks its runtime) are CDK's, not ours.
     const fns = (
-      Object.values(template.findResources('AWS::Lambda::Function')) as {
-        Properties: { Runtime: string; Handler: string; Role: { 'Fn::GetAtt': string[] } };
-      }[]
-    ).filter((f) => f.Properties.Handler !== 'framework.onEvent');
+      Object.entries(template.findResources('AWS::Lambda::Function')) as [
+        string,
+        { Properties: { Runtime: string; Handler: string; Role: { 'Fn::GetAtt': string[] } } },
+      ][]
+    )
+      .filter(
+        ([id, f]) =>
+          f.Properties.Handler !== 'framework.onEvent' && !id.startsWith(AWS_CUSTOM_RESOURCE_PROVIDER_ID),
+      )
+      .map(([, f]) => f);
     expect(fns).toHaveLength(7);
     for (const f of fns) expect(f.Properties.Runtime).toBe('nodejs22.x');
     expect(new Set(fns.map((f) => f.Properties.Role['Fn::GetAtt'][0])).size).toBe(7);
@@ -360,6 +368,7 @@ describe('MeetingSchedulerStack', () => {
     for (const s of all) for (const a of actionsOf(s)) expect(a).not.toMatch(/\*/);
     const starOnly = new Set([
       'ec2:DescribeInstances',
+      'ec2:DescribeImages',
       'ssm:GetCommandInvocation',
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
@@ -421,35 +430,35 @@ describe('MeetingSchedulerStack', () => {
     expect(read[0].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } });
   });
 
-  test('IAM: RunInstances only with the AMI the launch template resolves, only the configured instance types', () => {
+  test('IAM: RunInstances only with a baked image of this account (tagged) or Canonical’s stock image, never any image; only the configured instance types', () => {
     const launchTemplate = Object.values(template.findResources('AWS::EC2::LaunchTemplate'))[0] as {
-      Properties: { LaunchTemplateData: { ImageId: { Ref: string } } };
+      Properties: { LaunchTemplateData: { ImageId: string } };
     };
-    const amiParameter = launchTemplate.Properties.LaunchTemplateData.ImageId.Ref;
-    expect(template.toJSON().Parameters[amiParameter]).toMatchObject({
-      Type: 'AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>',
-    });
+    // Resolved at each launch from the parameter the image pipeline writes.
+    expect(launchTemplate.Properties.LaunchTemplateData.ImageId).toBe(
+      'resolve:ssm:/meeting-scheduler/jitsi-image-id',
+    );
     const runs = statementsOf(template, 'LifecycleLaunchRole').filter((s) =>
       actionsOf(s).includes('ec2:RunInstances'),
     );
-    const images = runs.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-    const imageResources = images.filter((r) => JSON.stringify(r).includes('::image/'));
-    // Exactly one image: the deploy-time value of the launch template's own parameter, no image/* wildcard.
-    expect(imageResources).toEqual([
+    const onImages = runs.filter((s) => JSON.stringify(s.Resource).includes('::image/'));
+    // Every statement naming images is conditioned on the image's owner: no image/* without a condition.
+    expect(onImages.map((s) => s.Condition)).toEqual([
       {
-        'Fn::Join': [
-          '',
-          [
-            'arn:',
-            { Ref: 'AWS::Partition' },
-            ':ec2:',
-            { Ref: 'AWS::Region' },
-            '::image/',
-            { Ref: amiParameter },
-          ],
-        ],
+        StringEquals: {
+          'ec2:Owner': { Ref: 'AWS::AccountId' },
+          'aws:ResourceTag/meeting-scheduler:baked-image': 'meeting-scheduler',
+        },
       },
+      { StringEquals: { 'ec2:Owner': '099720109477' } },
     ]);
+    for (const s of onImages) expect(Array.isArray(s.Resource) ? s.Resource : [s.Resource]).toHaveLength(1);
+    // The launch role reads the parameter (a resolve:ssm: image needs ssm:GetParameters), and only it.
+    const read = statementsOf(template, 'LifecycleLaunchRole').filter((s) =>
+      actionsOf(s).includes('ssm:GetParameters'),
+    );
+    expect(read).toHaveLength(1);
+    expect(JSON.stringify(read[0].Resource)).toContain(':parameter/meeting-scheduler/jitsi-image-id');
     const instanceTypes = synth({ instanceTypes: 'm7i.large' }).template!;
     expect(
       statementsOf(instanceTypes, 'LifecycleLaunchRole').find((s) =>

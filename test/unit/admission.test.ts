@@ -13,6 +13,7 @@ import {
   planAdmission,
   vcpuBuckets,
 } from '../../functions/shared/launchSlots';
+import { DEFAULT_LAUNCH_LEAD_MINUTES } from '../../functions/shared/bootTime';
 import { LaunchSlotsLedger } from '../../functions/shared/launchSlotsLedger';
 import { readAppConfig } from '../../infra/config';
 import type { LocalDynamo } from '../../local/dynamo';
@@ -369,15 +370,15 @@ describe('admission configuration', () => {
       launchesPerMinute: 96,
       vcpuBudget: 4500,
       vcpusPerServer: 2,
-      leadSeconds: 600,
+      leadSeconds: DEFAULT_LAUNCH_LEAD_MINUTES * 60,
       maxLaunchLeadSeconds: 1800,
       maxOverrunSeconds: 900,
     });
     expect(() => readApiConfig({ ...env, VCPU_QUOTA: 'lots' })).toThrow(/VCPU_QUOTA/);
     expect(() => readApiConfig({ ...env, LAUNCH_RATE_SHARE: '1.5' })).toThrow(/LAUNCH_RATE_SHARE/);
-    expect(() => readApiConfig({ ...env, MAX_LAUNCH_LEAD_SECONDS: '300' })).toThrow(
-      /MAX_LAUNCH_LEAD_SECONDS/,
-    );
+    expect(() =>
+      readApiConfig({ ...env, MAX_LAUNCH_LEAD_SECONDS: String(DEFAULT_LAUNCH_LEAD_MINUTES * 60 - 60) }),
+    ).toThrow(/MAX_LAUNCH_LEAD_SECONDS/);
   });
 
   test('CDK context: published defaults; a bad key is named', () => {
@@ -394,7 +395,7 @@ describe('admission configuration', () => {
       ['launchRateShare', '2'],
       ['vcpuQuota', 'many'],
       ['vcpuQuotaShare', '0'],
-      ['maxLaunchLeadMinutes', '5'],
+      ['maxLaunchLeadMinutes', String(DEFAULT_LAUNCH_LEAD_MINUTES - 1)],
     ])
       expect(() => readAppConfig((k) => ({ ...CONTEXT, [key]: value })[k as 'jitsiDomain'])).toThrow(
         new RegExp(`invalid CDK context: ${key}:`),
