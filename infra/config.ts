@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import {
+  DEFAULT_EXPECTED_LESSONS_PER_MINUTE,
+  joinThrottleFor,
+  MAX_JOIN_BURST_LIMIT,
+  MAX_JOIN_RATE_LIMIT,
+} from '../functions/api/join/joinThrottle';
 import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
 import {
   DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
@@ -92,8 +98,11 @@ export const AppConfig = z
     allowedOrigin: z.url('must be the URL of the platform front end, e.g. https://app.example.com'),
     apiRateLimit: int(1, 10_000),
     apiBurstLimit: int(1, 5_000),
-    joinRateLimit: int(1, 10_000),
-    joinBurstLimit: int(1, 5_000),
+    // Lessons starting in the platform's busiest minute (the top of the hour): the join route's throttle is
+    // derived from it (functions/api/join/joinThrottle.ts) unless joinRateLimit / joinBurstLimit are given.
+    expectedLessonsPerMinute: int(1, 100_000),
+    joinRateLimit: int(1, MAX_JOIN_RATE_LIMIT).optional(),
+    joinBurstLimit: int(1, MAX_JOIN_BURST_LIMIT).optional(),
     logRetentionDays: int(1, 3653),
     ebsKmsKeyArn: z
       .string()
@@ -127,7 +136,11 @@ export const AppConfig = z
     message: 'required with apiAuth=jwt: the OAuth scope every /meetings route requires',
     path: ['jwtScope'],
   });
-export type AppConfig = z.infer<typeof AppConfig>;
+/** The settings after defaults: the join throttle always has its figures (derived when not given). */
+export type AppConfig = Omit<z.infer<typeof AppConfig>, 'joinRateLimit' | 'joinBurstLimit'> & {
+  joinRateLimit: number;
+  joinBurstLimit: number;
+};
 
 /** Values used when a key is not in the context. Domain and zone have none: a deployment must name its own. */
 export const DEFAULTS: Record<string, string> = {
@@ -162,8 +175,8 @@ export const DEFAULTS: Record<string, string> = {
   apiAuth: 'iam',
   apiRateLimit: '10',
   apiBurstLimit: '20',
-  joinRateLimit: '5',
-  joinBurstLimit: '10',
+  // joinRateLimit / joinBurstLimit: derived from this (readAppConfig), 300 and 600 for the default 1,000.
+  expectedLessonsPerMinute: String(DEFAULT_EXPECTED_LESSONS_PER_MINUTE),
   logRetentionDays: '30',
   acmeDirectory: 'production',
   logLevel: 'INFO',
@@ -193,5 +206,13 @@ export function readAppConfig(get: (key: string) => unknown): AppConfig {
       .join('; ');
     throw new ConfigurationError(`invalid CDK context: ${problems}`);
   }
-  return parsed.data;
+  // An explicit joinRateLimit / joinBurstLimit wins; the burst follows an explicit rate (two seconds of it).
+  const derived = joinThrottleFor(parsed.data.expectedLessonsPerMinute);
+  const joinRateLimit = parsed.data.joinRateLimit ?? derived.rateLimit;
+  const joinBurstLimit =
+    parsed.data.joinBurstLimit ??
+    (parsed.data.joinRateLimit === undefined
+      ? derived.burstLimit
+      : Math.min(MAX_JOIN_BURST_LIMIT, 2 * parsed.data.joinRateLimit));
+  return { ...parsed.data, joinRateLimit, joinBurstLimit };
 }

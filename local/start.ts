@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LAUNCH_LEAD_MINUTES } from '../functions/shared/bootTime';
 import { positiveInt, readConfig } from '../functions/shared/config';
+import { PUBLISHED_LIMITS } from '../functions/shared/awsLimits';
 import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
 import { ObservabilityEnv } from '../functions/shared/observability';
 import { startConsole } from './console/server';
@@ -102,6 +103,18 @@ async function main() {
     apiUrl: stack.apiUrl,
     sfnEndpoint: env.CONSOLE_SFN_ENDPOINT ?? stack.sfnUrl,
     port: env.CONSOLE_PORT,
+    // The "load ahead" chart's capacity line: the same rates admission plans with.
+    limits: {
+      runInstances: {
+        ...PUBLISHED_LIMITS.runInstances,
+        refillPerSecond: env.RUN_INSTANCES_REFILL_PER_SECOND,
+      },
+      runInstancesResources: {
+        ...PUBLISHED_LIMITS.runInstancesResources,
+        refillPerSecond: env.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
+      },
+    },
+    launchRateShare: env.LAUNCH_RATE_SHARE,
   });
   // Servers left from an earlier run whose meetings ended meanwhile are stopped at once, not in 10 minutes.
   const swept = await stack.sweep();

@@ -37,7 +37,11 @@ export interface MeetingsApiProps {
   auth: { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string; scope: string };
   allowedOrigin: string;
   throttle: { rateLimit: number; burstLimit: number };
-  /** `GET /join/{token}` is anonymous: its own, smaller limits, so link traffic cannot starve the platform. */
+  /**
+   * `GET /join/{token}` is anonymous: its own limits, so link traffic cannot starve the platform. Sized for the
+   * open join pages of the busiest start minute (infra/config.ts derives it from expectedLessonsPerMinute with
+   * functions/api/join/joinThrottle.ts: 2 pages × lessons ÷ 10 s × 1.5; 300 requests/s for 1,000 lessons).
+   */
   joinThrottle: { rateLimit: number; burstLimit: number };
   logRetention: logs.RetentionDays;
 }
@@ -191,8 +195,10 @@ export class MeetingsApi extends Construct {
       integration,
       authorizer: new apigw.HttpNoneAuthorizer(),
     });
-    // Anyone on the internet can call the join routes, so they get a throttle of their own, below the stage's: a
-    // flood of link opens (or token guesses) is refused there and leaves the platform's own calls their budget.
+    // Anyone on the internet can call the join routes, so they get a throttle of their own: a flood of link
+    // opens (or token guesses) is refused there and leaves the platform's own calls their budget. Its figure is
+    // what the pages of the busiest start minute need when they all poll near launch (joinThrottle.ts; the
+    // pages send nothing while the launch is far away), so it may well be above the stage's.
     // HttpStage has no route settings, hence the CloudFormation property.
     const joinThrottle = {
       ThrottlingRateLimit: props.joinThrottle.rateLimit,

@@ -5,14 +5,22 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MEETING_STATUSES } from '../../functions/shared/meeting';
+import {
+  type AwsLimits,
+  DEFAULT_LAUNCH_RATE_SHARE,
+  launchesPerMinute,
+  PUBLISHED_LIMITS,
+} from '../../functions/shared/awsLimits';
 import { html, type Html } from './html';
 import { warmUp } from './layout';
 import { executionPage, executionPanel, graphOf, legend } from './pages/execution';
 import { errorPage } from './pages/shell';
 import { confirmPage, isExecutionOf, meetingPage } from './pages/meeting';
 import { meetingsPage } from './pages/meetings';
+import { DEFAULT_LOAD_HOURS, LOAD_HOURS, loadPage } from './pages/load';
+import { launchLoad } from './launchLoad';
 import { EXECUTION_STATUSES, stateMachinePage, stateMachinesPage } from './pages/stateMachines';
-import { ApiError, MeetingsApi } from './meetingsApi';
+import { ApiError, MeetingsApi, type MeetingView } from './meetingsApi';
 import { guardRequest, HttpError, readForm, sameToken, SECURITY_HEADERS } from './requestGuard';
 import { StepFunctionsReader } from './stepFunctionsReader';
 
@@ -27,6 +35,12 @@ export interface ConsoleOptions {
   host?: '127.0.0.1' | '::1' | 'localhost';
   port?: number;
   now?: () => Date;
+  /**
+   * The account's RunInstances limits, for the "load ahead" chart's capacity line (default AWS's published
+   * ones, functions/shared/awsLimits.ts), and the share of them launches are planned to use.
+   */
+  limits?: Pick<AwsLimits, 'runInstances' | 'runInstancesResources'>;
+  launchRateShare?: number;
 }
 
 export interface RunningConsole {
@@ -42,6 +56,8 @@ const STATIC: Record<string, { type: string; body: Buffer }> = Object.fromEntrie
 );
 
 const TERMINAL = ['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED'];
+/** The load chart reads at most this many pages of 100 SCHEDULED meetings (10,000 meetings). */
+const MAX_SCHEDULED_PAGES = 100;
 const MEETING_ID = /^[A-Za-z0-9-]{1,64}$/;
 
 /** The admin console: meetings through the meetings API, executions through the Step Functions API. */
@@ -75,6 +91,25 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       const list = await meetings.list({ status, nextToken: q('nextToken') });
       return meetingsPage(list.items, status, list.nextToken);
     }
+    if (req.method === 'GET' && path === '/load') {
+      const hours = Number(q('hours') ?? DEFAULT_LOAD_HOURS);
+      if (!(LOAD_HOURS as readonly number[]).includes(hours))
+        throw new HttpError(400, `hours must be one of ${LOAD_HOURS.join(', ')}`);
+      const { items, truncated } = await allScheduled();
+      const limits = options.limits ?? PUBLISHED_LIMITS;
+      const share = options.launchRateShare ?? DEFAULT_LAUNCH_RATE_SHARE;
+      const capacity = launchesPerMinute(limits, share);
+      return loadPage({
+        load: launchLoad(items, { now: now(), hours, capacity }),
+        hours,
+        truncated,
+        note: {
+          requestRefill: limits.runInstances.refillPerSecond,
+          resourceRefill: limits.runInstancesResources.refillPerSecond,
+          share,
+        },
+      });
+    }
     if (req.method === 'GET' && path === '/state-machines') {
       return stateMachinesPage(options.sfnEndpoint, await reader.stateMachines());
     }
@@ -107,6 +142,19 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       if (action && req.method === 'POST') return act(req, id, action);
     }
     throw new HttpError(404, `no page ${path}`);
+  };
+
+  /** Every SCHEDULED meeting, through the API's pages (the index has no order by launch time). */
+  const allScheduled = async () => {
+    const items: MeetingView[] = [];
+    let nextToken: string | undefined;
+    for (let pages = 0; pages < MAX_SCHEDULED_PAGES; pages++) {
+      const list = await meetings.list({ status: 'SCHEDULED', limit: 100, nextToken });
+      items.push(...list.items);
+      nextToken = list.nextToken ?? undefined;
+      if (!nextToken) return { items, truncated: false };
+    }
+    return { items, truncated: true };
   };
 
   const meetingView = async (id: string, done: string | undefined) => {

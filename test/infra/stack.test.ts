@@ -220,8 +220,10 @@ describe('MeetingSchedulerStack', () => {
     });
   });
 
-  test('API: the anonymous join routes have their own, smaller throttle (joinRateLimit / joinBurstLimit)', () => {
-    const join = { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 };
+  test('API: the anonymous join routes have their own throttle, sized for 1,000 lessons a minute by default', () => {
+    // 2 pages × 1,000 lessons ÷ 10 s × 1.5 (functions/api/join/joinThrottle.ts); test/infra/joinThrottle.test.ts
+    // has the derivation from expectedLessonsPerMinute.
+    const join = { ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 };
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
       RouteSettings: { 'GET /join/{token}': join, 'GET /join/assets/{file}': join },

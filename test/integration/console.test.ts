@@ -454,6 +454,78 @@ describe('admin console (local stack, real browser)', () => {
   );
 
   test.concurrent(
+    'the load ahead: launches per minute of the booked meetings against the capacity, the crowded minute in red',
+    async () => {
+      await setUp();
+      // A console for an account whose RunInstances refill carries 2 launches a minute (0.05/s × 60 × 0.8).
+      const slow = { bucket: 5, refillPerSecond: 0.05 };
+      const small = await startConsole({
+        apiUrl: stack.apiUrl,
+        sfnEndpoint: stack.sfnUrl,
+        port: 0,
+        limits: { runInstances: slow, runInstancesResources: slow },
+      });
+      try {
+        // Three lessons at one start time two hours ahead (launching 2 s before it: the same minute), one more
+        // an hour later. Other tests' meetings launch within minutes, never in these two minutes.
+        const minute = Math.floor(Date.now() / 60_000) * 60_000;
+        const crowded = new Date(minute + 2 * 3600_000 + 30_000).toISOString();
+        const quiet = new Date(minute + 3 * 3600_000 + 30_000).toISOString();
+        const label = (iso: string) => `${iso.slice(11, 16)} UTC`;
+        for (const startTime of [crowded, crowded, crowded, quiet])
+          expect(
+            (
+              await api(stack, 'POST', '/meetings', {
+                teacherName: 'Ada',
+                studentName: 'Ben',
+                startTime,
+                durationMinutes: 1,
+              })
+            ).status,
+          ).toBe(201);
+
+        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+        const problems: string[] = [];
+        page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+        await page.goto(`${small.url}/`);
+        await Promise.all([
+          page.waitForURL(/\/load$/),
+          page.getByRole('link', { name: 'Load ahead' }).click(),
+        ]);
+        await expect(page.locator('h1').textContent()).resolves.toBe('Load ahead: launches per minute');
+        const chart = page.getByRole('img', { name: /Launches per minute, next 6 hours/ });
+        await expect(chart.getAttribute('data-capacity')).resolves.toBe('2');
+        const bar = (iso: string) => page.locator(`svg.load-chart rect[data-minute="${label(iso)}"]`);
+        await expect(bar(crowded).getAttribute('data-launches')).resolves.toBe('3');
+        await expect(bar(crowded).getAttribute('class')).resolves.toBe('bar over');
+        await expect(bar(quiet).getAttribute('class')).resolves.toBe('bar');
+        // Red is not the only signal: the summary and the table say it in words.
+        await expect(page.locator('#load-summary').textContent()).resolves.toMatch(
+          new RegExp(`over capacity, the first at ${label(crowded)}`),
+        );
+        await expect(
+          page.locator(`table.load tr[data-minute="${label(crowded)}"]`).textContent(),
+        ).resolves.toMatch(/3\s*2\s*1 over/);
+        const fill = await bar(crowded).evaluate((el) => getComputedStyle(el).fill);
+        expect(fill).toBe('rgb(185, 28, 28)');
+        await page.screenshot({ path: join(SHOTS, 'load-ahead.png'), fullPage: true });
+        // The default console uses AWS's published limits: 96 a minute, nothing over with these four.
+        await page.goto(`${adminConsole.url}/load?hours=12`);
+        await expect(page.locator('svg.load-chart').getAttribute('data-capacity')).resolves.toBe('96');
+        await expect(
+          page.locator(`svg.load-chart rect[data-minute="${label(crowded)}"]`).getAttribute('class'),
+        ).resolves.toBe('bar');
+        expect((await fetch(`${adminConsole.url}/load?hours=7`)).status).toBe(400);
+        expect(problems).toEqual([]);
+        await page.close();
+      } finally {
+        await small.close();
+      }
+    },
+    120_000,
+  );
+
+  test.concurrent(
     'pages send a strict CSP and no-referrer, refuse foreign hosts and cross-site posts, and label every field',
     async () => {
       await setUp();
@@ -487,7 +559,7 @@ describe('admin console (local stack, real browser)', () => {
       expect(await meetingStatus(stack, m.id)).toBe('SCHEDULED');
 
       // Accessibility basics on each kind of page: one h1, no skipped heading level, every field labelled.
-      for (const path of ['/', `/meetings/${m.id}`, '/state-machines', `/meetings/${m.id}/cancel`]) {
+      for (const path of ['/', `/meetings/${m.id}`, '/state-machines', `/meetings/${m.id}/cancel`, '/load']) {
         const { page } = await open(path);
         const report = await page.evaluate(() => {
           const levels = Array.from(document.querySelectorAll('h1, h2, h3, h4')).map((h) =>

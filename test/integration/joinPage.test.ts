@@ -253,7 +253,8 @@ describe('join page in a browser (local stack)', () => {
 
   test('a cancelled meeting: both links say so; without JavaScript the page is a plain status page', async () => {
     await setUp();
-    const m = await book(stack, 3600, { teacherName: 'Ada', studentName: 'Ben' });
+    // A page polls only from the launch on (none while it is far away): launch in 13 s, cancelled before it.
+    const m = await book(stack, 15, { teacherName: 'Ada', studentName: 'Ben' });
     const { context, problems } = await phone();
     const pages = await Promise.all(
       [m.teacherLink, m.studentLink].map(async (link) => {
@@ -270,7 +271,7 @@ describe('join page in a browser (local stack)', () => {
 
     expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
     for (const p of pages) {
-      await waitForPhase(p, 'cancelled', 30_000);
+      await waitForPhase(p, 'cancelled', 60_000);
       expect(await text(p, '#headline')).toBe('Cancelled');
       expect(await text(p, '#badge')).toBe('Cancelled');
       expect(await text(p, '#countdown')).toBe('cancelled');
@@ -285,34 +286,94 @@ describe('join page in a browser (local stack)', () => {
     expect(problems).toEqual([]);
   });
 
-  test('throttled (429): the page keeps the last state, asks less often, and catches up afterwards', async () => {
+  /** Every poll of a page (its link's JSON; the page itself is asked for as HTML). */
+  const recordPolls = (page: Page, link: string) => {
+    const polls: number[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname === new URL(link).pathname && r.headers().accept === 'application/json')
+        polls.push(Date.now());
+    });
+    return polls;
+  };
+
+  test('a launch far away: no request at all for 50 minutes while the countdown runs, then polls from the launch on', async () => {
     await setUp();
     const m = await book(stack, 3600);
+    const { context, problems } = await phone();
+    const page = await context.newPage();
+    // The page's clock is Playwright's: it runs on its own, and fastForward jumps it (firing due timers once).
+    await page.clock.install();
+    const polls = recordPolls(page, m.studentLink);
+    await page.goto(m.studentLink);
+    expect(await text(page, '#countdown')).toMatch(/^starts in 5\d min \d\d s$/);
+    await page.clock.fastForward('10:00');
+    await page.clock.fastForward('40:00');
+    // A second of real time too, for anything the page might have queued.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(polls).toEqual([]);
+    expect(await text(page, '#countdown')).toMatch(/^starts in (9|10) min \d\d s$/);
+    expect(await phaseOf(page)).toBe('scheduled');
+
+    // Past the launch (3,598 s after booking, on the page's clock, plus up to 1.5 s), it asks, and keeps asking
+    // about every second.
+    await page.clock.fastForward('11:00');
+    await until('the first poll after the launch', async () => polls.length >= 1, 10_000);
+    await until('polling near the launch', async () => polls.length >= 3, 20_000);
+    const gaps = polls.slice(1).map((t, i) => t - polls[i]);
+    // ±50 % of the 1 s interval (plus a busy machine's lateness; timers never fire early).
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(450);
+    expect(await phaseOf(page)).toBe('scheduled');
+    expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
+    await waitForPhase(page, 'cancelled', 30_000);
+    // Cancelled: never again.
+    const after = polls.length;
+    await page.clock.fastForward('30:00');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(polls.length).toBe(after);
+    expect(problems).toEqual([]);
+  }, 120_000);
+
+  test('throttled (429): the page keeps the last state, backs off (honouring Retry-After), and recovers', async () => {
+    await setUp();
+    // Launch in 4 s: the page polls (every ~1 s) from then on.
+    const m = await book(stack, 6);
     const page = await (await phone()).context.newPage();
     const throttled: number[] = [];
-    // Only the page's own polls (JSON) are refused, as API Gateway's route throttle would.
+    // Only the page's own polls (JSON) are refused, as API Gateway's route throttle would; the second refusal
+    // says when to come back.
     await page.route(
       (url) => url.pathname === new URL(m.studentLink).pathname,
       async (route) => {
         if (route.request().headers().accept !== 'application/json') return route.continue();
+        if (throttled.length >= 4) return route.continue();
         throttled.push(Date.now());
         return route.fulfill({
           status: 429,
           contentType: 'application/json',
+          headers: throttled.length === 2 ? { 'retry-after': '5' } : {},
           body: '{"message":"Too Many Requests"}',
         });
       },
     );
+    const polls = recordPolls(page, m.studentLink);
     await page.goto(m.studentLink);
-    await until('three throttled polls', async () => throttled.length >= 3, 60_000);
+    await until('four throttled polls', async () => throttled.length >= 4, 60_000);
     expect(await phaseOf(page)).toBe('scheduled');
-    // The wait doubles from the 1 s poll interval (2 s, then 4 s); timers never fire early, so these hold.
-    expect(throttled[1] - throttled[0]).toBeGreaterThanOrEqual(1900);
-    expect(throttled[2] - throttled[1]).toBeGreaterThanOrEqual(3900);
-    expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
-    await page.unrouteAll();
-    await waitForPhase(page, 'cancelled', 90_000);
-  });
+    const gaps = throttled.slice(1).map((t, i) => t - throttled[i]);
+    // Equal jitter on a doubling ceiling from the 1 s interval: after the 1st refusal 1–2 s, after the 2nd at
+    // least its Retry-After (5 s), after the 3rd 4–8 s. Timers never fire early, so the lower bounds hold.
+    expect(gaps[0]).toBeGreaterThanOrEqual(950);
+    expect(gaps[1]).toBeGreaterThanOrEqual(4950);
+    expect(gaps[2]).toBeGreaterThanOrEqual(3950);
+    // Then the throttle lifts: the next poll gets through and the page catches up with the meeting.
+    await waitForPhase(page, 'ready', 60_000);
+    // Recovered: the failures are forgotten, the pace is the schedule's again (near launch 0.5–1.5 s, ready
+    // 3–9 s), not a fifth backoff's 16–32 s.
+    await until('two polls after the recovery', async () => polls.length >= 6, 30_000);
+    expect(polls[5] - polls[4]).toBeLessThan(12_000);
+    await api(stack, 'DELETE', `/meetings/${m.id}`);
+    await waitForPhase(page, 'cancelled', 30_000);
+  }, 120_000);
 
   test('a wrong token: 404, and the same page as any other unknown link', async () => {
     await setUp();

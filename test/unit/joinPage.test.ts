@@ -4,6 +4,16 @@ import { newMeeting } from '../../functions/api/booking';
 import { escapeHtml, html } from '../../functions/api/join/html';
 import { ASSET_NAMES } from '../../functions/api/join/joinAssets';
 import { countdown, joinState } from '../../functions/api/join/joinState';
+import { JOIN_JS } from '../../functions/api/join/joinScript';
+import { joinThrottleFor } from '../../functions/api/join/joinThrottle';
+import {
+  MAX_BACKOFF_MS,
+  nextPollDelay,
+  POLL_SCHEDULE_JS,
+  refreshSeconds,
+  retryAfterMs,
+  type PollInput,
+} from '../../functions/api/join/pollSchedule';
 import { wantsHtml } from '../../functions/api/join/negotiate';
 import type { MeetingRecord, MeetingStatus } from '../../functions/shared/meeting';
 import type { LocalDynamo } from '../../local/dynamo';
@@ -100,6 +110,203 @@ describe('join state in plain words', () => {
   });
 });
 
+describe("the join page's polling schedule", () => {
+  const launch = Date.parse('2030-01-01T15:50:00Z');
+  const at = (iso: string) => Date.parse(iso);
+  const base: PollInput = {
+    now: at('2030-01-01T15:00:00Z'),
+    phase: 'scheduled',
+    launchAt: launch,
+    pollMs: 10_000,
+    failures: 0,
+    retryAfterMs: 0,
+  };
+  const delay = (extra: Partial<PollInput>, r = 0.5) => nextPollDelay({ ...base, ...extra }, () => r);
+
+  test('far from launch: one wait until the launch (plus up to 1.5 intervals), nothing before it', () => {
+    expect(delay({}, 0)).toBe(50 * 60_000);
+    expect(delay({}, 0.25)).toBe(50 * 60_000 + 2500);
+    expect(delay({}, 0.5)).toBe(50 * 60_000 + 15_000);
+    expect(delay({}, 0.999_999)).toBe(50 * 60_000 + 5000);
+    // Days ahead: one wait all the same (the page re-arms its timer at most a minute at a time).
+    expect(delay({ now: at('2029-12-20T15:50:00Z') }, 0)).toBe(12 * 86_400_000);
+  });
+
+  test('2,000 pages that waited for one launch poll at a steady 200 a second from the first second on', () => {
+    let seed = 3;
+    const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
+    const perSecond = new Array<number>(40).fill(0);
+    for (let page = 0; page < 2000; page++) {
+      let now = launch - 60_000;
+      for (;;) {
+        now += nextPollDelay({ ...base, phase: 'scheduled', now }, random)!;
+        if (now >= launch + 40_000) break;
+        perSecond[Math.floor((now - launch) / 1000)] += 1;
+      }
+    }
+    // Without the stationary first offset the seconds where first and second polls overlap got about 1.5×.
+    for (const n of perSecond) {
+      expect(n).toBeGreaterThan(150);
+      expect(n).toBeLessThan(250);
+    }
+  });
+
+  test('near launch: the interval with ±50 % jitter, drawn anew each time; ready: six times slower', () => {
+    for (const phase of ['starting', 'scheduled'] as const) {
+      const now = phase === 'scheduled' ? launch + 1000 : launch + 60_000;
+      expect(delay({ phase, now }, 0)).toBe(5000);
+      expect(delay({ phase, now }, 0.5)).toBe(10_000);
+      expect(delay({ phase, now }, 0.999_999)).toBe(15_000);
+    }
+    expect(delay({ phase: 'ready', now: launch + 120_000 }, 0)).toBe(30_000);
+    expect(delay({ phase: 'ready', now: launch + 120_000 }, 0.999_999)).toBe(90_000);
+  });
+
+  test('pages opened together drift apart: 2,000 pages near launch poll at 0.2 requests/s each, not in step', () => {
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const delays = Array.from({ length: 2000 }, () =>
+      nextPollDelay({ ...base, phase: 'starting', now: launch }, random),
+    ) as number[];
+    const mean = delays.reduce((a, b) => a + b, 0) / delays.length;
+    expect(mean).toBeGreaterThan(9500);
+    expect(mean).toBeLessThan(10_500);
+    // No second of the next interval gets more than about twice its share (100 of 2,000 over 10 s).
+    const perSecond = new Map<number, number>();
+    for (const d of delays)
+      perSecond.set(Math.floor(d / 1000), (perSecond.get(Math.floor(d / 1000)) ?? 0) + 1);
+    expect(Math.max(...perSecond.values())).toBeLessThan(2 * 200);
+    expect([...perSecond.keys()].sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  });
+
+  test('cancelled, ended and failed: never again', () => {
+    for (const phase of ['cancelled', 'ended', 'failed']) expect(delay({ phase })).toBeNull();
+    // Even after failures: an ended meeting is not asked about again.
+    expect(delay({ phase: 'ended', failures: 3 })).toBeNull();
+  });
+
+  test('failures back off exponentially with equal jitter, capped at two minutes', () => {
+    const near = { phase: 'starting', now: launch + 60_000 };
+    expect([1, 2, 3, 4].map((failures) => delay({ ...near, failures }, 0))).toEqual([
+      10_000, 20_000, 40_000, 60_000,
+    ]);
+    expect([1, 2, 3, 4].map((failures) => delay({ ...near, failures }, 0.999_999))).toEqual([
+      20_000, 40_000, 80_000, 120_000,
+    ]);
+    expect(delay({ ...near, failures: 30 }, 0.999_999)).toBe(MAX_BACKOFF_MS);
+    expect(delay({ ...near, failures: 30 }, 0)).toBe(MAX_BACKOFF_MS / 2);
+    // A failure while the launch is still far away backs off the same way, then the far wait resumes.
+    expect(delay({ failures: 1 }, 0)).toBe(10_000);
+  });
+
+  test('Retry-After is honoured (never earlier), with up to one interval of jitter, and bounded', () => {
+    const near = { phase: 'starting', now: launch + 60_000, failures: 1 };
+    expect(delay({ ...near, retryAfterMs: 45_000 }, 0)).toBe(45_000);
+    expect(delay({ ...near, retryAfterMs: 45_000 }, 0.5)).toBe(50_000);
+    // A short Retry-After does not shorten the backoff.
+    expect(delay({ ...near, failures: 3, retryAfterMs: 1000 }, 0)).toBe(40_000);
+    // An absurd one is cut to ten minutes.
+    expect(delay({ ...near, retryAfterMs: 86_400_000 }, 0)).toBe(600_000);
+    expect(retryAfterMs('120', 0)).toBe(120_000);
+    expect(retryAfterMs('Wed, 01 Jan 2030 15:51:00 GMT', launch)).toBe(60_000);
+    expect([retryAfterMs(null, 0), retryAfterMs('soon', 0), retryAfterMs('-5', 0)]).toEqual([0, 0, 0]);
+  });
+
+  test('the browser runs this very schedule: the script embeds its source', () => {
+    expect(JOIN_JS).toContain(POLL_SCHEDULE_JS);
+  });
+
+  test('without JavaScript the page reloads at the launch when it is far, every 30 s or more near it, at most hourly', () => {
+    const input = { now: base.now, phase: 'scheduled', launchAt: launch, pollMs: 10_000 };
+    expect(refreshSeconds({ ...input, now: launch - 20 * 60_000 }, () => 0)).toBe(1200);
+    expect(refreshSeconds({ ...input, now: launch - 3 * 3600_000 }, () => 0)).toBe(3600);
+    expect(refreshSeconds({ ...input, phase: 'starting', now: launch }, () => 0.999)).toBe(30);
+    expect(refreshSeconds({ ...input, phase: 'ready', now: launch }, () => 0.5)).toBe(60);
+    expect(refreshSeconds({ ...input, phase: 'cancelled' })).toBeUndefined();
+  });
+});
+
+/**
+ * 1,000 lessons at 16:00 on the real schedule: every page's requests, second by second, against API Gateway's
+ * token bucket with the derived throttle. The worst case for the join route: no launch slots, so every server
+ * launches at 15:50 and is ready at 15:53; pages opened at random over the hour before the start.
+ */
+describe('the join route at the top of the hour (2,000 pages, the real schedule)', () => {
+  const t = (hhmm: string) => Date.parse(`2030-01-01T${hhmm}:00Z`);
+  const launch = t('15:50');
+  const ready = t('15:53');
+  const end = t('16:45');
+  const phaseAt = (ms: number) =>
+    ms < launch ? 'scheduled' : ms < ready ? 'starting' : ms < end ? 'ready' : 'ended';
+  let seed = 7;
+  const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
+
+  /** Every request's instant: the page load, then each poll the schedule asks for, until it stops. */
+  const requests: number[] = [];
+  for (let page = 0; page < 2000; page++) {
+    const opened = t('15:00') + Math.floor(random() * 3600_000);
+    requests.push(opened);
+    let now = opened;
+    let phase = phaseAt(now);
+    for (;;) {
+      const delay = nextPollDelay(
+        { now, phase, launchAt: launch, pollMs: 10_000, failures: 0, retryAfterMs: 0 },
+        random,
+      );
+      if (delay === null || now + delay > t('17:00')) break;
+      now += delay;
+      requests.push(now);
+      phase = phaseAt(now);
+    }
+  }
+  requests.sort((a, b) => a - b);
+
+  test('before the launch only the page loads themselves reach the route', () => {
+    const before = requests.filter((r) => r < launch).length;
+    // The pages opened before 15:50 (5/6 of them), one request each.
+    expect(before).toBeGreaterThan(1500);
+    expect(before).toBeLessThan(1800);
+  });
+
+  test('the derived throttle (300/s, burst 600) refuses none of them; the old 5/s would refuse many', () => {
+    const refused = ({ rateLimit, burstLimit }: { rateLimit: number; burstLimit: number }) => {
+      let tokens = burstLimit;
+      let last = requests[0];
+      let n = 0;
+      for (const r of requests) {
+        tokens = Math.min(burstLimit, tokens + ((r - last) / 1000) * rateLimit);
+        last = r;
+        if (tokens >= 1) tokens -= 1;
+        else n += 1;
+      }
+      return n;
+    };
+    expect(refused(joinThrottleFor(1000))).toBe(0);
+    expect(refused({ rateLimit: 5, burstLimit: 10 })).toBeGreaterThan(10_000);
+    // The busiest second, for the record: about 2,000 pages ÷ 10 s, well below the 300 allowed.
+    const perSecond = new Map<number, number>();
+    for (const r of requests)
+      perSecond.set(Math.floor(r / 1000), (perSecond.get(Math.floor(r / 1000)) ?? 0) + 1);
+    const peak = Math.max(...perSecond.values());
+    expect(peak).toBeGreaterThan(150);
+    expect(peak).toBeLessThan(300);
+  });
+});
+
+describe("the join route's throttle, from the lessons of the busiest minute", () => {
+  test('2 pages × lessons ÷ poll interval × 1.5, burst twice that', () => {
+    expect(joinThrottleFor(1000)).toEqual({ rateLimit: 300, burstLimit: 600 });
+    expect(joinThrottleFor(100)).toEqual({ rateLimit: 30, burstLimit: 60 });
+    expect(joinThrottleFor(1000, 20)).toEqual({ rateLimit: 150, burstLimit: 300 });
+  });
+
+  test("never below the old 5/10, never above API Gateway's account limits (10,000/s, burst 5,000)", () => {
+    expect(joinThrottleFor(1)).toEqual({ rateLimit: 5, burstLimit: 10 });
+    expect(joinThrottleFor(10_000)).toEqual({ rateLimit: 3000, burstLimit: 5000 });
+    expect(joinThrottleFor(100_000)).toEqual({ rateLimit: 10_000, burstLimit: 5000 });
+  });
+});
+
 /** The route on a real table (dynalite): records written directly, so even names booking would refuse. */
 describe('GET /join/{token} as a page', () => {
   let dynamo: LocalDynamo;
@@ -168,6 +375,12 @@ describe('GET /join/{token} as a page', () => {
     expect(page.body).toContain('<h1>Tutoring meeting</h1>');
     expect(page.body).toContain('The room opens at 14:50 (Europe/Berlin)');
     expect(page.body).toContain('starts in 1 h 00 min');
+    // Without JavaScript it reloads once, at the launch (50 min away, plus up to 1.5 intervals of 10 s).
+    const refresh = Number(/http-equiv="refresh" content="(\d+)"/.exec(page.body)?.[1]);
+    expect(refresh).toBeGreaterThanOrEqual(3000);
+    expect(refresh).toBeLessThanOrEqual(3015);
+    // The script reads now on the server's clock.
+    expect(page.body).toContain(`data-now="${now.getTime()}"`);
 
     for (const accept of [undefined, '*/*', 'application/json']) {
       const res = await get(path, accept);

@@ -1,5 +1,6 @@
 import { ASSET_NAMES } from './joinAssets';
 import { countdown, isFinal, type Phrase } from './joinState';
+import { refreshSeconds } from './pollSchedule';
 import type { JoinView } from './joinView';
 import { html, type Html } from './html';
 
@@ -28,15 +29,25 @@ export const PAGE_HEADERS: Record<string, string> = {
 export interface PageOptions {
   now: Date;
   pollSeconds: number;
+  /** Uniform in [0, 1): the jitter of the no-JavaScript page's reload (tests pass their own). */
+  random?: () => number;
 }
 
-/** The join page, complete without its script: a status page that reloads itself when scripts are off. */
-export function renderJoinPage(view: JoinView, { now, pollSeconds }: PageOptions): string {
+/**
+ * The join page, complete without its script: a status page that reloads itself when scripts are off, on the
+ * script's own schedule (pollSchedule.ts): once at the launch when it is far away, every 30 s or more near it.
+ */
+export function renderJoinPage(view: JoinView, { now, pollSeconds, random }: PageOptions): string {
   const zone = view.timeZone ?? 'UTC';
   const final = isFinal(view.phase);
   const title = view.title ?? 'Tutoring meeting';
   const end = view.endedAt ?? view.endAt;
-  const body = html` <main id="join" data-poll-seconds="${pollSeconds}" data-view="${JSON.stringify(view)}">
+  const body = html` <main
+    id="join"
+    data-poll-seconds="${pollSeconds}"
+    data-now="${now.getTime()}"
+    data-view="${JSON.stringify(view)}"
+  >
     <h1>${title}</h1>
     <p class="role">You are the <strong>${view.role}</strong>: ${view.displayName}</p>
     <section aria-labelledby="status-heading">
@@ -73,7 +84,16 @@ export function renderJoinPage(view: JoinView, { now, pollSeconds }: PageOptions
       <a href="">Reload this page</a>
     </p>
   </main>`;
-  return document(`${title}: join`, body, final ? undefined : Math.max(pollSeconds, 30));
+  const refresh = refreshSeconds(
+    {
+      now: now.getTime(),
+      phase: view.phase,
+      launchAt: Date.parse(view.launchAt),
+      pollMs: pollSeconds * 1000,
+    },
+    random,
+  );
+  return document(`${title}: join`, body, final ? undefined : refresh);
 }
 
 /** The one answer to every link that is not a live one: the same bytes whatever the token was. */

@@ -1,8 +1,11 @@
+import { POLL_SCHEDULE_JS } from './pollSchedule';
+
 /**
  * The join page's script, served as /join/assets/join.<hash>.js (the page's CSP allows scripts from its own
  * origin only, never inline). It shows times in the viewer's own time zone, counts down, and polls the same
- * URL's JSON (content negotiation) to follow the meeting; every value goes in through textContent or an
- * attribute, never as markup. Plain ES2017, no build step: the Lambda serves this string as it is. The words
+ * URL's JSON (content negotiation) to follow the meeting, on the schedule of pollSchedule.ts (none while the
+ * launch is far away, jittered near it, backing off when refused); every value goes in through textContent or
+ * an attribute, never as markup. Plain ES2017, no build step: the Lambda serves this string as it is. The words
  * come from the server (JoinState); only `countdown` repeats functions/api/join/joinState.ts (the browser test
  * reads what it shows at each phase).
  */
@@ -10,8 +13,14 @@ export const JOIN_JS = `(function () {
   'use strict';
   var root = document.getElementById('join');
   if (!root || !window.fetch || !window.Intl) return;
-  var basePoll = Math.max(1, Number(root.getAttribute('data-poll-seconds')) || 10);
-  var FINAL = { cancelled: true, ended: true, failed: true };
+${POLL_SCHEDULE_JS}
+  var pollMs = Math.max(1, Number(root.getAttribute('data-poll-seconds')) || 10) * 1000;
+  // The schedule compares the meeting's times with now: read now on the server's clock (the page was rendered
+  // a moment ago, uncached), so a viewer's wrong clock neither makes the page poll early nor miss the launch.
+  var serverNow = Number(root.getAttribute('data-now'));
+  var skew = isFinite(serverNow) && serverNow > 0 ? serverNow - Date.now() : 0;
+  function now() { return Date.now() + skew; }
+  var FINAL = FINAL_PHASES;
   var viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'local';
   var longFormat = new Intl.DateTimeFormat(undefined, {
     weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit',
@@ -21,7 +30,11 @@ export const JOIN_JS = `(function () {
   var dayFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: '2-digit', day: '2-digit' });
   var $ = function (id) { return document.getElementById(id); };
   var view = null;
-  var delay = basePoll;
+  var failures = 0;
+  var retryAfter = 0;
+  var nextAt = null;
+  var timer = null;
+  var inFlight = false;
 
   function sameDay(a, b) { return dayFormat.format(a) === dayFormat.format(b); }
   /** "14:50" today, "Thu 26 Nov 2026, 14:50" on another day: in the viewer's zone. */
@@ -80,35 +93,77 @@ export const JOIN_JS = `(function () {
   }
 
   function tick() {
-    if (view) $('countdown').textContent = countdown(Date.now(), view.phase, view.startTime, view.endAt);
+    if (view) $('countdown').textContent = countdown(now(), view.phase, view.startTime, view.endAt);
+  }
+
+  /** Plans the next poll from the schedule; none once the meeting is over. */
+  function schedule() {
+    var delay = nextPollDelay({
+      now: now(),
+      phase: view ? view.phase : 'starting',
+      launchAt: view ? Date.parse(view.launchAt) : NaN,
+      pollMs: pollMs,
+      failures: failures,
+      retryAfterMs: retryAfter
+    }, Math.random);
+    nextAt = delay === null ? null : now() + delay;
+    arm();
+  }
+  // One timer, at most a minute long, that checks the planned instant when it fires: a launch days away is
+  // past setTimeout's 24.8-day range, and a laptop that slept (or a background tab whose timers were held
+  // back) polls as soon as it runs again, not a whole interval late.
+  function arm() {
+    clearTimeout(timer);
+    if (nextAt === null) return;
+    timer = setTimeout(due, Math.max(0, Math.min(60000, nextAt - now())));
+  }
+  function due() {
+    if (nextAt === null || inFlight) return;
+    if (now() >= nextAt) poll(); else arm();
   }
 
   function poll() {
+    inFlight = true;
+    nextAt = null;
     fetch(window.location.href, {
       headers: { accept: 'application/json' }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer'
     }).then(function (res) {
       if (res.status === 404) {
         $('headline').textContent = 'This link no longer works';
         $('join-action').hidden = true;
+        return 'gone';
+      }
+      if (!res.ok) {
+        // Throttled (429), or the API is unwell: back off, honouring Retry-After; the last state stays on screen.
+        failures += 1;
+        retryAfter = retryAfterMs(res.headers.get('retry-after'), now());
         return null;
       }
-      if (!res.ok) throw new Error('HTTP ' + res.status);
-      return res.json();
-    }).then(function (v) {
-      if (!v) return;
-      delay = basePoll;
-      render(v);
-      if (!FINAL[v.phase]) setTimeout(poll, delay * 1000);
-    }).catch(function () {
-      // Throttled (429) or offline: back off, up to a minute, and keep the last known state on screen.
-      delay = Math.min(60, delay * 2);
-      setTimeout(poll, delay * 1000);
+      return res.json().then(function (v) {
+        failures = 0;
+        retryAfter = 0;
+        render(v);
+        return v;
+      });
+    }, function () {
+      failures += 1;
+      retryAfter = 0;
+      return null;
+    }).then(function (outcome) {
+      inFlight = false;
+      if (outcome !== 'gone') schedule();
+    }, function () {
+      // A body that is not the JSON expected: count it as a failure and try again later.
+      inFlight = false;
+      failures += 1;
+      schedule();
     });
   }
 
   var initial = root.getAttribute('data-view');
   if (initial) render(JSON.parse(initial));
   setInterval(tick, 1000);
-  if (!view || !FINAL[view.phase]) setTimeout(poll, basePoll * 1000);
+  schedule();
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) due(); });
 })();
 `;

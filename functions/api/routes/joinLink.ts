@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem } from '../http';
 import { renderJoinPage, renderNotFoundPage, PAGE_HEADERS } from '../join/joinPage';
 import { joinView } from '../join/joinView';
+import { DEFAULT_JOIN_POLL_SECONDS } from '../join/pollSchedule';
 import { wantsHtml } from '../join/negotiate';
 
 const TOKEN = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.([A-Za-z0-9_-]{32})$/;
@@ -28,7 +29,7 @@ export async function joinLink(
   }
   const view = joinView(link.record, link.role, deps.config);
   if (!page) return withVary(json(200, view));
-  const pollSeconds = deps.config.joinPollSeconds ?? 10;
+  const pollSeconds = deps.config.joinPollSeconds ?? DEFAULT_JOIN_POLL_SECONDS;
   return {
     statusCode: 200,
     headers: { ...PAGE_HEADERS, vary: 'accept' },

@@ -15,7 +15,8 @@ export function page(title: string, body: Html): string {
       <body>
         <header class="top">
           <nav aria-label="Console">
-            <a href="/">Meetings</a> <a href="/state-machines">State machines</a>
+            <a href="/">Meetings</a> <a href="/load">Load ahead</a>
+            <a href="/state-machines">State machines</a>
           </nav>
         </header>
         <main>${body}</main>
