@@ -1,11 +1,14 @@
+import { BOOT_SECONDS } from '../functions/shared/bootTime';
+
 /**
  * How long a meeting server takes from RunInstances to Jitsi answering /health: a log-normal distribution
  * fitted to two percentiles (p50, p99), since boot times are skewed (a slow mirror makes a long tail, nothing
  * makes a boot faster than its floor), floored at `minSeconds`.
  *
- * `apt` is what the README assumes today: "a cold boot of Ubuntu 22.04 that installs jitsi-meet from the network
- * takes about 4–8 minutes". `baked` is a placeholder until functions/shared/bootTime.ts (the measured figure of
- * the baked AMI, issue 20's image work) lands: then DEFAULT_BOOT and BOOT_PROFILES.baked import from it.
+ * Both come from functions/shared/bootTime.ts, the one module the lifecycle's defaults are derived from: `apt` is
+ * the fallback path's estimate (4–8 minutes, package downloads dominating, never measured), `baked` the baked
+ * image's budget (85 s p50, 169 s p99: its configure step measured here, EC2's boot and Jitsi's JVMs assumed).
+ * When a real account measures the boot, the figure goes in bootTime.ts and the simulation follows.
  */
 export interface BootTime {
   name: string;
@@ -16,13 +19,18 @@ export interface BootTime {
 
 export const BOOT_PROFILES: Record<string, BootTime> = {
   // 4–8 minutes: p50 6 min, p99 8 min puts p1 at about 4.5 min.
-  apt: { name: 'apt', p50Seconds: 360, p99Seconds: 480, minSeconds: 240 },
-  // Placeholder (not measured): an AMI with Jitsi installed boots in about a minute and a half.
-  baked: { name: 'baked (placeholder)', p50Seconds: 90, p99Seconds: 150, minSeconds: 45 },
+  apt: { name: 'apt', p50Seconds: BOOT_SECONDS.apt.p50, p99Seconds: BOOT_SECONDS.apt.p99, minSeconds: 240 },
+  // Nothing boots faster than EC2 takes to run the user data (30 s p50 in bootTime.ts's table).
+  baked: {
+    name: 'baked',
+    p50Seconds: BOOT_SECONDS.baked.p50,
+    p99Seconds: BOOT_SECONDS.baked.p99,
+    minSeconds: 30,
+  },
 };
 
 /** The boot the simulation assumes unless told otherwise. Switch to the measured figure here. */
-export const DEFAULT_BOOT: BootTime = BOOT_PROFILES.apt;
+export const DEFAULT_BOOT: BootTime = BOOT_PROFILES.baked;
 
 /** `apt`, `baked` or `p50,p99` in seconds. */
 export function parseBoot(text: string): BootTime {

@@ -59,9 +59,13 @@ const TIMER_GLOBALS = [
  * (the in-process DynamoDB answering through streams) is counted by `hold()`: while anything is held the clock
  * does not move; timers due at the current instant still run.
  */
+/** How long, in real time, nothing may be scheduled before the model counts as deadlocked. */
+const QUIET_REAL_MS = 30_000;
+
 export class VirtualClock {
   private readonly date: FakeTimers.InstalledClock;
   private readonly realSetImmediate: typeof setImmediate;
+  private readonly realSetTimeout: typeof setTimeout;
   private readonly saved: Record<string, unknown> = {};
   private heap: Timer[] = [];
   private readonly byId = new Map<number, Timer>();
@@ -74,6 +78,7 @@ export class VirtualClock {
   constructor(start: number) {
     this.current = start;
     this.realSetImmediate = globalThis.setImmediate;
+    this.realSetTimeout = globalThis.setTimeout;
     this.date = FakeTimers.withGlobal(globalThis).install({ now: start, toFake: ['Date'] });
     const g = globalThis as unknown as Record<string, unknown>;
     for (const name of TIMER_GLOBALS) this.saved[name] = g[name];
@@ -186,7 +191,14 @@ export class VirtualClock {
         continue;
       }
       if (!this.fireNext()) {
-        await this.turn();
+        // Nothing scheduled: either a deadlock, or real work still under way that no timer stands for (a module
+        // the AWS SDK imports lazily, read from disk: slow on a busy machine). Wait for it in real time, bounded.
+        const giveUpAt = performance.now() + QUIET_REAL_MS;
+        do {
+          await this.turn();
+          if (this.held > 0 || done() || this.peek()) break;
+          await new Promise((resolve) => this.realSetTimeout(resolve, 5));
+        } while (performance.now() < giveUpAt);
         if (this.held > 0 || done() || this.peek()) continue;
         throw new Error(
           `virtual clock: nothing scheduled at ${new Date(this.current).toISOString()}, not done`,

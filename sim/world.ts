@@ -12,7 +12,16 @@ import type { Timings } from '../functions/api/booking';
 import { runRoomCheck } from '../functions/attendance-check/runRoomCheck';
 import { checkHealth } from '../functions/health-check/checkHealth';
 import { launchMeeting } from '../functions/launch/launchMeeting';
+import { Admission } from '../functions/api/admission';
 import type { AwsLimits } from '../functions/shared/awsLimits';
+import {
+  DEFAULT_FIRST_PROBE_DELAY_SECONDS,
+  DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
+  DEFAULT_LAUNCH_LEAD_MINUTES,
+} from '../functions/shared/bootTime';
+import { admissionLimits, DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
+import { LaunchSlotsLedger } from '../functions/shared/launchSlotsLedger';
 import { Ec2Fleet, type Ec2FleetConfig } from '../functions/shared/ec2Fleet';
 import { OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
 import { MeetingStore } from '../functions/shared/store';
@@ -43,12 +52,13 @@ const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 const TABLE = 'meetings';
 
-/** The deployment's defaults (infra/config.ts DEFAULTS), in the API's units. */
+/** The deployment's defaults (infra/config.ts DEFAULTS, derived in functions/shared/bootTime.ts), in the API's units. */
 export const PRODUCTION_TIMINGS: Timings = {
-  leadSeconds: 10 * 60,
+  leadSeconds: DEFAULT_LAUNCH_LEAD_MINUTES * 60,
   attendanceCheckDelaySeconds: 15 * 60,
-  healthIntervalSeconds: 15,
-  healthMaxAttempts: 40,
+  healthIntervalSeconds: DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
+  healthMaxAttempts: DEFAULT_HEALTH_CHECK_MAX_ATTEMPTS,
+  healthFirstProbeDelaySeconds: DEFAULT_FIRST_PROBE_DELAY_SECONDS,
   occupancyIntervalSeconds: OCCUPANCY_DEFAULTS.intervalSeconds,
   overrunStepSeconds: OCCUPANCY_DEFAULTS.overrunStepSeconds,
   maxOverrunSeconds: OCCUPANCY_DEFAULTS.maxOverrunSeconds,
@@ -76,6 +86,8 @@ export interface WorldOptions {
   /** People in a meeting's room at an instant (the scenario decides who comes). */
   participants: (meetingId: string, at: number) => number;
   timings?: Timings;
+  /** Booking admission (launch slots, vCPU quota) with these limits; off books every lesson unpaced. */
+  admission?: boolean;
 }
 
 /** What the world saw of one meeting's lifecycle, through its task functions. */
@@ -110,6 +122,7 @@ export class World {
   readonly dynamoRequests: () => number;
   readonly store: MeetingStore;
   readonly timings: Timings;
+  readonly admission: Admission | undefined;
   stateMachineArn = '';
   private settled = 0;
   private started = 0;
@@ -138,6 +151,22 @@ export class World {
     const dynamo = inProcessDynamo(clock);
     this.dynamoRequests = dynamo.requests;
     this.store = new MeetingStore(dynamo.client, TABLE);
+    // The account's limits as the deployment would configure them (infra/config.ts admission keys).
+    this.admission =
+      options.admission === false
+        ? undefined
+        : new Admission(
+            new LaunchSlotsLedger(dynamo.client, TABLE),
+            admissionLimits(
+              {
+                ...DEFAULT_ADMISSION_SETTINGS,
+                runInstancesRefillPerSecond: limits.runInstances.refillPerSecond,
+                runInstancesResourceRefillPerSecond: limits.runInstancesResources.refillPerSecond,
+                vcpuQuota: limits.vcpuQuota,
+              },
+              this.timings,
+            ),
+          );
     this.tableReady = ensureMeetingsTable(dynamo.client, TABLE);
     this.engine = new LocalStepFunctions({
       region: REGION,
@@ -275,6 +304,7 @@ export class World {
       config,
       now: () => new Date(),
       teardown: (input) => teardownMeeting(input, containerDeps),
+      admission: this.admission,
     };
   }
 

@@ -371,8 +371,11 @@ describe('join page in a browser (local stack)', () => {
     // 3–9 s), not a fifth backoff's 16–32 s.
     await until('two polls after the recovery', async () => polls.length >= 6, 30_000);
     expect(polls[5] - polls[4]).toBeLessThan(12_000);
-    await api(stack, 'DELETE', `/meetings/${m.id}`);
-    await waitForPhase(page, 'cancelled', 30_000);
+    // Nobody joins this one-minute meeting, so on a busy machine its attendance check (6 s after the start) may
+    // have ended it as a no-show already: then the cancel answers 409 and the page shows it ended.
+    const cancel = await api(stack, 'DELETE', `/meetings/${m.id}`);
+    expect([200, 409]).toContain(cancel.status);
+    await waitForPhase(page, cancel.status === 200 ? 'cancelled' : 'ended', 30_000);
   }, 120_000);
 
   test('a wrong token: 404, and the same page as any other unknown link', async () => {

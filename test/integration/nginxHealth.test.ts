@@ -138,8 +138,8 @@ describe('health and room page through the real nginx and the rendered site', ()
     expect((await fetch(`http://127.0.0.1:${withConf.jicofoPort}/about/health`)).status).toBe(200);
     expect(readFileSync(JICOFO_CONF, 'utf8')).toMatch(/^jicofo\.health\.enabled = true$/m);
     expect(
-      readFileSync(join(__dirname, '..', '..', 'infra', 'bootstrap', 'jitsi-bootstrap.sh'), 'utf8'),
-    ).toContain('cat "${here}/jicofo.conf" >>/etc/jitsi/jicofo/jicofo.conf');
+      readFileSync(join(__dirname, '..', '..', 'infra', 'bootstrap', 'jitsi-configure.sh'), 'utf8'),
+    ).toContain('cat "${here}/jicofo.conf" >>"${etc}/jitsi/jicofo/jicofo.conf"');
   });
 
   test('with Jitsi gone, /health is an error nginx answers itself, never 2xx', async () => {

@@ -4,11 +4,11 @@ import type { SimReport } from '../../sim/report';
 import { runScenario } from '../../sim/scenario';
 
 /**
- * The top-of-hour simulation at N = 1,000 (issue 20), on today's design and AWS's published limits. It asserts
- * what the model must get right whatever the design: every lesson is accounted for, every execution ends, no
- * token bucket is ever overdrawn, the calls the SDK made are the calls the fakes served, quotas are never
- * passed, and a FAILED meeting fails for a reason the state machine itself produces. The design's figures
- * (share READY, throttled calls…) are printed by `npm run sim`, not asserted here.
+ * The top-of-hour simulation at N = 1,000 (issue 20) on AWS's published limits. It asserts what the model must
+ * get right whatever the design (every lesson is accounted for, every execution ends, no token bucket is ever
+ * overdrawn, the calls the SDK made are the calls the fakes served, quotas are never passed, a FAILED meeting
+ * fails for a reason the state machine itself produces), and the design's outcome for this case: all READY in
+ * time, nothing failed. Every other figure is printed by `npm run sim`, not asserted here.
  */
 describe('top of the hour, 1,000 lessons at one minute (virtual clock)', () => {
   let report: SimReport;
@@ -43,8 +43,13 @@ describe('top of the hour, 1,000 lessons at one minute (virtual clock)', () => {
     expect(report.model.callsCountedEqualCallsServed).toBe(true);
   });
 
-  it('a herd of 1,000 launches meets the 5-token RunInstances bucket: calls are throttled', () => {
-    expect(report.throttledCalls.RunInstances).toBeGreaterThan(0);
+  it('paced launch slots hold at AWS published limits: every lesson READY before its start, none FAILED, RunInstances never throttled, at most 3 DescribeInstances a meeting', () => {
+    // Issue 20's targets for this case; before the slots (the baseline in the README) 9 % were READY.
+    expect(report.booked).toBe(1000);
+    expect(report.readyBeforeStart).toBe(1);
+    expect(report.failed).toBe(0);
+    expect(report.throttledCalls.RunInstances ?? 0).toBe(0);
+    expect(report.apiCallsPerMeeting.DescribeInstances).toBeLessThanOrEqual(3);
   });
 
   it('never passes the vCPU quota or the Lambda concurrency', () => {

@@ -390,7 +390,7 @@ describe('Ec2Fleet.probe: a server whose bootstrap failed', () => {
       join(__dirname, '..', '..', 'infra', 'bootstrap', 'jitsi-bootstrap.sh'),
       'utf8',
     );
-    expect(script).toContain(`local line="${BOOTSTRAP_FAILURE_MARK}$*"`);
+    expect(script).toContain(`local line="${BOOTSTRAP_FAILURE_MARK}${'$'}{boot_path}: $*"`);
     const output = `${BOOTSTRAP_FAILURE_MARK}first\n\u001b[0m${BOOTSTRAP_FAILURE_MARK}nginx -t refused the rendered site\u001b[0m\n`;
     expect(bootstrapFailureIn(output)).toBe('server bootstrap failed: nginx -t refused the rendered site');
     expect(bootstrapFailureIn('all good\n')).toBeUndefined();
