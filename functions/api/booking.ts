@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { minuteOfKey } from '../shared/launchSlots';
 import { executionNameFor, LifecycleInput, MeetingRecord } from '../shared/meeting';
 import { isValidTimeZone, parseStartTime } from './zonedTime';
 
@@ -174,13 +175,31 @@ export function meetingTimes(start: Date, durationMinutes: number, now: Date, ti
   };
 }
 
+/**
+ * The execution's own instants. Its room checks and its end keep the launch slot's place within its minute
+ * (0–59 s, evenly spread by admission's pacing: functions/shared/launchSlots.ts; 0 for a launch not paced), so the 1,000 lessons of one
+ * start minute do not all call SSM SendCommand at the same second, nor TerminateInstances at their end (its
+ * request bucket is 100, refilled at 5/s: https://docs.aws.amazon.com/ec2/latest/devguide/ec2-api-throttling.html).
+ * A lesson ends at most a minute after its booked end; the record keeps the booked times.
+ */
 export function lifecycleInput(meeting: MeetingRecord, timings: Timings): LifecycleInput {
+  // Only a paced launch has a place in its minute; an unpaced one (no admission, the local stack's tests) has none.
+  const slotMinute = meeting.held?.launchMinute;
+  const spreadMs = slotMinute
+    ? Math.min(59_999, Math.max(0, Date.parse(meeting.launchAt) - minuteOfKey(slotMinute)))
+    : 0;
+  const endMs = Date.parse(meeting.endAt) + spreadMs;
+  const spread = {
+    attendanceCheckAt: new Date(
+      Math.min(endMs, Date.parse(meeting.attendanceCheckAt) + spreadMs),
+    ).toISOString(),
+    endAt: new Date(endMs).toISOString(),
+  };
   return {
     meetingId: meeting.id,
     revision: meeting.revision,
     launchAt: meeting.launchAt,
-    attendanceCheckAt: meeting.attendanceCheckAt,
-    endAt: meeting.endAt,
+    ...spread,
     health: {
       intervalSeconds: timings.healthIntervalSeconds,
       maxAttempts: timings.healthMaxAttempts,
@@ -188,7 +207,7 @@ export function lifecycleInput(meeting: MeetingRecord, timings: Timings): Lifecy
         ? { firstProbeDelaySeconds: timings.healthFirstProbeDelaySeconds }
         : {}),
     },
-    occupancy: occupancyPlan(meeting, timings),
+    occupancy: occupancyPlan(spread, timings),
   };
 }
 

@@ -72,6 +72,9 @@ const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 const ROUTE53_RETRYABLE = new Set(['Throttling', 'PriorRequestNotComplete']);
 export const ROUTE53_ATTEMPTS = 4;
 export const ROUTE53_BASE_DELAY_MS = 250;
+const SSM_THROTTLED = 'ThrottlingException';
+export const SSM_ATTEMPTS = 5;
+export const SSM_BASE_DELAY_MS = 1000;
 /**
  * Route 53 limits: "A request cannot contain more than 1,000 ResourceRecord elements" (a DELETE of a one-value A
  * record is one; UPSERT counts twice), at most 32,000 characters of values, and 5 requests per second per
@@ -246,14 +249,16 @@ export class Ec2Fleet implements Fleet {
   ): Promise<ParticipantCount> {
     try {
       const command = roomCountCommand({ hostname: server.hostname, roomName: server.roomName });
-      const sent = await this.clients.ssm.send(
-        new SendCommandCommand({
-          DocumentName: 'AWS-RunShellScript',
-          InstanceIds: [server.instanceId],
-          Parameters: { commands: [command] },
-          TimeoutSeconds: 30,
-          Comment: `attendance ${server.meetingId}`.slice(0, 100),
-        }),
+      const sent = await this.ssmThrottled(() =>
+        this.clients.ssm.send(
+          new SendCommandCommand({
+            DocumentName: 'AWS-RunShellScript',
+            InstanceIds: [server.instanceId],
+            Parameters: { commands: [command] },
+            TimeoutSeconds: 30,
+            Comment: `attendance ${server.meetingId}`.slice(0, 100),
+          }),
+        ),
       );
       const commandId = sent.Command?.CommandId;
       if (!commandId) return { known: false, reason: 'SSM returned no command id' };
@@ -265,8 +270,9 @@ export class Ec2Fleet implements Fleet {
             new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: server.instanceId }),
           );
         } catch (err) {
-          // The invocation is not visible for a moment after SendCommand.
-          if ((err as Error).name === 'InvocationDoesNotExist') continue;
+          // The invocation is not visible for a moment after SendCommand; a throttled poll is simply the next one.
+          if ((err as Error).name === 'InvocationDoesNotExist' || (err as Error).name === SSM_THROTTLED)
+            continue;
           throw err;
         }
         if (inv.Status === 'Pending' || inv.Status === 'InProgress' || inv.Status === 'Delayed') continue;
@@ -384,6 +390,24 @@ export class Ec2Fleet implements Fleet {
       }),
     );
     return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+  }
+
+  /**
+   * Runs an SSM call, retrying ThrottlingException with full jitter a bounded number of times (SSM_ATTEMPTS ×
+   * at most SSM_BASE_DELAY_MS · 2^n: 15 s in all, so with the 20 one-second polls the check stays inside its
+   * Task's 60 s). The room checks of a minute's lessons land in the same minute (spread over it by their launch
+   * slots, functions/api/booking.ts), and Systems Manager publishes no per-API rate for SendCommand: after the
+   * SDK's own 3 attempts a throttled count would read "unknown", which keeps an empty room (a no-show) running.
+   */
+  private async ssmThrottled<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if ((err as Error).name !== SSM_THROTTLED || attempt >= SSM_ATTEMPTS) throw err;
+        await this.clients.sleep(Math.random() * SSM_BASE_DELAY_MS * 2 ** (attempt - 1));
+      }
+    }
   }
 
   /** Runs a Route 53 call, retrying Throttling / PriorRequestNotComplete a bounded number of times. */

@@ -192,6 +192,33 @@ describe('admission at booking (dynalite)', () => {
     expect(await launches('2030-01-11T13:50Z', '2030-01-11T13:49Z', '2030-01-11T13:48Z')).toEqual([4, 4, 1]);
   });
 
+  test("room checks and the end keep the launch slot's place in its minute: a minute's lessons spread their SSM and TerminateInstances calls over it", async () => {
+    const booked = [];
+    for (let i = 0; i < 4; i++) booked.push(await book('2030-01-12T09:00:00Z'));
+    const inputs = sfnMock
+      .commandCalls(StartExecutionCommand)
+      .map(
+        (c) =>
+          JSON.parse(c.args[0].input.input!) as Record<string, string> & {
+            occupancy: Record<string, string>;
+          },
+      );
+    // Slots at :00, :15, :30, :45 of 08:50 (4 a minute here): each execution's checks and end move by as much.
+    expect(inputs.map((i) => [i.attendanceCheckAt, i.endAt, i.occupancy.firstCheckAt])).toEqual(
+      [0, 15, 30, 45].map((s) => [
+        `2030-01-12T09:15:${String(s).padStart(2, '0')}.000Z`,
+        `2030-01-12T10:00:${String(s).padStart(2, '0')}.000Z`,
+        `2030-01-12T09:20:${String(s).padStart(2, '0')}.000Z`,
+      ]),
+    );
+    // The record keeps the booked times: the API and the join page show them.
+    for (const b of booked)
+      expect(b.body).toMatchObject({
+        attendanceCheckAt: '2030-01-12T09:15:00.000Z',
+        endAt: '2030-01-12T10:00:00.000Z',
+      });
+  });
+
   test('when every minute within the maximum lead is full: 409 CapacityExceeded with the nearest start, nothing written', async () => {
     // 14:50 back to 14:47 (start − 13 min): 16 launches serve a 15:00 start.
     for (let i = 0; i < 16; i++) expect((await book('2030-01-11T15:00:00Z')).status).toBe(201);

@@ -16,6 +16,7 @@ import {
   launchToken,
   ROUTE53_ATTEMPTS,
   ROUTE53_BASE_DELAY_MS,
+  SSM_ATTEMPTS,
   type Ec2FleetConfig,
 } from '../../functions/shared/ec2Fleet';
 import type { HealthProbe } from '../../functions/shared/fleet';
@@ -284,6 +285,33 @@ describe('Ec2Fleet.countParticipants', () => {
       });
     const { instanceId } = await f.launch(server);
     expect(await f.countParticipants({ ...room, instanceId })).toEqual({ known: true, participants: 1 });
+  });
+
+  test('a throttled SendCommand is retried with jitter (bounded), and a throttled poll is just the next poll: a crowded minute still gets its count', async () => {
+    const { aws, fleet: f } = fleet({ participants: 2 });
+    const { instanceId } = await f.launch(server);
+    const send = aws.clients.ssm.send.bind(aws.clients.ssm);
+    let sendThrottles = 2;
+    let pollThrottles = 2;
+    aws.clients.ssm.send = (async (command: unknown) => {
+      if (command instanceof SendCommandCommand && sendThrottles-- > 0) throw awsError('ThrottlingException');
+      if (command instanceof GetCommandInvocationCommand && pollThrottles-- > 0)
+        throw awsError('ThrottlingException');
+      return send(command as SendCommandCommand);
+    }) as typeof aws.clients.ssm.send;
+    expect(await f.countParticipants({ ...room, instanceId })).toEqual({ known: true, participants: 2 });
+  });
+
+  test('SendCommand throttled on every attempt: unknown after SSM_ATTEMPTS calls, never a thrown error', async () => {
+    const { aws, fleet: f } = fleet({ participants: 2 });
+    const { instanceId } = await f.launch(server);
+    aws.ssmMock.on(SendCommandCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+    const count = await f.countParticipants({ ...room, instanceId });
+    expect(count).toEqual({
+      known: false,
+      reason: 'room count unavailable: ThrottlingException: Rate exceeded',
+    });
+    expect(aws.ssmMock.commandCalls(SendCommandCommand)).toHaveLength(SSM_ATTEMPTS);
   });
 
   test('a command that never finishes, or fails, is unknown', async () => {
