@@ -23,6 +23,15 @@ export interface SimReport {
   executions: Record<string, number>;
   failed: number;
   failedByReason: Record<string, number>;
+  /** How the booked meetings ended, as the state machine handed them to teardown (COMPLETED, NO_SHOW, FAILED). */
+  outcomes: Record<string, number>;
+  /**
+   * Minutes a booked meeting's launch was placed before start − lead (admission's pacing moves a crowded
+   * minute's launches earlier), on average: the extra instance-minutes pacing costs a meeting.
+   */
+  extraLeadMinutesPerMeeting: number;
+  /** Issue 20's targets, each with whether this run met it. */
+  targets: Array<{ target: string; met: boolean }>;
   /** Calls the SDK made (every attempt, retries included) per booked meeting, by API. */
   apiCallsPerMeeting: Record<string, number>;
   /** Calls answered with a throttling error, by API; Lambda.Invoke is the concurrency gate's refusals. */
@@ -102,6 +111,12 @@ export function summarize(run: {
     if (o.launchCalledAt !== undefined) launchToReady.push((o.readyAt - o.launchCalledAt) / 1000);
   }
   launchToReady.sort((a, b) => a - b);
+  const outcomes = new Map<string, number>();
+  for (const l of booked) add(outcomes, world.observed.get(l.meetingId!)?.teardown?.outcome ?? 'none');
+  const leadMs = world.timings.leadSeconds * 1000;
+  const extraLead = booked.map((l) => Math.max(0, l.startAt - leadMs - (l.launchAt ?? l.startAt - leadMs)));
+  const limitReason = /RequestLimitExceeded|Throttl|TooManyRequests|VcpuLimit|rate limit/i;
+  const describePerMeeting = n ? (world.meter.sent.get('DescribeInstances') ?? 0) / n : 0;
   const meter = world.meter;
   const throttled = new Map(meter.throttled);
   if (world.gate.throttled > 0) throttled.set('Lambda.Invoke', world.gate.throttled);
@@ -137,6 +152,19 @@ export function summarize(run: {
     executions,
     failed,
     failedByReason: Object.fromEntries([...failedByReason].sort(([, a], [, b]) => b - a)),
+    outcomes: sortedRecord(outcomes),
+    extraLeadMinutesPerMeeting: n ? round(extraLead.reduce((a, b) => a + b, 0) / n / 60_000) : 0,
+    targets: [
+      { target: 'every booked lesson READY before its start', met: n > 0 && ready === n },
+      {
+        target: 'no meeting FAILED for a rate-limit, throttling or quota reason',
+        met: [...failedByReason.keys()].every((r) => !limitReason.test(r)),
+      },
+      {
+        target: 'at most 3 DescribeInstances calls per meeting (all of them, not only before READY)',
+        met: describePerMeeting <= 3,
+      },
+    ],
     apiCallsPerMeeting: n ? sortedRecord(meter.sent, 1 / n) : {},
     throttledCalls: sortedRecord(throttled),
     refusedCalls: sortedRecord(meter.refused),
@@ -180,12 +208,16 @@ export function formatReport(r: SimReport): string {
     `  executions: ${Object.entries(r.executions)
       .map(([k, v]) => `${k} ${v}`)
       .join(', ')}`,
+    `  outcomes: ${Object.entries(r.outcomes)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
     `  FAILED by reason:\n${table(r.failedByReason)}`,
     `  API calls per meeting (every attempt):\n${table(r.apiCallsPerMeeting)}`,
     `  throttled calls:\n${table(r.throttledCalls)}`,
     `  refused calls (quota, not found):\n${table(r.refusedCalls)}`,
     `  peak vCPUs ${r.peakVcpus} · peak Lambda concurrency ${r.peakLambdaConcurrency} (${r.lambdaInvocations} invocations, ${r.lambdaColdStarts} cold starts)`,
-    `  instance-minutes per meeting ${r.instanceMinutesPerMeeting} (${r.instancesStillRunning} instances never terminated)`,
+    `  instance-minutes per meeting ${r.instanceMinutesPerMeeting} (${r.instancesStillRunning} instances never terminated); pacing's extra lead ${r.extraLeadMinutesPerMeeting} min per meeting`,
+    `  targets (issue 20):\n${r.targets.map((t) => `    ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}`).join('\n')}`,
     `  model: every execution ended ${r.model.everyExecutionEnded}, no bucket overdrawn ${r.model.noBucketOverdrawn}, calls counted = calls served ${r.model.callsCountedEqualCallsServed}`,
     `  wall ${r.wallSeconds} s · virtual end ${r.virtualEnd} · ${r.clockSteps} timer steps · ${r.dynamoRequests} DynamoDB requests · heap peak ${r.heapPeakMb} MB`,
   ].join('\n');

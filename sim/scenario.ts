@@ -29,6 +29,8 @@ export interface Lesson {
   /** 201: booked; 409: refused at booking (admission); anything else is a booking error. */
   status: number;
   meetingId?: string;
+  /** When its launch was placed (the booking's answer). */
+  launchAt?: number;
 }
 
 /** Virtual start of every run: bookings are made here, the first lesson starts an hour later. */
@@ -112,7 +114,9 @@ export async function runScenario(options: ScenarioOptions): Promise<SimReport> 
           );
           lesson.status = res.statusCode;
           if (res.statusCode === 201) {
-            lesson.meetingId = (JSON.parse(res.body) as { id: string }).id;
+            const body = JSON.parse(res.body) as { id: string; launchAt: string };
+            lesson.meetingId = body.id;
+            lesson.launchAt = Date.parse(body.launchAt);
             byMeeting.set(lesson.meetingId, lesson);
           }
           lessons.push(lesson);
