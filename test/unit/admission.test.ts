@@ -195,14 +195,12 @@ describe('admission at booking (dynalite)', () => {
   test("room checks and the end keep the launch slot's place in its minute: a minute's lessons spread their SSM and TerminateInstances calls over it", async () => {
     const booked = [];
     for (let i = 0; i < 4; i++) booked.push(await book('2030-01-12T09:00:00Z'));
-    const inputs = sfnMock
-      .commandCalls(StartExecutionCommand)
-      .map(
-        (c) =>
-          JSON.parse(c.args[0].input.input!) as Record<string, string> & {
-            occupancy: Record<string, string>;
-          },
-      );
+    const inputs = sfnMock.commandCalls(StartExecutionCommand).map(
+      (c) =>
+        JSON.parse(c.args[0].input.input!) as Record<string, string> & {
+          occupancy: Record<string, string>;
+        },
+    );
     // Slots at :00, :15, :30, :45 of 08:50 (4 a minute here): each execution's checks and end move by as much.
     expect(inputs.map((i) => [i.attendanceCheckAt, i.endAt, i.occupancy.firstCheckAt])).toEqual(
       [0, 15, 30, 45].map((s) => [
