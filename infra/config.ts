@@ -71,6 +71,8 @@ export const AppConfig = z
     // (Service Quotas L-1216C47A): read yours in the Service Quotas console.
     runInstancesRefillPerSecond: z.coerce.number().positive().max(1000),
     runInstancesResourceRefillPerSecond: z.coerce.number().positive().max(1000),
+    // Route 53's account rate: each launch makes one UPSERT, so it paces launches too (awsLimits.ts).
+    route53ChangesPerSecond: z.coerce.number().positive().max(1000),
     launchRateShare: share,
     vcpuQuota: int(1, 10_000_000),
     vcpuQuotaShare: share,
@@ -158,6 +160,7 @@ export const DEFAULTS: Record<string, string> = {
   maxInstanceHours: '12',
   runInstancesRefillPerSecond: String(DEFAULT_ADMISSION_SETTINGS.runInstancesRefillPerSecond),
   runInstancesResourceRefillPerSecond: String(DEFAULT_ADMISSION_SETTINGS.runInstancesResourceRefillPerSecond),
+  route53ChangesPerSecond: String(DEFAULT_ADMISSION_SETTINGS.route53ChangesPerSecond),
   launchRateShare: String(DEFAULT_ADMISSION_SETTINGS.launchRateShare),
   vcpuQuota: String(DEFAULT_ADMISSION_SETTINGS.vcpuQuota),
   vcpuQuotaShare: String(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),

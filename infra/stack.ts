@@ -93,6 +93,7 @@ export class MeetingSchedulerStack extends Stack {
       admission: {
         runInstancesRefillPerSecond: config.runInstancesRefillPerSecond,
         runInstancesResourceRefillPerSecond: config.runInstancesResourceRefillPerSecond,
+        route53ChangesPerSecond: config.route53ChangesPerSecond,
         launchRateShare: config.launchRateShare,
         vcpuQuota: config.vcpuQuota,
         vcpuQuotaShare: config.vcpuQuotaShare,

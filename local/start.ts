@@ -54,6 +54,10 @@ const LocalEnv = {
     .number()
     .positive()
     .default(DEFAULT_ADMISSION_SETTINGS.runInstancesResourceRefillPerSecond),
+  ROUTE53_CHANGES_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_ADMISSION_SETTINGS.route53ChangesPerSecond),
   LAUNCH_RATE_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_ADMISSION_SETTINGS.launchRateShare),
   VCPU_QUOTA: positiveInt.default(DEFAULT_ADMISSION_SETTINGS.vcpuQuota),
   VCPU_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),
@@ -91,6 +95,7 @@ async function main() {
     admission: {
       runInstancesRefillPerSecond: env.RUN_INSTANCES_REFILL_PER_SECOND,
       runInstancesResourceRefillPerSecond: env.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
+      route53ChangesPerSecond: env.ROUTE53_CHANGES_PER_SECOND,
       launchRateShare: env.LAUNCH_RATE_SHARE,
       vcpuQuota: env.VCPU_QUOTA,
       vcpuQuotaShare: env.VCPU_QUOTA_SHARE,
@@ -113,6 +118,7 @@ async function main() {
         ...PUBLISHED_LIMITS.runInstancesResources,
         refillPerSecond: env.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
       },
+      route53: { ...PUBLISHED_LIMITS.route53, refillPerSecond: env.ROUTE53_CHANGES_PER_SECOND },
     },
     launchRateShare: env.LAUNCH_RATE_SHARE,
   });

@@ -162,6 +162,7 @@ export class World {
                 ...DEFAULT_ADMISSION_SETTINGS,
                 runInstancesRefillPerSecond: limits.runInstances.refillPerSecond,
                 runInstancesResourceRefillPerSecond: limits.runInstancesResources.refillPerSecond,
+                route53ChangesPerSecond: limits.route53.refillPerSecond,
                 vcpuQuota: limits.vcpuQuota,
               },
               this.timings,

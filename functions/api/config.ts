@@ -68,6 +68,11 @@ export const ApiEnv = {
     .positive()
     .max(1000)
     .default(PUBLISHED_LIMITS.runInstancesResources.refillPerSecond),
+  ROUTE53_CHANGES_PER_SECOND: z.coerce
+    .number()
+    .positive()
+    .max(1000)
+    .default(PUBLISHED_LIMITS.route53.refillPerSecond),
   LAUNCH_RATE_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_LAUNCH_RATE_SHARE),
   VCPU_QUOTA: positiveInt.default(PUBLISHED_LIMITS.vcpuQuota),
   VCPU_QUOTA_SHARE: z.coerce.number().gt(0).max(1).default(DEFAULT_ADMISSION_SETTINGS.vcpuQuotaShare),
@@ -91,6 +96,7 @@ export function readApiConfig(
       {
         runInstancesRefillPerSecond: c.RUN_INSTANCES_REFILL_PER_SECOND,
         runInstancesResourceRefillPerSecond: c.RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND,
+        route53ChangesPerSecond: c.ROUTE53_CHANGES_PER_SECOND,
         launchRateShare: c.LAUNCH_RATE_SHARE,
         vcpuQuota: c.VCPU_QUOTA,
         vcpuQuotaShare: c.VCPU_QUOTA_SHARE,

@@ -58,6 +58,8 @@ export interface AdmissionSettings {
   instanceVcpus: number;
   /** A crowded minute moves a launch earlier, at most to start − this. */
   maxLaunchLeadSeconds: number;
+  /** Route 53 ChangeResourceRecordSets per second of the account (published: 5); each launch makes one. */
+  route53ChangesPerSecond: number;
 }
 
 /** Published defaults (awsLimits.ts); vcpuQuota is the contract's planning figure, set yours (see README). */
@@ -69,6 +71,7 @@ export const DEFAULT_ADMISSION_SETTINGS: AdmissionSettings = {
   vcpuQuotaShare: 0.9,
   instanceVcpus: 2,
   maxLaunchLeadSeconds: 30 * 60,
+  route53ChangesPerSecond: PUBLISHED_LIMITS.route53.refillPerSecond,
 };
 
 /** What admission plans with, from the settings and the lifecycle's own lead and maximum overrun. */
@@ -84,6 +87,7 @@ export function admissionLimits(
           ...PUBLISHED_LIMITS.runInstancesResources,
           refillPerSecond: s.runInstancesResourceRefillPerSecond,
         },
+        route53: { ...PUBLISHED_LIMITS.route53, refillPerSecond: s.route53ChangesPerSecond },
       },
       s.launchRateShare,
     ),

@@ -74,6 +74,7 @@ export class MeetingsApi extends Construct {
         MAX_OVERRUN_SECONDS: String(props.timings.maxOverrunSeconds),
         RUN_INSTANCES_REFILL_PER_SECOND: String(props.admission.runInstancesRefillPerSecond),
         RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: String(props.admission.runInstancesResourceRefillPerSecond),
+        ROUTE53_CHANGES_PER_SECOND: String(props.admission.route53ChangesPerSecond),
         LAUNCH_RATE_SHARE: String(props.admission.launchRateShare),
         VCPU_QUOTA: String(props.admission.vcpuQuota),
         VCPU_QUOTA_SHARE: String(props.admission.vcpuQuotaShare),

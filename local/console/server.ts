@@ -39,7 +39,7 @@ export interface ConsoleOptions {
    * The account's RunInstances limits, for the "load ahead" chart's capacity line (default AWS's published
    * ones, functions/shared/awsLimits.ts), and the share of them launches are planned to use.
    */
-  limits?: Pick<AwsLimits, 'runInstances' | 'runInstancesResources'>;
+  limits?: Pick<AwsLimits, 'runInstances' | 'runInstancesResources'> & Partial<Pick<AwsLimits, 'route53'>>;
   launchRateShare?: number;
 }
 

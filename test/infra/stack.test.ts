@@ -533,12 +533,13 @@ describe('MeetingSchedulerStack', () => {
     expect(api.flatMap(actionsOf).filter((a) => a.startsWith('ec2:'))).toEqual([]);
   });
 
-  test('API: admission at booking gets the published EC2 rates, the vCPU quota and its shares, the maximum lead', () => {
+  test('API: admission at booking gets the published EC2 and Route 53 rates, the vCPU quota and its shares, the maximum lead', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           RUN_INSTANCES_REFILL_PER_SECOND: '2',
           RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: '2',
+          ROUTE53_CHANGES_PER_SECOND: '5',
           LAUNCH_RATE_SHARE: '0.8',
           VCPU_QUOTA: '5000',
           VCPU_QUOTA_SHARE: '0.9',

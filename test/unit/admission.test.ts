@@ -45,11 +45,40 @@ describe('launch slots: the arithmetic', () => {
       ...DEFAULT_ADMISSION_SETTINGS,
       runInstancesRefillPerSecond: 10,
       runInstancesResourceRefillPerSecond: 10,
+      route53ChangesPerSecond: 10,
     };
     expect(admissionLimits(raised, TEST_TIMINGS).launchesPerMinute).toBe(480);
     // The lower of the two buckets sets the pace.
     const oneRaised = { ...DEFAULT_ADMISSION_SETTINGS, runInstancesRefillPerSecond: 10 };
     expect(admissionLimits(oneRaised, TEST_TIMINGS).launchesPerMinute).toBe(96);
+  });
+
+  test("Route 53's account rate paces launches too: each launch makes one UPSERT", () => {
+    const env = {
+      TABLE_NAME: 't',
+      STATE_MACHINE_ARN: 'arn',
+      AWS_REGION: 'eu-west-1',
+      JITSI_DOMAIN: 'meet.example.com',
+      TEARDOWN_FUNCTION_NAME: 'td',
+    };
+    // RunInstances raised to 20/s, Route 53 at the current page's 10/s: 10 × 60 × 0.8, not 20 × 60 × 0.8.
+    const ec2Raised = {
+      ...DEFAULT_ADMISSION_SETTINGS,
+      runInstancesRefillPerSecond: 20,
+      runInstancesResourceRefillPerSecond: 20,
+      route53ChangesPerSecond: 10,
+    };
+    expect(admissionLimits(ec2Raised, TEST_TIMINGS).launchesPerMinute).toBe(480);
+    expect(
+      readApiConfig({
+        ...env,
+        RUN_INSTANCES_REFILL_PER_SECOND: '20',
+        RUN_INSTANCES_RESOURCE_REFILL_PER_SECOND: '20',
+      }).admission?.launchesPerMinute,
+    ).toBe(240); // the published 5/s of Route 53 binds
+    expect(() => readApiConfig({ ...env, ROUTE53_CHANGES_PER_SECOND: '0' })).toThrow(
+      /ROUTE53_CHANGES_PER_SECOND/,
+    );
   });
 
   test('index i of capacity c launches at minute + i·60/c s, never before now', () => {
