@@ -38,6 +38,15 @@ const LIMITS: AdmissionLimits = {
   maxOverrunSeconds: 900,
 };
 
+/** The API function's required environment; admission's variables take their published defaults. */
+const env = {
+  TABLE_NAME: 't',
+  STATE_MACHINE_ARN: 'arn',
+  AWS_REGION: 'eu-west-1',
+  JITSI_DOMAIN: 'meet.example.com',
+  TEARDOWN_FUNCTION_NAME: 'td',
+};
+
 describe('launch slots: the arithmetic', () => {
   test('96 launches a minute with the published figures (2/s refill, 80 % planned)', () => {
     expect(admissionLimits(DEFAULT_ADMISSION_SETTINGS, TEST_TIMINGS).launchesPerMinute).toBe(96);
@@ -54,13 +63,6 @@ describe('launch slots: the arithmetic', () => {
   });
 
   test("Route 53's account rate paces launches too: each launch makes one UPSERT", () => {
-    const env = {
-      TABLE_NAME: 't',
-      STATE_MACHINE_ARN: 'arn',
-      AWS_REGION: 'eu-west-1',
-      JITSI_DOMAIN: 'meet.example.com',
-      TEARDOWN_FUNCTION_NAME: 'td',
-    };
     // RunInstances raised to 20/s, Route 53 at the current page's 10/s: 10 × 60 × 0.8, not 20 × 60 × 0.8.
     const ec2Raised = {
       ...DEFAULT_ADMISSION_SETTINGS,
@@ -411,14 +413,6 @@ describe('admission at booking (dynalite)', () => {
 });
 
 describe('admission configuration', () => {
-  const env = {
-    TABLE_NAME: 't',
-    STATE_MACHINE_ARN: 'arn',
-    AWS_REGION: 'eu-west-1',
-    JITSI_DOMAIN: 'meet.example.com',
-    TEARDOWN_FUNCTION_NAME: 'td',
-  };
-
   test('the API reads the published defaults, and names a bad variable', () => {
     expect(readApiConfig(env).admission).toEqual({
       launchesPerMinute: 96,
