@@ -29,6 +29,10 @@ APT_LOCK_FILES=${APT_LOCK_FILES:-} # empty: every lock apt and dpkg take (wait-a
 # How long the apt fallback waits for Ubuntu's first-boot apt-daily / unattended-upgrades to let go.
 APT_LOCK_WAIT_SECONDS=${APT_LOCK_WAIT_SECONDS:-180}
 exec > >(tee -a "$BOOTSTRAP_LOG") 2>&1
+# tee runs on after this script unless waited for: close our end and let it write the last lines before exit,
+# so "jitsi ready" or the failure line is in the log when cloud-init reports the script finished.
+log_writer=$!
+trap 'exec >&- 2>&-; wait "$log_writer"' EXIT
 
 # The marker selects the path.
 if [ -f "$BAKED_MARKER" ]; then
