@@ -1,5 +1,6 @@
 import { SfnError } from './errors';
 import { readJsonPath } from './jsonPath';
+import { validateLanguage, withQueryLanguage } from './languageValidation';
 
 /** The fields of a state this engine reads itself; the rest is the ASL engine's business. */
 export interface State {
@@ -49,10 +50,9 @@ export function parseDefinition(text: string): Definition {
     throw new SfnError('InvalidDefinition', 'Invalid State Machine Definition: definition is not valid JSON');
   }
   checkScope(definition, 'the definition');
-  if ((definition as { QueryLanguage?: string }).QueryLanguage === 'JSONata') {
-    throw new SfnError('InvalidDefinition', 'JSONata is not supported by the local engine; use JSONPath');
-  }
-  return definition;
+  validateLanguage(definition);
+  // Each state carries its language into the engine (languageValidation.ts, language.ts).
+  return withQueryLanguage(definition);
 }
 
 function checkScope(scope: Definition, where: string): void {
@@ -117,12 +117,12 @@ export function segmentDefinition(definition: Definition, startAt: string): Defi
       if (state.Type === 'Wait' && topLevel) {
         States[name] = { Type: 'Pass', Parameters: { [PAUSE_KEY]: name, 'input.$': '$' }, End: true };
       } else if (state.Type === 'Wait') {
+        // The Wait's own fields go along (Seconds…, Assign, Output, QueryLanguage) for language.ts.
         States[name] = {
+          ...state,
           Type: 'Task',
           Resource: WAIT_RESOURCE,
           TimeoutSeconds: NESTED_WAIT_TIMEOUT_SECONDS,
-          ...('InputPath' in state ? { InputPath: state.InputPath } : {}),
-          ...('OutputPath' in state ? { OutputPath: state.OutputPath } : {}),
           ...ending,
         };
       } else if (state.Type === 'Parallel') {

@@ -34,6 +34,8 @@ export interface Checkpoint {
   input: unknown;
   notBefore: number;
   waitState?: string;
+  /** The execution's workflow variables (Assign) at the Wait, for the segments after it. */
+  variables?: Record<string, unknown>;
 }
 
 export interface ExecutionRecord {

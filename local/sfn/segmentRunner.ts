@@ -1,10 +1,10 @@
 import '../polyfills';
-import { StateMachine } from 'aws-local-stepfunctions';
+import type { StateMachine } from 'aws-local-stepfunctions';
+import { asl } from './aslInternals';
 import {
   pauseOf,
   segmentDefinition,
   statesOf,
-  waitOutput,
   waitUntil,
   WAIT_RESOURCE,
   type Definition,
@@ -14,7 +14,10 @@ import type { HistoryRecorder } from './history';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
+import { SCOPE, WAIT_ENV } from './language';
+import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
+import { Scope } from './variables';
 
 /** A machine's definition, parsed once, with one ASL engine per segment start (built on first use). */
 export class CompiledMachine {
@@ -33,7 +36,8 @@ export class CompiledMachine {
     let engine = this.segments.get(startAt);
     if (!engine) {
       // Validated as a whole at CreateStateMachine; a segment leaves states unreachable, so no validation here.
-      engine = new StateMachine(segmentDefinition(this.definition, startAt) as never, {
+      // The engine's private copy with Variables and JSONata (aslInternals.ts, language.ts).
+      engine = new asl.StateMachine(segmentDefinition(this.definition, startAt) as never, {
         validationOptions: { noValidate: true },
       });
       this.segments.set(startAt, engine);
@@ -79,9 +83,17 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
   try {
     if (start.waitState) history.stateExited(start.waitState, 'Wait', start.input);
     if (start.state === null) return { kind: 'succeeded', output: start.input };
+    // The execution's variables, as the last segment left them (language.ts reads them from the context).
+    const scope = Scope.root(start.variables);
+    const context = {
+      ...contextObject(e, machine),
+      [SCOPE]: scope,
+      [WAIT_ENV]: { now: deps.now, waitScale: deps.waitScale },
+    };
     const first = compiled.states.get(start.state);
     // A segment that starts at a top-level Wait pauses at once: no need to run the ASL engine for it.
-    if (first?.topLevel && first.state.Type === 'Wait') return pauseAt(deps, start.state, start.input);
+    if (first?.topLevel && first.state.Type === 'Wait')
+      return await pauseAt(deps, start.state, start.input, context);
     const recorder = new EventTranslator(compiled, history);
     const handlers = taskHandlers(deps, recorder);
     const retryOverrides =
@@ -93,7 +105,7 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     const run = compiled.segment(start.state).run(start.input as never, {
       overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
       noThrowOnAbort: true,
-      context: contextObject(e, machine) as never,
+      context: context as never,
     });
     const abort = () => run.abort();
     signal.addEventListener('abort', abort, { once: true });
@@ -124,7 +136,7 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       if (stopped) return stopped;
       const pause = pauseOf(output);
       if (!pause) return { kind: 'succeeded', output };
-      return pauseAt(deps, pause.waitState, pause.input);
+      return await pauseAt(deps, pause.waitState, pause.input, context);
     } catch (err) {
       await logging;
       if (signal.aborted) return { kind: 'aborted' };
@@ -138,19 +150,30 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
   }
 }
 
-/** Enters a top-level Wait: logs it and answers the checkpoint after it. Throws States.Runtime on a bad path. */
-function pauseAt(deps: SegmentDeps, waitState: string, input: unknown): SegmentOutcome {
+/**
+ * Enters a top-level Wait: logs it and answers the checkpoint after it, with the execution's variables.
+ * Throws States.Runtime on a bad path.
+ */
+async function pauseAt(
+  deps: SegmentDeps,
+  waitState: string,
+  input: unknown,
+  context: { [SCOPE]: Scope },
+): Promise<SegmentOutcome> {
   const wait = deps.compiled.states.get(waitState)!.state;
   deps.history.stateEntered(waitState, 'Wait', input);
-  const { effective, output } = waitOutput(wait, input);
+  const scope = context[SCOPE];
+  const { output, notBefore } = await enterWait(wait, input, scope, context, deps.now(), deps.waitScale);
+  const variables = scope.saved();
   return {
     kind: 'paused',
     checkpoint: {
       // A Wait with End: true has no next state; the execution succeeds when the wait is over.
       state: wait.End ? null : (wait.Next ?? null),
       input: output,
-      notBefore: waitUntil(wait, effective, deps.now(), deps.waitScale),
+      notBefore,
       waitState,
+      ...(Object.keys(variables).length ? { variables } : {}),
     },
   };
 }

@@ -1,0 +1,64 @@
+import '../polyfills';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { StateMachine as PlainStateMachine } from 'aws-local-stepfunctions';
+
+/**
+ * The ASL engine (aws-local-stepfunctions 3.0.0, as patched in patches/) with the internals Variables and
+ * JSONata hook into: its StateExecutor (one state's input/output processing, Retry and Catch) and its JSONPath
+ * query, which every path of the library goes through (InputPath, Parameters, Choice, intrinsics, …).
+ * The package exports neither, so this loads the installed bundle once more as a private copy with those
+ * names exported as well. Only the local engine's segments run on this copy: the plain package (bench, the
+ * definition tests) stays untouched, and so does the shared node_modules. A changed bundle fails loudly here.
+ */
+export interface JsonPathQuery {
+  (path: string, json: unknown, context: unknown, options?: unknown): unknown;
+}
+/** The library's StateExecutor, as far as the language hooks use it. */
+export interface StateExecutorClass {
+  prototype: Record<string, (...args: never[]) => unknown>;
+}
+interface Internals {
+  StateMachine: typeof PlainStateMachine;
+  StateExecutor: StateExecutorClass;
+  StatesRuntimeError: new (message?: string) => Error;
+  ExecutionError: new (cause: unknown) => Error;
+  StatesNoChoiceMatchedError: new () => Error;
+  FailStateError: new (error?: string, cause?: string) => Error;
+  processPayloadTemplate: (template: unknown, json: unknown, context: unknown) => unknown;
+  processResultPath: (path: string | null | undefined, rawInput: unknown, result: unknown) => unknown;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  getJsonPathQuery: () => JsonPathQuery;
+  setJsonPathQuery: (query: JsonPathQuery) => void;
+}
+
+const EXPORTS = `
+module.exports.__internals = {
+  StateMachine, StateExecutor, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
+  processPayloadTemplate, processResultPath, sleep,
+  getJsonPathQuery: () => jsonPathQuery,
+  setJsonPathQuery: (query) => { jsonPathQuery = query; },
+};`;
+
+function load(): Internals {
+  const file = require.resolve('aws-local-stepfunctions');
+  const source = readFileSync(file, 'utf8');
+  for (const name of [
+    'var StateExecutor = class',
+    'function jsonPathQuery(',
+    'function processPayloadTemplate(',
+  ])
+    if (!source.includes(name))
+      throw new Error(
+        `aws-local-stepfunctions changed: ${name} not found in ${file} (local/sfn/aslInternals.ts)`,
+      );
+  // Compiled in this realm (not through node:module), so the bundle sees the same globals as the engine —
+  // under Jest that is the test's sandbox, where polyfills.ts added Promise.withResolvers.
+  const copy = { exports: {} as { __internals?: Internals } };
+  const body = new Function('exports', 'require', 'module', '__filename', '__dirname', source + EXPORTS);
+  body(copy.exports, createRequire(file), copy, file, dirname(file));
+  return copy.exports.__internals!;
+}
+
+export const asl = load();

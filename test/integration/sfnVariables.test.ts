@@ -1,0 +1,254 @@
+import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { fnArn, ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { runMachine } from '../support/sfnRun';
+
+/**
+ * Workflow variables through the real SDK, as "Passing data between states with variables" documents them
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/workflow-variables.html) and "Transforming data with
+ * JSONata in Step Functions" shows for JSONPath states (…/transforming-data.html).
+ */
+const ECHO = fnArn('echo');
+const BOOM = fnArn('boom');
+
+describe('workflow variables (JSONPath)', () => {
+  let local: LocalSfn;
+  beforeAll(async () => {
+    local = await startLocalSfn({
+      retryDelayMs: 1,
+      waitScale: 0.001,
+      functions: {
+        [ECHO]: async (input) => input,
+        [BOOM]: async () => {
+          throw Object.assign(new Error('it broke'), { name: 'Boom' });
+        },
+      },
+    });
+  });
+  afterAll(() => local.close());
+
+  test("AWS's Parameters example: `name.$: $customerName` reads the variable, a key without .$ stays literal", async () => {
+    // transforming-data.html: input {"title": "Doctor"}, customerName "María".
+    const run = await runMachine(
+      local,
+      {
+        StartAt: 'Set',
+        States: {
+          Set: { Type: 'Pass', Assign: { customerName: 'María' }, Next: 'Use' },
+          Use: {
+            Type: 'Pass',
+            Parameters: {
+              static: 'Hello',
+              'title.$': '$.title',
+              'name.$': '$customerName',
+              'not-evaluated': '$customerName',
+            },
+            End: true,
+          },
+        },
+      },
+      { title: 'Doctor' },
+    );
+    expect(run.output).toEqual({
+      static: 'Hello',
+      title: 'Doctor',
+      name: 'María',
+      'not-evaluated': '$customerName',
+    });
+  });
+
+  test('$theAnswer is the variable, not a path into the input: Choice, Wait, intrinsics and Fail read it', async () => {
+    const run = await runMachine(
+      local,
+      {
+        StartAt: 'Set',
+        States: {
+          Set: { Type: 'Pass', Assign: { theAnswer: 42, delay: { s: 1 }, why: 'because' }, Next: 'Wait' },
+          Wait: { Type: 'Wait', SecondsPath: '$delay.s', Next: 'Check' },
+          Check: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$theAnswer', NumericEquals: 42, Next: 'Say' }],
+            Default: 'Wrong',
+          },
+          Say: {
+            Type: 'Pass',
+            Parameters: { 'text.$': "States.Format('the answer is {}', $theAnswer)" },
+            Next: 'Fail',
+          },
+          Wrong: { Type: 'Succeed' },
+          Fail: { Type: 'Fail', ErrorPath: '$why', CausePath: '$.text' },
+        },
+      },
+      { theAnswer: 'not this one' },
+    );
+    expect(run).toMatchObject({ status: 'FAILED', error: 'because', cause: 'the answer is 42' });
+  });
+
+  test('an Assign reads the variables as they were when the state was entered, and `$` is the result', async () => {
+    const run = await runMachine(local, {
+      StartAt: 'One',
+      States: {
+        One: { Type: 'Pass', Assign: { x: 1 }, Next: 'Two' },
+        Two: {
+          Type: 'Task',
+          Resource: ECHO,
+          Parameters: { value: 10 },
+          Assign: { x: 2, 'previous.$': '$x', 'fromResult.$': '$.value' },
+          ResultPath: '$.task',
+          Next: 'Show',
+        },
+        Show: {
+          Type: 'Pass',
+          Parameters: { 'x.$': '$x', 'previous.$': '$previous', 'fromResult.$': '$fromResult' },
+          End: true,
+        },
+      },
+    });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: { x: 2, previous: 1, fromResult: 10 } });
+  });
+
+  test('an Assign whose value is a literal null is accepted at creation and assigns null', async () => {
+    const run = await runMachine(local, {
+      StartAt: 'Set',
+      States: {
+        Set: { Type: 'Pass', Assign: { nothing: null, nested: { inner: null } }, Next: 'Show' },
+        Show: { Type: 'Pass', Parameters: { 'nothing.$': '$nothing', 'nested.$': '$nested' }, End: true },
+      },
+    });
+    expect(run.output).toEqual({ nothing: null, nested: { inner: null } });
+  });
+
+  test('Map iterations read outer variables; what they assign stays inside (the output carries it out)', async () => {
+    const run = await runMachine(
+      local,
+      {
+        StartAt: 'Set',
+        States: {
+          Set: { Type: 'Pass', Assign: { factor: 10 }, Next: 'Each' },
+          Each: {
+            Type: 'Map',
+            ItemsPath: '$.items',
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'INLINE' },
+              StartAt: 'Inner',
+              States: {
+                Inner: { Type: 'Pass', Assign: { mine: 'inside' }, Next: 'Use' },
+                Use: {
+                  Type: 'Pass',
+                  Parameters: { 'item.$': '$', 'factor.$': '$factor', 'mine.$': '$mine' },
+                  End: true,
+                },
+              },
+            },
+            Next: 'After',
+          },
+          After: { Type: 'Pass', Parameters: { 'results.$': '$', 'mine.$': '$mine' }, End: true },
+        },
+      },
+      { items: [1, 2] },
+    );
+    // `$mine` is not defined outside the iteration: reading it fails the execution.
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(run.cause).toContain('$mine');
+    const exited = run.events.find((e) => e.stateExitedEventDetails?.name === 'Each');
+    expect(JSON.parse(exited!.stateExitedEventDetails!.output!)).toEqual([
+      { item: 1, factor: 10, mine: 'inside' },
+      { item: 2, factor: 10, mine: 'inside' },
+    ]);
+  });
+
+  test('a Parallel branch that assigns a variable of the outer scope fails with States.Runtime', async () => {
+    const run = await runMachine(local, {
+      StartAt: 'Set',
+      States: {
+        Set: { Type: 'Pass', Assign: { total: 0 }, Next: 'Both' },
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Read',
+              States: { Read: { Type: 'Pass', Parameters: { 'total.$': '$total' }, End: true } },
+            },
+            { StartAt: 'Write', States: { Write: { Type: 'Pass', Assign: { total: 1 }, End: true } } },
+          ],
+          End: true,
+        },
+      },
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(run.cause).toContain("'total'");
+  });
+
+  test("a Catch's Assign sees the error output as `$`; a Choice rule's Assign runs when it matches", async () => {
+    const run = await runMachine(local, {
+      StartAt: 'Try',
+      States: {
+        Try: {
+          Type: 'Task',
+          Resource: BOOM,
+          Catch: [
+            {
+              ErrorEquals: ['States.ALL'],
+              Assign: { 'failure.$': '$.Error' },
+              ResultPath: '$.err',
+              Next: 'Route',
+            },
+          ],
+          End: true,
+        },
+        Route: {
+          Type: 'Choice',
+          Assign: { routed: true },
+          Choices: [
+            { Variable: '$failure', StringEquals: 'Nope', Assign: { rule: 'first' }, Next: 'Done' },
+            { Variable: '$failure', StringEquals: 'Boom', Assign: { rule: 'second' }, Next: 'Done' },
+          ],
+        },
+        Done: {
+          Type: 'Pass',
+          Parameters: {
+            'failure.$': '$failure',
+            'routed.$': '$routed',
+            'rule.$': '$rule',
+            'cause.$': '$.err.Cause',
+          },
+          End: true,
+        },
+      },
+    });
+    expect(run).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { failure: 'Boom', routed: true, rule: 'second', cause: 'it broke' },
+    });
+  });
+
+  test('variables outlive a top-level Wait (the segment boundary, kept in the checkpoint)', async () => {
+    const run = await runMachine(local, {
+      StartAt: 'Set',
+      States: {
+        Set: { Type: 'Pass', Assign: { kept: 'before the wait' }, Next: 'Pause' },
+        Pause: { Type: 'Wait', Seconds: 5, Assign: { atWait: '$kept', 'copy.$': '$kept' }, Next: 'Show' },
+        Show: {
+          Type: 'Pass',
+          Parameters: { 'kept.$': '$kept', 'atWait.$': '$atWait', 'copy.$': '$copy' },
+          End: true,
+        },
+      },
+    });
+    expect(run.output).toEqual({ kept: 'before the wait', atWait: '$kept', copy: 'before the wait' });
+  });
+
+  test('a variable name that is not an identifier is refused at creation, naming it', async () => {
+    await expect(
+      local.sfn.send(
+        new CreateStateMachineCommand({
+          name: 'badVariable',
+          roleArn: ROLE,
+          definition: JSON.stringify({
+            StartAt: 'P',
+            States: { P: { Type: 'Pass', Assign: { '1st': 1 }, End: true } },
+          }),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidDefinition', message: expect.stringContaining('1st') });
+  });
+});

@@ -1,0 +1,35 @@
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { ROLE, until, type LocalSfn } from './localSfn';
+
+let counter = 0;
+
+/** Creates a machine through the SDK, runs one execution to its end and answers how it ended. */
+export async function runMachine(local: LocalSfn, definition: object, input: unknown = {}) {
+  const { stateMachineArn } = await local.sfn.send(
+    new CreateStateMachineCommand({
+      name: `m${++counter}-${Date.now()}`,
+      definition: JSON.stringify(definition),
+      roleArn: ROLE,
+    }),
+  );
+  const { executionArn } = await local.sfn.send(
+    new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
+  );
+  const done = await until(async () => {
+    const d = await local.sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return d.status === 'RUNNING' ? undefined : d;
+  });
+  const history = await local.sfn.send(new GetExecutionHistoryCommand({ executionArn }));
+  return {
+    status: done.status,
+    output: done.output === undefined ? undefined : (JSON.parse(done.output) as unknown),
+    error: done.error,
+    cause: done.cause,
+    events: history.events ?? [],
+  };
+}
