@@ -1,10 +1,11 @@
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { ROLE, until, type LocalSfn } from './localSfn';
+import { ROLE, type LocalSfn } from './localSfn';
 
 let counter = 0;
 
@@ -20,10 +21,10 @@ export async function runMachine(local: LocalSfn, definition: object, input: unk
   const { executionArn } = await local.sfn.send(
     new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
   );
-  const done = await until(async () => {
-    const d = await local.sfn.send(new DescribeExecutionCommand({ executionArn }));
-    return d.status === 'RUNNING' ? undefined : d;
-  });
+  await local.engine.whenSettled(executionArn!);
+  const done: DescribeExecutionCommandOutput = await local.sfn.send(
+    new DescribeExecutionCommand({ executionArn }),
+  );
   const history = await local.sfn.send(new GetExecutionHistoryCommand({ executionArn }));
   return {
     status: done.status,
