@@ -169,6 +169,46 @@ describe('JSONata', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: { labels: ['0:3kg', '1:5kg'], count: 2 } });
   });
 
+  test('a Wait inside a Map: Seconds from an expression, its Assign and Output in the iteration', async () => {
+    const run = await runMachine(
+      local,
+      {
+        ...JSONATA,
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'INLINE' },
+              StartAt: 'Pause',
+              States: {
+                Pause: {
+                  Type: 'Wait',
+                  Seconds: '{% $states.input.s %}',
+                  Assign: { waited: '{% $states.input.s %}' },
+                  Output: { s: '{% $states.input.s %}', doubled: '{% $states.input.s * 2 %}' },
+                  Next: 'Report',
+                },
+                Report: { Type: 'Pass', Output: '{% $waited %}', End: true },
+              },
+            },
+            End: true,
+          },
+        },
+      },
+      [{ s: 1 }, { s: 2 }],
+    );
+    expect({ status: run.status, cause: run.cause }).toEqual({ status: 'SUCCEEDED', cause: undefined });
+    expect(run.output).toEqual([1, 2]);
+    const exits = run.events.filter((e) => e.stateExitedEventDetails?.name === 'Pause');
+    expect(exits.map((e) => JSON.parse(e.stateExitedEventDetails!.output!) as unknown)).toEqual(
+      expect.arrayContaining([
+        { s: 1, doubled: 2 },
+        { s: 2, doubled: 4 },
+      ]),
+    );
+  });
+
   test('Catch Output and Assign read $states.errorOutput', async () => {
     const run = await runMachine(local, {
       ...JSONATA,

@@ -1,4 +1,9 @@
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStepFunctions } from '../../local/sfn/engine';
+import { FileStateStore } from '../../local/sfn/stateStore';
 import { fnArn, ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
 import { runMachine } from '../support/sfnRun';
 
@@ -251,4 +256,43 @@ describe('workflow variables (JSONPath)', () => {
       ),
     ).rejects.toMatchObject({ name: 'InvalidDefinition', message: expect.stringContaining('1st') });
   });
+});
+
+test('variables assigned before a Wait are there after a restart on the file store', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sfn-variables-'));
+  const engineOn = async () => {
+    const engine = new LocalStepFunctions({
+      region: 'us-east-1',
+      account: '000000000000',
+      store: new FileStateStore(dir),
+      functions: {},
+      waitScale: 0.001,
+    });
+    await engine.start();
+    return engine;
+  };
+  const first = await engineOn();
+  const { stateMachineArn } = first.createStateMachine({
+    name: 'remember',
+    roleArn: ROLE,
+    definition: JSON.stringify({
+      StartAt: 'Set',
+      States: {
+        Set: { Type: 'Pass', Assign: { 'who.$': '$.who' }, Next: 'Sleep' },
+        // 10 minutes, a tenth of a second at this scale: long enough to close the engine in between.
+        Sleep: { Type: 'Wait', Seconds: 600, Next: 'Greet' },
+        Greet: { Type: 'Pass', Parameters: { 'greeting.$': "States.Format('Hello, {}', $who)" }, End: true },
+      },
+    }),
+  });
+  const { executionArn } = first.startExecution({ stateMachineArn, input: JSON.stringify({ who: 'María' }) });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(first.describeExecution(executionArn).status).toBe('RUNNING');
+  await first.close();
+
+  const second = await engineOn();
+  const done = await second.whenSettled(executionArn);
+  expect(done.status).toBe('SUCCEEDED');
+  expect(JSON.parse(done.output!)).toEqual({ greeting: 'Hello, María' });
+  await second.close();
 });
