@@ -65,11 +65,17 @@ export class HistoryRecorder {
       stateEnteredEventDetails: { name, input: json(input), inputDetails: { truncated: false } },
     });
   }
-  stateExited(name: string, type: string, output: unknown) {
+  stateExited(name: string, type: string, output: unknown, assignedVariables?: Record<string, string>) {
     // Fail states have no exit event in AWS; the execution fails instead.
     if (type === 'Fail') return;
     this.add(`${type}StateExited`, {
-      stateExitedEventDetails: { name, output: json(output), outputDetails: { truncated: false } },
+      stateExitedEventDetails: {
+        name,
+        output: json(output),
+        outputDetails: { truncated: false },
+        // Workflow variables the state assigned, each as JSON text (AWS's StateExitedEventDetails).
+        ...(assignedVariables && { assignedVariables, assignedVariablesDetails: { truncated: false } }),
+      },
     });
   }
   /** MapStateStarted (with the item count), ParallelStateStarted. */

@@ -1,5 +1,6 @@
 import { applyPath, type StateInfo } from './definition';
 import type { HistoryRecorder } from './history';
+import type { AssignedLog } from './variables';
 
 /** The engine's event log entries this file reads (the package does not export its EventLog type). */
 export interface EngineEvent {
@@ -56,6 +57,8 @@ export class EventTranslator {
   constructor(
     private readonly compiled: { states: Map<string, StateInfo> },
     private readonly history: HistoryRecorder,
+    /** What states assigned (language.ts), for their exit events. */
+    private readonly assigned?: AssignedLog,
   ) {}
 
   record(event: EngineEvent): void {
@@ -92,7 +95,7 @@ export class EventTranslator {
       case 'StateExited':
         if (group && !this.failed.has(name)) h.stateOutcome(group, 'Succeeded');
         this.failed.delete(name);
-        h.stateExited(name, type, event.state!.output);
+        h.stateExited(name, type, event.state!.output, this.assigned?.take(name));
         break;
       case 'StateFailed':
         if (group) {

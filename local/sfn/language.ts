@@ -1,7 +1,7 @@
 import { asl, type JsonPathQuery } from './aslInternals';
 import { WAIT_RESOURCE, type State } from './definition';
 import { evaluate, QueryEvaluationError, type Bindings } from './jsonata';
-import { Scope, variablePath, type Variables } from './variables';
+import { AssignedLog, Scope, variablePath, type Variables } from './variables';
 import { nestedWaitUntil } from './languageWait';
 
 /**
@@ -19,6 +19,8 @@ import { nestedWaitUntil } from './languageWait';
 
 /** The execution's root scope, on the context object the segment runner passes to the engine. */
 export const SCOPE = Symbol('variables');
+/** The segment's AssignedLog: what states assigned, for their StateExited events. */
+export const ASSIGNED = Symbol('assigned');
 /** The scope a Map iteration's or Parallel branch's context inherits from (its own is made on first use). */
 const PARENT = Symbol('parentVariables');
 /** The segment's clock and wait scale, for Waits inside Map and Parallel that read variables or JSONata. */
@@ -157,6 +159,11 @@ asl.setJsonPathQuery((path, json, context, options) => {
   return ref.rest === '$' ? value : query(ref.rest, value, context, options);
 });
 
+function noteAssigned(context: Context, state: string, values: Variables): void {
+  const log = context[ASSIGNED];
+  if (log instanceof AssignedLog) log.note(state, values);
+}
+
 function bindings(
   scope: Scope,
   raw: unknown,
@@ -210,6 +217,7 @@ async function languageExecute(
     if (jsonata)
       output = step.output !== undefined ? await evaluate(step.output, after, 'Output') : step.stateResult;
     scope.assign(values);
+    noteAssigned(context, this.stateName, values);
     if (!jsonata) output = this.processResult(step.stateResult, raw, context);
     return { stateResult: output, nextState: step.nextState, isEndState: step.isEndState };
   } catch (error) {
@@ -240,6 +248,7 @@ async function languageExecute(
         : errorOutput
       : asl.processResultPath(catcher.ResultPath as string | undefined, raw, errorOutput);
     scope.assign(values);
+    noteAssigned(context, this.stateName, values);
     events.dispatchStateCaughtEvent(this.stateName, def.Type, input, catcher);
     return { stateResult: output, nextState: caught.nextState, isEndState: false };
   }
@@ -343,7 +352,7 @@ async function runState(
   }
 }
 
-/** A Choice state: the first rule that matches, its Assign after the state's, its Output over the state's. */
+/** A Choice state: the first rule that matches with its Assign and Output, else the Default with the state's. */
 async function choose(
   def: State,
   raw: unknown,
@@ -375,7 +384,9 @@ async function choose(
         nextState: rule.Next as string,
         isEndState: false,
         hasResult: false,
-        assign: [def.Assign, rule.Assign],
+        // The state's own Assign goes with its Default: a matching rule assigns only its own (AWS records
+        // just the rule's assignedVariables when a rule matches).
+        assign: [rule.Assign],
         output: rule.Output ?? def.Output,
       };
   }

@@ -62,7 +62,7 @@ export async function enterWait(
   context: Record<string | symbol, unknown>,
   now: number,
   scale: number,
-): Promise<{ output: unknown; notBefore: number }> {
+): Promise<{ output: unknown; notBefore: number; assigned: Record<string, unknown> }> {
   const jsonata = wait.QueryLanguage === 'JSONata';
   const effective = jsonata ? input : applyPath(wait.InputPath, input);
   const b: Bindings = {
@@ -82,5 +82,5 @@ export async function enterWait(
       : input
     : applyPath(wait.OutputPath, effective);
   scope.assign(values as Record<string, unknown>);
-  return { output, notBefore };
+  return { output, notBefore, assigned: values as Record<string, unknown> };
 }

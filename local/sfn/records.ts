@@ -36,6 +36,8 @@ export interface Checkpoint {
   waitState?: string;
   /** The execution's workflow variables (Assign) at the Wait, for the segments after it. */
   variables?: Record<string, unknown>;
+  /** What the Wait assigned, for its WaitStateExited event (AWS's assignedVariables). */
+  waitAssigned?: Record<string, string>;
 }
 
 export interface ExecutionRecord {

@@ -14,10 +14,10 @@ import type { HistoryRecorder } from './history';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
-import { SCOPE, WAIT_ENV } from './language';
+import { ASSIGNED, SCOPE, WAIT_ENV } from './language';
 import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
-import { Scope } from './variables';
+import { AssignedLog, Scope } from './variables';
 
 /** A machine's definition, parsed once, with one ASL engine per segment start (built on first use). */
 export class CompiledMachine {
@@ -81,20 +81,22 @@ export interface SegmentDeps {
 export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<SegmentOutcome> {
   const { execution: e, machine, compiled, history, signal } = deps;
   try {
-    if (start.waitState) history.stateExited(start.waitState, 'Wait', start.input);
+    if (start.waitState) history.stateExited(start.waitState, 'Wait', start.input, start.waitAssigned);
     if (start.state === null) return { kind: 'succeeded', output: start.input };
     // The execution's variables, as the last segment left them (language.ts reads them from the context).
     const scope = Scope.root(start.variables);
+    const assigned = new AssignedLog();
     const context = {
       ...contextObject(e, machine),
       [SCOPE]: scope,
       [WAIT_ENV]: { now: deps.now, waitScale: deps.waitScale },
+      [ASSIGNED]: assigned,
     };
     const first = compiled.states.get(start.state);
     // A segment that starts at a top-level Wait pauses at once: no need to run the ASL engine for it.
     if (first?.topLevel && first.state.Type === 'Wait')
       return await pauseAt(deps, start.state, start.input, context);
-    const recorder = new EventTranslator(compiled, history);
+    const recorder = new EventTranslator(compiled, history, assigned);
     const handlers = taskHandlers(deps, recorder);
     const retryOverrides =
       deps.retryDelayMs === undefined
@@ -163,8 +165,18 @@ async function pauseAt(
   const wait = deps.compiled.states.get(waitState)!.state;
   deps.history.stateEntered(waitState, 'Wait', input);
   const scope = context[SCOPE];
-  const { output, notBefore } = await enterWait(wait, input, scope, context, deps.now(), deps.waitScale);
+  const { output, notBefore, assigned } = await enterWait(
+    wait,
+    input,
+    scope,
+    context,
+    deps.now(),
+    deps.waitScale,
+  );
   const variables = scope.saved();
+  const log = new AssignedLog();
+  log.note(waitState, assigned);
+  const waitAssigned = log.take(waitState);
   return {
     kind: 'paused',
     checkpoint: {
@@ -174,6 +186,7 @@ async function pauseAt(
       notBefore,
       waitState,
       ...(Object.keys(variables).length ? { variables } : {}),
+      ...(waitAssigned ? { waitAssigned } : {}),
     },
   };
 }

@@ -70,3 +70,25 @@ export function variablePath(path: string): { name: string; rest: string } | und
   if (!m || (m[2] !== '' && !m[2].startsWith('.') && !m[2].startsWith('['))) return undefined;
   return { name: m[1], rest: `$${m[2]}` };
 }
+
+/**
+ * What each state assigned, for its StateExited history event (`assignedVariables`: each value as JSON text,
+ * as AWS records it). Per state name, first in first out: iterations of a Map exit in the order they assigned.
+ */
+export class AssignedLog {
+  private readonly pending = new Map<string, Variables[]>();
+
+  note(state: string, values: Variables): void {
+    if (Object.keys(values).length === 0) return;
+    const queue = this.pending.get(state) ?? [];
+    queue.push(values);
+    this.pending.set(state, queue);
+  }
+
+  take(state: string): Record<string, string> | undefined {
+    const queue = this.pending.get(state);
+    const values = queue?.shift();
+    if (queue?.length === 0) this.pending.delete(state);
+    return values && Object.fromEntries(Object.entries(values).map(([k, v]) => [k, JSON.stringify(v)]));
+  }
+}

@@ -202,7 +202,7 @@ describe('workflow variables (JSONPath)', () => {
         },
         Route: {
           Type: 'Choice',
-          Assign: { routed: true },
+          Assign: { rule: 'default' },
           Choices: [
             { Variable: '$failure', StringEquals: 'Nope', Assign: { rule: 'first' }, Next: 'Done' },
             { Variable: '$failure', StringEquals: 'Boom', Assign: { rule: 'second' }, Next: 'Done' },
@@ -212,7 +212,6 @@ describe('workflow variables (JSONPath)', () => {
           Type: 'Pass',
           Parameters: {
             'failure.$': '$failure',
-            'routed.$': '$routed',
             'rule.$': '$rule',
             'cause.$': '$.err.Cause',
           },
@@ -222,7 +221,40 @@ describe('workflow variables (JSONPath)', () => {
     });
     expect(run).toMatchObject({
       status: 'SUCCEEDED',
-      output: { failure: 'Boom', routed: true, rule: 'second', cause: 'it broke' },
+      output: { failure: 'Boom', rule: 'second', cause: 'it broke' },
+    });
+  });
+
+  test("the history's StateExited events carry what each state assigned, as JSON text", async () => {
+    const run = await runMachine(
+      local,
+      {
+        StartAt: 'Set',
+        States: {
+          Set: { Type: 'Pass', Assign: { n: 42, s: 'text', o: { a: [1, null] } }, Next: 'Route' },
+          Route: {
+            Type: 'Choice',
+            Choices: [{ Variable: '$.go', BooleanEquals: true, Assign: { route: 'rule' }, Next: 'Pause' }],
+            Assign: { route: 'default' },
+            Default: 'Pause',
+          },
+          Pause: { Type: 'Wait', Seconds: 1, Assign: { 'paused.$': '$route' }, Next: 'Plain' },
+          Plain: { Type: 'Pass', End: true },
+        },
+      },
+      { go: false },
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    const assigned = Object.fromEntries(
+      run.events
+        .filter((e) => e.stateExitedEventDetails)
+        .map((e) => [e.stateExitedEventDetails!.name, e.stateExitedEventDetails!.assignedVariables]),
+    );
+    expect(assigned).toEqual({
+      Set: { n: '42', s: '"text"', o: '{"a":[1,null]}' },
+      Route: { route: '"default"' },
+      Pause: { paused: '"default"' },
+      Plain: undefined,
     });
   });
 
