@@ -244,7 +244,9 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
       await recorder.caughtUp(stateName);
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
       if (mocked) return tasks.mocked(resource, input, history, mocked);
-      return tasks.run(resource, input, history, state.TimeoutSeconds);
+      // A JSONata TimeoutSeconds may be an expression: the history then names no timeout.
+      const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
+      return tasks.run(resource, input, history, timeout);
     };
   }
   return handlers;
