@@ -2,6 +2,7 @@ import '../polyfills';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { parseDefinition, statesOf } from './definition';
 import { SfnError } from './errors';
+import { forSchemaValidator } from './languageValidation';
 import { HistoryRecorder, type HistoryEvent } from './history';
 import type { MockConfig } from './mockConfig';
 import type { ExecutionRecord, StateMachineRecord } from './records';
@@ -87,7 +88,7 @@ export class LocalStepFunctions {
     const states = statesOf(definition);
     try {
       // The ASL engine's own validator, on the whole definition (segments skip it: they leave states unreachable).
-      new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      new StateMachine(forSchemaValidator(definition) as never, { validationOptions: { checkArn: false } });
     } catch (err) {
       throw new SfnError('InvalidDefinition', `Invalid State Machine Definition: ${(err as Error).message}`);
     }

@@ -172,3 +172,36 @@ export function withQueryLanguage(definition: Definition): Definition {
   });
   return mark(definition);
 }
+
+/**
+ * The definition as the ASL engine's schema validator (asl-validator) should see it. AWS takes any JSON value as
+ * a JSONata state's Output or Arguments (a string, a number, null, an array: recorded in LocalStack's
+ * outputdecl snapshots, tests/aws/services/stepfunctions/v2/outputdecl), the validator only an object or a
+ * `{% %}` string; validateLanguage checks these fields itself, so the validator sees `{}` in their place.
+ */
+export function forSchemaValidator(definition: Definition): Definition {
+  const plain = (v: unknown) => isExpression(v) || (typeof v === 'object' && v !== null && !Array.isArray(v));
+  const fix = (scope: Definition): Definition => ({
+    ...scope,
+    States: Object.fromEntries(
+      Object.entries(scope.States ?? {}).map(([name, s]) => {
+        if (typeof s !== 'object' || s === null) return [name, s];
+        const state: State = { ...s };
+        for (const field of ['Output', 'Arguments'])
+          if (field in state && !plain(state[field])) state[field] = {};
+        if (Array.isArray(state.Choices))
+          state.Choices = state.Choices.map((r: Record<string, unknown>) =>
+            'Output' in r && !plain(r.Output) ? { ...r, Output: {} } : r,
+          );
+        if (Array.isArray(state.Catch))
+          state.Catch = state.Catch.map((c: Record<string, unknown>) =>
+            'Output' in c && !plain(c.Output) ? { ...c, Output: {} } : c,
+          );
+        if (state.Branches) state.Branches = state.Branches.map(fix);
+        if (state.ItemProcessor) state.ItemProcessor = fix(state.ItemProcessor);
+        return [name, state];
+      }),
+    ),
+  });
+  return fix(definition);
+}

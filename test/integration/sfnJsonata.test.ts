@@ -307,6 +307,40 @@ describe('JSONata', () => {
     expect(run).toMatchObject({ status: 'SUCCEEDED', output: 2 });
   });
 
+  // "The output field accepts any JSON value (object, array, string, number, boolean, null)" (AWS CDK's
+  // JsonataStateProps, https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_stepfunctions/JsonataStateProps.html).
+  test.each([
+    ['a string', 'plain text', 'plain text'],
+    ['a number', 12.5, 12.5],
+    ['null', null, null],
+    ['an array with an expression in it', [1, '{% 1 + 1 %}', '$.not.a.path'], [1, 2, '$.not.a.path']],
+  ])('Output may be any JSON value: %s', async (_, Output, expected) => {
+    const run = await runMachine(local, {
+      ...JSONATA,
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Output, End: true } },
+    });
+    expect(run).toMatchObject({ status: 'SUCCEEDED', output: expected });
+  });
+
+  test("a Choice rule's Output is the state's output when the rule matches; the state's own goes with Default", async () => {
+    const definition = {
+      ...JSONATA,
+      StartAt: 'C',
+      States: {
+        C: {
+          Type: 'Choice',
+          Choices: [{ Condition: '{% $states.input.yes %}', Output: 'rule', Next: 'S' }],
+          Output: 'default',
+          Default: 'S',
+        },
+        S: { Type: 'Succeed' },
+      },
+    };
+    expect((await runMachine(local, definition, { yes: true })).output).toBe('rule');
+    expect((await runMachine(local, definition, { yes: false })).output).toBe('default');
+  });
+
   const refused: Array<[string, object, string]> = [
     [
       'a JSONPath field in a JSONata state',
