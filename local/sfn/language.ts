@@ -54,8 +54,19 @@ export function isJsonata(state: State): boolean {
   return state.QueryLanguage === 'JSONata';
 }
 
-/** Whether the state's data flow runs here rather than in the engine's StateExecutor. */
+const usesLanguageCache = new WeakMap<State, boolean>();
+
+/** Whether the state's data flow runs here rather than in the engine's StateExecutor (once per definition). */
 export function usesLanguage(state: State): boolean {
+  let uses = usesLanguageCache.get(state);
+  if (uses === undefined) {
+    uses = computeUsesLanguage(state);
+    usesLanguageCache.set(state, uses);
+  }
+  return uses;
+}
+
+function computeUsesLanguage(state: State): boolean {
   const rules = (state.Choices ?? []) as Array<Record<string, unknown>>;
   const catchers = (state.Catch ?? []) as Array<Record<string, unknown>>;
   return (

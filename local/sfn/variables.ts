@@ -66,6 +66,10 @@ export class Scope {
  * the variable's value (`$`, `$.a[0]`). `$`, `$.x`, `$[0]` and `$$…` are not variable paths.
  */
 export function variablePath(path: string): { name: string; rest: string } | undefined {
+  // Fast path for the usual `$`, `$.x`, `$[0]`, `$$.x` (every JSONPath query of the engine comes through here).
+  const second = path.charCodeAt(1);
+  if (Number.isNaN(second) || second === 46 /* . */ || second === 91 /* [ */ || second === 36 /* $ */)
+    return undefined;
   const m = /^\$([\p{L}_][\p{L}\p{N}_]*)(.*)$/su.exec(path);
   if (!m || (m[2] !== '' && !m[2].startsWith('.') && !m[2].startsWith('['))) return undefined;
   return { name: m[1], rest: `$${m[2]}` };
