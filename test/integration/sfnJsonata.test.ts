@@ -1,4 +1,4 @@
-import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, TestStateCommand } from '@aws-sdk/client-sfn';
 import { fnArn, ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
 import { runMachine } from '../support/sfnRun';
 
@@ -339,6 +339,25 @@ describe('JSONata', () => {
     };
     expect((await runMachine(local, definition, { yes: true })).output).toBe('rule');
     expect((await runMachine(local, definition, { yes: false })).output).toBe('default');
+  });
+
+  test('TestState runs a JSONata state on its own and names the next state', async () => {
+    const answer = await local.sfn.send(
+      new TestStateCommand({
+        roleArn: ROLE,
+        definition: JSON.stringify({
+          Type: 'Choice',
+          QueryLanguage: 'JSONata',
+          Choices: [
+            { Condition: '{% $states.input.a > 1 %}', Output: { big: '{% $states.input.a %}' }, Next: 'Big' },
+          ],
+          Default: 'Small',
+        }),
+        input: JSON.stringify({ a: 21 }),
+      }),
+    );
+    expect(answer).toMatchObject({ status: 'SUCCEEDED', nextState: 'Big' });
+    expect(JSON.parse(answer.output!)).toEqual({ big: 21 });
   });
 
   const refused: Array<[string, object, string]> = [
