@@ -28,6 +28,8 @@ import { listen, sfnApi } from './sfn/server';
 import { FileStateStore, MemoryStateStore } from './sfn/stateStore';
 import { lambdaApi } from './lambdaApi';
 import { sweep, type Swept } from '../functions/sweeper/sweep';
+import { sfnExecutions } from '../functions/sweeper/sfnExecutions';
+import { startLifecycle } from '../functions/api/lifecycle';
 import { CreateStateMachineCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -205,6 +207,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         maxOverrunMs: options.timings.maxOverrunSeconds * 1000,
         executionStatus: async (executionArn) =>
           (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined))?.status,
+        // The same reconcile as on AWS; here the sweeper knows the timings, so a meeting whose execution is
+        // missing and that has not launched yet is started again (same name, input from the record).
+        executions: sfnExecutions(sfn, stateMachineArn, (m) => startLifecycle(sfn, config, m)),
       });
     const sweeper = setInterval(
       () => void runSweep().catch((err) => console.error('sweep failed', err)),

@@ -7,7 +7,13 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ACTIVE_STATUSES, ALLOWED_PREDECESSORS, MeetingRecord, MeetingStatus } from './meeting';
+import {
+  ACTIVE_STATUSES,
+  ALLOWED_PREDECESSORS,
+  MeetingRecord,
+  MeetingStatus,
+  OPEN_STATUSES,
+} from './meeting';
 import { meetingNotFound } from './errors';
 
 export const INDEX_BY_CREATED = 'byCreatedAt';
@@ -87,6 +93,22 @@ export class MeetingStore {
       `#rev = :rev AND #status IN (${Object.keys(live).join(', ')})`,
       { '#rev': 'revision', '#status': 'status' },
       { ':rev': revision, ...live },
+    );
+  }
+
+  /**
+   * Sets fields only while the meeting is still open (not closed) at this revision: how a reschedule records
+   * the ARN of the execution it started. Undefined when a later reschedule or a cancel won meanwhile, so the
+   * request knows its execution is no longer the meeting's and stops it (issue 22).
+   */
+  async updateOpen(id: string, revision: number, fields: MeetingFields): Promise<MeetingRecord | undefined> {
+    const open = Object.fromEntries(OPEN_STATUSES.map((s, i) => [`:open${i}`, s]));
+    return this.conditionalUpdate(
+      id,
+      fields,
+      `#rev = :rev AND #status IN (${Object.keys(open).join(', ')})`,
+      { '#rev': 'revision', '#status': 'status' },
+      { ':rev': revision, ...open },
     );
   }
 
