@@ -24,7 +24,8 @@ export type ExpectedRevision = { ok: true; revision?: number } | { ok: false; re
  * If-Match with 412; this API answers every lost race with the same 409 and the current revision instead.
  */
 export function expectedRevision(header: string | undefined): ExpectedRevision {
-  if (header === undefined) return { ok: true };
+  // "*" matches any current representation (RFC 9110 §13.1.1): the meeting exists, which the route checks anyway.
+  if (header === undefined || header.trim() === '*') return { ok: true };
   const m = /^\s*(?:W\/)?"?(\d{1,9})"?\s*$/.exec(header);
   if (!m) {
     return {
