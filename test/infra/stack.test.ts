@@ -277,6 +277,24 @@ describe('MeetingSchedulerStack', () => {
     expect(JSON.stringify(query[0].Resource)).toMatch(/\/index\/byStatus"\]\]\}$/);
   });
 
+  test('sweeper: lists the state machine’s executions and may stop only its executions (reconcile, issue 22)', () => {
+    const statements = statementsOf(template, 'SweeperRole');
+    const list = statements.filter((s) => actionsOf(s).includes('states:ListExecutions'));
+    expect(list).toHaveLength(1);
+    expect(list[0].Resource).toEqual({ Ref: expect.stringMatching(/^LifecycleStateMachine/) });
+    const stop = statements.filter((s) => actionsOf(s).includes('states:StopExecution'));
+    expect(stop).toHaveLength(1);
+    expect(JSON.stringify(stop[0].Resource)).toMatch(/:execution:/);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('outlived their meeting'),
+      Environment: {
+        Variables: Match.objectLike({
+          STATE_MACHINE_ARN: { Ref: Match.stringLikeRegexp('^LifecycleStateMachine') },
+        }),
+      },
+    });
+  });
+
   test('meeting servers: the instance role may read the certificate secret, and no other secret', () => {
     const reads = statementsOf(template, 'FleetInstanceRole').filter((s) =>
       actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
