@@ -111,7 +111,15 @@ export async function teardownMeeting(
   if (!changed) t.logger.info('meeting already closed; servers stopped', details);
   else if (outcome === 'FAILED') t.logger.warn('meeting failed', details);
   else t.logger.info('meeting closed', details);
-  return { status: record.status, terminatedInstanceIds, reason };
+  // Cancelled before this execution got here (its stop came late): the cancel ended the meeting, and what this
+  // execution ran into (MeetingClosed) is no failure of its own.
+  const cancelledMeanwhile = !changed && record.status === 'CANCELLED' && outcome !== 'CANCELLED';
+  return {
+    status: record.status,
+    terminatedInstanceIds,
+    reason,
+    ...(cancelledMeanwhile ? { superseded: true } : {}),
+  };
 }
 
 /**

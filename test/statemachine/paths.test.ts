@@ -329,4 +329,18 @@ describe('meeting lifecycle paths', () => {
     expect(run.entered.filter((s) => s === 'Teardown')).toHaveLength(1);
     expect(run.entered).not.toContain('TeardownFailed');
   });
+
+  test('an execution whose meeting was cancelled before its stop arrived ends quietly; the meeting stays CANCELLED', async () => {
+    const { deps } = fleetWorld(store);
+    const meeting = await scheduleMeeting(store);
+    await store.transition(meeting.id, 'CANCELLED', { statusReason: 'cancelled by request' });
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered).not.toContain('MeetingFailed');
+    expect(await store.get(meeting.id)).toMatchObject({
+      status: 'CANCELLED',
+      statusReason: 'cancelled by request',
+    });
+  });
 });
