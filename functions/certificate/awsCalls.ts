@@ -1,5 +1,4 @@
-import { arn, EXAMPLE, type AwsCall, type AwsCallTable } from '../shared/awsCalls';
-import { changeRecords } from '../shared/ec2FleetCalls';
+import { arn, changeRecords, EXAMPLE, type AwsCall, type AwsCallTable } from '../shared/awsCalls';
 
 /** awsDeps.ts: both secrets (read and written), and the DNS-01 challenge record. */
 export const awsCalls: AwsCallTable = (site) => {

@@ -94,3 +94,32 @@ export function requestTags(tags: Record<string, string>): Record<string, string
     'aws:TagKeys': Object.keys(tags),
   };
 }
+
+/** The hosted zone of HOSTED_ZONE_ID: Route 53 ARNs have no region or account. */
+export const zoneArn = (site: CallSite) =>
+  arn(site, 'route53', `hostedzone/${site.env.HOSTED_ZONE_ID}`, { region: '', account: '' });
+
+/**
+ * ChangeResourceRecordSets in the site's zone (HOSTED_ZONE_ID), as Route 53 evaluates it: on the zone, with the normalized names
+ * (lower case, no trailing dot), types and actions of every change in the batch
+ * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
+ */
+export function changeRecords(
+  site: CallSite,
+  change: { action: 'UPSERT' | 'DELETE' | 'CREATE'; names: string[]; type?: string },
+  why: string,
+): AwsCall {
+  return {
+    command: 'ChangeResourceRecordSetsCommand',
+    action: 'route53:ChangeResourceRecordSets',
+    resource: zoneArn(site),
+    context: {
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': change.names.map((n) =>
+        n.replace(/\.$/, '').toLowerCase(),
+      ),
+      'route53:ChangeResourceRecordSetsRecordTypes': [change.type ?? 'A'],
+      'route53:ChangeResourceRecordSetsActions': [change.action],
+    },
+    why,
+  };
+}

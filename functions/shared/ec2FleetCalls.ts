@@ -1,4 +1,13 @@
-import { arn, EXAMPLE, requestTags, type AwsCall, type CallSite, type ImageFacts } from './awsCalls';
+import {
+  arn,
+  changeRecords,
+  EXAMPLE,
+  requestTags,
+  zoneArn,
+  type AwsCall,
+  type CallSite,
+  type ImageFacts,
+} from './awsCalls';
 import { serverTags } from './ec2Fleet';
 
 /**
@@ -9,8 +18,6 @@ import { serverTags } from './ec2Fleet';
 
 const hostname = (site: CallSite) => `${EXAMPLE.meetingId}.${site.jitsiDomain}`;
 const instanceArn = (site: CallSite) => arn(site, 'ec2', `instance/${EXAMPLE.instanceId}`);
-const zoneArn = (site: CallSite) =>
-  arn(site, 'route53', `hostedzone/${site.env.HOSTED_ZONE_ID}`, { region: '', account: '' });
 /** A running meeting server: tagged by RunInstances with the app's tag. */
 const appServer = (site: CallSite) => ({ app: site.env.APP_TAG });
 
@@ -196,31 +203,6 @@ export function sendRoomCount(
       why: "reads the room count's output",
     },
   ];
-}
-
-/**
- * ChangeResourceRecordSets in the meeting zone, as Route 53 evaluates it: on the zone, with the normalized names
- * (lower case, no trailing dot), types and actions of every change in the batch
- * (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html).
- */
-export function changeRecords(
-  site: CallSite,
-  change: { action: 'UPSERT' | 'DELETE' | 'CREATE'; names: string[]; type?: string },
-  why: string,
-): AwsCall {
-  return {
-    command: 'ChangeResourceRecordSetsCommand',
-    action: 'route53:ChangeResourceRecordSets',
-    resource: zoneArn(site),
-    context: {
-      'route53:ChangeResourceRecordSetsNormalizedRecordNames': change.names.map((n) =>
-        n.replace(/\.$/, '').toLowerCase(),
-      ),
-      'route53:ChangeResourceRecordSetsRecordTypes': [change.type ?? 'A'],
-      'route53:ChangeResourceRecordSetsActions': [change.action],
-    },
-    why,
-  };
 }
 
 /** The health check's UPSERT of the meeting's A record. */

@@ -23,6 +23,44 @@ export interface Verdict {
   decision: string;
   /** Context keys the request gave that AWS does not document for this action and resource (should be none). */
   undocumentedKeys: string[];
+  /**
+   * Keys a ForAllValues / …IfExists condition of a statement on this call names that the request does not give:
+   * such a condition holds when its key is missing, so the simulation would prove nothing (should be none).
+   */
+  vacuousKeys: string[];
+}
+
+type Statement = {
+  Action?: string | string[];
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+};
+const list = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const glob = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  ).test(value);
+
+/** The keys of missing-key-tolerant conditions in the role's statements that apply to this call. */
+function vacuousKeys(call: AwsCall, role: Role, presented: Record<string, unknown>): string[] {
+  const given = new Set(Object.keys(presented).map((k) => k.toLowerCase()));
+  const statements = role.policies.flatMap((p) => (p.policy as { Statement: Statement[] }).Statement);
+  return statements
+    .filter(
+      (s) =>
+        list(s.Action).some((a) => glob(a, call.action)) &&
+        list(s.Resource).some((r) => glob(r, call.resource)),
+    )
+    .flatMap((s) =>
+      Object.entries(s.Condition ?? {})
+        .filter(([op]) => op.startsWith('ForAllValues:') || op.endsWith('IfExists'))
+        .flatMap(([, keys]) => Object.keys(keys)),
+    )
+    .filter((k) => !given.has(k.toLowerCase()));
 }
 
 /**
@@ -62,23 +100,40 @@ export async function simulate(call: AwsCall, role: Role, account: Account): Pro
     // Validation must still fail (or the gap is gone and the entry should say nothing); then the policy alone.
     const validated = await runSimulation(simulation(call.context ?? {}), {});
     if (validated.resultType !== 'error')
-      return { call: name, decision: `dataGap no longer applies: ${call.dataGap}`, undocumentedKeys: [] };
+      return {
+        call: name,
+        decision: `dataGap no longer applies: ${call.dataGap}`,
+        undocumentedKeys: [],
+        vacuousKeys: [],
+      };
     return {
       call: name,
       decision: runUnsafeSimulation(simulation(call.context ?? {}), {}),
       undocumentedKeys: [],
+      vacuousKeys: vacuousKeys(call, role, call.context ?? {}),
     };
   }
   const tagContext: Record<string, string> = {};
   for (const prefix of await resourceTagKeys(call))
     for (const [k, v] of Object.entries(call.tags ?? {})) tagContext[`${prefix}/${k}`] = v;
-  const result = await runSimulation(simulation({ ...tagContext, ...call.context }), {});
+  const presented = { ...tagContext, ...call.context };
+  const result = await runSimulation(simulation(presented), {});
   if (result.resultType === 'error')
-    return { call: name, decision: `error: ${JSON.stringify(result.errors)}`, undocumentedKeys: [] };
+    return {
+      call: name,
+      decision: `error: ${JSON.stringify(result.errors)}`,
+      undocumentedKeys: [],
+      vacuousKeys: [],
+    };
   const ignored =
     result.resultType === 'single'
       ? (result.result.ignoredContextKeys ?? [])
       : result.results.flatMap((r) => r.ignoredContextKeys ?? []);
   // Tag keys were only expanded to documented ones; everything else must be documented as given.
-  return { call: name, decision: result.overallResult, undocumentedKeys: ignored };
+  return {
+    call: name,
+    decision: result.overallResult,
+    undocumentedKeys: ignored,
+    vacuousKeys: vacuousKeys(call, role, presented),
+  };
 }
