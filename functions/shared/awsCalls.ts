@@ -24,6 +24,9 @@ export interface CallSite {
     instanceRoleArn: string;
     /** `resolve:ssm:<name>`: EC2 reads it with the caller's permissions (ssm:GetParameters). */
     imageParameterName: string;
+    /** Condition keys the template decides for the new instance (metadata options) and its root volume. */
+    instanceContext: Record<string, string>;
+    volumeContext: Record<string, string>;
   };
   /** The images the launch parameter may hold (a baked image of this account, the stock one). */
   images: ImageFacts[];

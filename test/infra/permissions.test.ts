@@ -1,27 +1,16 @@
-import type { CfnElement } from 'aws-cdk-lib';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  EXAMPLE,
-  type AwsCall,
-  type AwsCallTable,
-  type CallSite,
-  type ImageFacts,
-  changeRecords,
-} from '../../functions/shared/awsCalls';
+import { changeRecords, EXAMPLE, type AwsCall, type CallSite } from '../../functions/shared/awsCalls';
 import {
   consoleOutput,
   runInstances,
   sendRoomCount,
   terminateInstance,
 } from '../../functions/shared/ec2FleetCalls';
-import { awsCalls as instanceCalls } from '../../infra/bootstrap/awsCalls';
-import { BAKED_IMAGE_TAG_KEY } from '../../infra/constructs/jitsiImage';
-import { CANONICAL_OWNER_ID, JitsiFleet } from '../../infra/constructs/jitsiFleet';
-import { FUNCTIONS_DIR, TaskFunction } from '../../infra/constructs/taskFunction';
-import { simulate, type Role, type Verdict } from '../support/iamSimulation';
-import { ACCOUNT, templateResolver } from '../support/resolveTemplate';
-import { synth } from '../support/stackTemplate';
+import { FUNCTIONS_DIR } from '../../infra/constructs/taskFunction';
+import { simulate, type Verdict } from '../support/iamSimulation';
+import { permissionSubjects, type Subject } from '../support/permissionSubjects';
+import { ACCOUNT } from '../support/resolveTemplate';
 
 /**
  * Every AWS call the code makes, simulated against the roles of the synthesized stack with AWS's service
@@ -29,92 +18,11 @@ import { synth } from '../support/stackTemplate';
  * action and resource; and the calls the app must never make, denied. One synthesis for the whole file.
  */
 
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-interface Subject {
-  /** functions/<dir>, or 'instance' for the meeting server's role. */
-  name: string;
-  role: Role;
-  site: CallSite;
-  table: AwsCallTable;
-}
-
 const APP = 'meeting-scheduler';
 let subjects: Map<string, Subject>;
 
 beforeAll(async () => {
-  const { stack, template: t } = synth();
-  const template = t!.toJSON() as Template;
-  const { resolve, getAtt } = templateResolver(template);
-  const logicalId = (c: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(c.node.defaultChild as CfnElement);
-  const roleOf = (roleId: string): Role => ({
-    arn: getAtt(roleId, 'Arn'),
-    policies: Object.entries(template.Resources)
-      .filter(
-        ([, r]) =>
-          r.Type === 'AWS::IAM::Policy' &&
-          (r.Properties.Roles as { Ref: string }[]).some((x) => x.Ref === roleId),
-      )
-      .map(([id, r]) => ({ name: id, policy: resolve(r.Properties.PolicyDocument) })),
-  });
-  const envOf = (fnId: string) =>
-    resolve((template.Resources[fnId].Properties.Environment as { Variables: unknown }).Variables) as Record<
-      string,
-      string
-    >;
-
-  const fleet = stack.node.findAll().find((c): c is JitsiFleet => c instanceof JitsiFleet)!;
-  const ltData = template.Resources[logicalId(fleet.launchTemplate)].Properties.LaunchTemplateData as {
-    SecurityGroupIds: unknown[];
-    IamInstanceProfile: { Arn: { 'Fn::GetAtt': [string, string] } };
-    ImageId: string;
-    UserData: unknown;
-  };
-  const profileId = ltData.IamInstanceProfile.Arn['Fn::GetAtt'][0];
-  const [profileRole] = template.Resources[profileId].Properties.Roles as { Ref: string }[];
-  const stateMachineId = Object.keys(template.Resources).find(
-    (id) => template.Resources[id].Type === 'AWS::StepFunctions::StateMachine',
-  )!;
-  const functions = stack.node.findAll().filter((c): c is TaskFunction => c instanceof TaskFunction);
-  const apiEnv = envOf(logicalId(functions.find((f) => f.entryDir === 'api')!.fn));
-  // A baked image of the pipeline (this account, tagged), and Canonical's stock image before the first.
-  const images: ImageFacts[] = [
-    { id: 'ami-0baked0000000000a', owner: ACCOUNT.account, tags: { [BAKED_IMAGE_TAG_KEY]: APP } },
-    { id: 'ami-0stock0000000000b', owner: CANONICAL_OWNER_ID, tags: {} },
-  ];
-  const base = {
-    ...ACCOUNT,
-    jitsiDomain: apiEnv.JITSI_DOMAIN,
-    stateMachineArn: resolve({ Ref: stateMachineId }) as string,
-    launchTemplate: {
-      securityGroupIds: resolve(ltData.SecurityGroupIds) as string[],
-      instanceRoleArn: getAtt(profileRole.Ref, 'Arn'),
-      imageParameterName: ltData.ImageId.replace(/^resolve:ssm:/, ''),
-    },
-    images,
-  };
-  subjects = new Map();
-  for (const f of functions) {
-    const { awsCalls } = (await import(join(FUNCTIONS_DIR, f.entryDir, 'awsCalls'))) as {
-      awsCalls: AwsCallTable;
-    };
-    subjects.set(f.entryDir, {
-      name: f.entryDir,
-      role: roleOf(logicalId(f.role)),
-      site: { ...base, env: envOf(logicalId(f.fn)) },
-      table: awsCalls,
-    });
-  }
-  // The server reads its settings from the user data the template carries.
-  const userData = String(resolve(ltData.UserData));
-  const secretId = /^CERTIFICATE_SECRET_ID='?([^'\n]+)'?$/m.exec(userData)?.[1];
-  if (!secretId) throw new Error('no CERTIFICATE_SECRET_ID in the user data');
-  subjects.set('instance', {
-    name: 'instance',
-    role: roleOf(logicalId(fleet.instanceRole)),
-    site: { ...base, env: { CERTIFICATE_SECRET_ID: secretId } },
-    table: instanceCalls,
-  });
+  subjects = await permissionSubjects();
 }, 60_000);
 
 const subject = (name: string) => {
