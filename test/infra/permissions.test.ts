@@ -40,10 +40,10 @@ const denied = (v: Verdict) => v.decision !== 'Allowed';
 const FUNCTIONS = ['launch', 'health-check', 'attendance-check', 'teardown', 'sweeper', 'api', 'certificate'];
 
 test('every function of the stack has a table of its AWS calls, and the simulation covers them all', () => {
-  expect([...subjects.keys()].sort()).toEqual([...FUNCTIONS, 'instance'].sort());
+  expect([...subjects.keys()].sort()).toEqual([...FUNCTIONS, 'instance', 'statemachine'].sort());
 });
 
-describe.each([...FUNCTIONS, 'instance'])('%s', (name) => {
+describe.each([...FUNCTIONS, 'instance', 'statemachine'])('%s', (name) => {
   test('every call its code makes is allowed, with the condition keys AWS documents for it (and every key its policy tests)', async () => {
     const found = await verdicts(name, subject(name).table);
     expect(found.length).toBeGreaterThan(0);
@@ -202,7 +202,10 @@ describe('the tables cover the code', () => {
       .filter((f) => f.endsWith('.sh'))
       .map((f) => readFileSync(join(FUNCTIONS_DIR, '..', 'infra', 'bootstrap', f), 'utf8'))
       .join('\n');
-    const stale = [...tabled()].filter((c) => (c.startsWith('aws ') ? !bootstrap.includes(c) : !code.has(c)));
+    // The state machine's entries ('Task ${…}') are read from the ASL itself.
+    const stale = [...tabled()]
+      .filter((c) => !c.startsWith('Task '))
+      .filter((c) => (c.startsWith('aws ') ? !bootstrap.includes(c) : !code.has(c)));
     expect(stale).toEqual([]);
   });
 });

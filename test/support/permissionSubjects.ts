@@ -8,10 +8,13 @@ import { FUNCTIONS_DIR, TaskFunction } from '../../infra/constructs/taskFunction
 import type { Role } from './iamSimulation';
 import { ACCOUNT, templateResolver } from './resolveTemplate';
 import { synth } from './stackTemplate';
+import { awsCalls as stateMachineCalls } from '../../statemachine/awsCalls';
 
-/** One role whose calls are simulated: a function's (by its folder under functions/), or the meeting server's. */
+/**
+ * One role whose calls are simulated: a function's (by its folder under functions/), the meeting server's
+ * ('instance'), or the state machine's ('statemachine').
+ */
 export interface Subject {
-  /** functions/<dir>, or 'instance' for the meeting server's role. */
   name: string;
   role: Role;
   site: CallSite;
@@ -118,6 +121,16 @@ export async function permissionSubjects(): Promise<Map<string, Subject>> {
     role: roleOf(logicalId(fleet.instanceRole)),
     site: { ...base, env: { CERTIFICATE_SECRET_ID: secretId } },
     table: instanceCalls,
+  });
+  const machine = template.Resources[stateMachineId].Properties as {
+    RoleArn: { 'Fn::GetAtt': [string, string] };
+    DefinitionSubstitutions: unknown;
+  };
+  subjects.set('statemachine', {
+    name: 'statemachine',
+    role: roleOf(machine.RoleArn['Fn::GetAtt'][0]),
+    site: { ...base, env: resolve(machine.DefinitionSubstitutions) as Record<string, string> },
+    table: stateMachineCalls,
   });
   return subjects;
 }
