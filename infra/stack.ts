@@ -74,6 +74,7 @@ export class MeetingSchedulerStack extends Stack {
       imageParameterArn: image.imageParameterArn,
       ebsKmsKeyArn: config.ebsKmsKeyArn,
       logRetention,
+      acmeDirectory: config.acmeDirectory,
     });
     const api = new MeetingsApi(this, 'Api', {
       table,

@@ -3,6 +3,13 @@ import { readAppConfig } from '../../infra/config';
 import { actionsOf, CONTEXT, statementsOf, synth } from '../support/stackTemplate';
 
 type Resource = { Properties: Record<string, unknown> };
+type Fn = { Properties: { Environment?: { Variables?: Record<string, unknown> } } };
+
+/** The lifecycle task functions' environments, by logical id. */
+const lifecycleEnvironments = (t: Template) =>
+  Object.entries(t.findResources('AWS::Lambda::Function'))
+    .filter(([id]) => id.startsWith('Lifecycle'))
+    .map(([id, fn]) => [id, (fn as Fn).Properties.Environment?.Variables ?? {}] as const);
 
 describe('wildcard certificate', () => {
   const template = synth().template!;
@@ -50,7 +57,24 @@ describe('wildcard certificate', () => {
     staging.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ACME_DIRECTORY: 'staging' }) },
     });
+    // …and the health check, whose probe then trusts the staging roots too (issue 23 #1); no other task.
+    const tasks = lifecycleEnvironments(staging);
+    expect(tasks.map(([id, env]) => [id.startsWith('LifecycleHealthCheck'), env.ACME_DIRECTORY])).toEqual(
+      expect.arrayContaining([
+        [true, 'staging'],
+        [false, undefined],
+      ]),
+    );
+    expect(tasks.filter(([, env]) => env.ACME_DIRECTORY !== undefined).map(([id]) => id)).toEqual([
+      expect.stringMatching(/^LifecycleHealthCheck/),
+    ]);
     expect(() => readAppConfig((k) => ({ ...CONTEXT, acmeDirectory: 'prod' })[k])).toThrow(/acmeDirectory/);
+  });
+
+  test('production (the default): no task function is told ACME_DIRECTORY, so probes trust public roots only', () => {
+    const tasks = lifecycleEnvironments(template);
+    expect(tasks.length).toBeGreaterThanOrEqual(4);
+    for (const [, env] of tasks) expect(env.ACME_DIRECTORY).toBeUndefined();
   });
 
   test('runs daily from an EventBridge schedule', () => {
