@@ -36,6 +36,8 @@ export class MeetingSchedulerStack extends Stack {
       hostedZoneId: config.hostedZoneId,
       acmeEmail: config.acmeEmail,
       acmeDirectory: config.acmeDirectory,
+      retainedCertificateSecretArn: config.retainedCertificateSecretArn,
+      retainedAccountSecretArn: config.retainedAccountSecretArn,
       alarmTopic,
       logRetention,
     });
@@ -143,6 +145,8 @@ export class MeetingSchedulerStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: lifecycle.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'CertificateSecretArn', { value: certificate.secret.secretArn });
+    // Both secrets outlive the stack: a later deployment takes them over (retained*SecretArn context).
+    new CfnOutput(this, 'AccountSecretArn', { value: certificate.accountSecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: operations.dashboard.dashboardName });
     // `aws imagebuilder start-image-pipeline-execution --image-pipeline-arn <this>` builds the first image.
