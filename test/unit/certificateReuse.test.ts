@@ -174,14 +174,18 @@ describe('renewCertificate reuses instead of ordering', () => {
     });
     // 5 days left: a new order is needed, which fails here (nothing listens at that directory; acme-client's
     // retries of a refused connection are turned off for this test).
-    const settings = acme.axios.defaults.acmeSettings;
-    acme.axios.defaults.acmeSettings = { ...settings, retryMaxAttempts: 0 };
+    // acme-client's own setting (node_modules/acme-client/src/axios.js), not in its type declarations.
+    const defaults = acme.axios.defaults as typeof acme.axios.defaults & {
+      acmeSettings: { retryMaxAttempts: number };
+    };
+    const settings = defaults.acmeSettings;
+    defaults.acmeSettings = { ...settings, retryMaxAttempts: 0 };
     try {
       await expect(renewCertificate(w.deps, opts)).rejects.toMatchObject({
         name: 'CertificateRenewalFailed',
       });
     } finally {
-      acme.axios.defaults.acmeSettings = settings;
+      defaults.acmeSettings = settings;
     }
     expect(w.logs).toContainEqual(expect.objectContaining({ msg: 'certificate renew' }));
     expect(w.values.account).toBe(previousAccount);
