@@ -15,6 +15,14 @@ import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
 import { TaskFailure, type TaskResources } from './taskResources';
+import type { MapRuns } from './mapRuns';
+import {
+  isCallbackResource,
+  TASK_TOKEN_PLACEHOLDER,
+  taskToken,
+  withToken,
+  type TaskTokens,
+} from './callbacks';
 
 /** A machine's definition, parsed once, with one ASL engine per segment start (built on first use). */
 export class CompiledMachine {
@@ -67,6 +75,10 @@ export interface SegmentDeps {
   signal: AbortSignal;
   /** The machine's TimeoutSeconds, as a time: past it the execution times out (States.Timeout). */
   deadline?: number;
+  /** Where `.waitForTaskToken` and activity tasks wait for their answer (callbacks.ts). */
+  callbacks?: TaskTokens;
+  /** Distributed Map runs (mapRuns.ts). */
+  mapRuns?: MapRuns;
 }
 
 /**
@@ -106,9 +118,18 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       deps.deadline === undefined
         ? undefined
         : setTimeout(() => stop({ kind: 'timedOut' }), Math.max(0, deps.deadline - deps.now()));
+    const mapRunContext = {
+      executionArn: e.executionArn,
+      stateMachineArn: machine.stateMachineArn,
+      machineName: machine.name,
+      states: compiled.states,
+      history,
+    };
     const logging = (async () => {
       for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) {
+        deps.mapRuns?.before(event, mapRunContext);
         recorder.record(event);
+        deps.mapRuns?.after(event, mapRunContext);
         if (e.eventCount >= MAX_HISTORY_EVENTS)
           stop({
             kind: 'failed',
@@ -180,9 +201,11 @@ function contextObject(e: ExecutionRecord, machine: StateMachineRecord) {
       Input: JSON.parse(e.input) as unknown,
       StartTime: new Date(e.startDate).toISOString(),
       RoleArn: machine.roleArn,
-      RedriveCount: 0,
+      RedriveCount: e.redriveCount ?? 0,
     },
     StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
+    // A callback task's handler puts its own token where this placeholder lands (callbacks.ts).
+    Task: { Token: TASK_TOKEN_PLACEHOLDER },
   };
 }
 
@@ -208,6 +231,22 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
       await recorder.caughtUp(stateName);
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
       if (mocked) return tasks.mocked(resource, input, history, mocked);
+      if (deps.callbacks && isCallbackResource(resource)) {
+        const token = taskToken(e.executionArn, stateName, attempt, e.redriveCount);
+        return deps.callbacks.run({
+          executionArn: e.executionArn,
+          stateName,
+          resource,
+          token,
+          input: withToken(input, token),
+          history,
+          region: tasks.region,
+          timeoutSeconds: state.TimeoutSeconds,
+          heartbeatSeconds: state.HeartbeatSeconds as number | undefined,
+          signal,
+          submit: (r, i) => tasks.submit(r, i),
+        });
+      }
       return tasks.run(resource, input, history, state.TimeoutSeconds);
     };
   }
