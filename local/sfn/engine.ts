@@ -12,7 +12,7 @@ import { checkResource, TaskResources, type LocalFunction, type TaskEndpoints } 
 import { testState } from './testState';
 import { Activities } from './activities';
 import { TaskTokens } from './callbacks';
-import { MapRuns } from './mapRuns';
+import { forValidation, MapRuns } from './mapRuns';
 import { redriveBlocker, redrivePoint } from './redrive';
 import { findVersion, parseQualified, routeAlias, aliasOf, versionArn } from './versions';
 
@@ -121,7 +121,7 @@ export class LocalStepFunctions {
     const states = statesOf(definition);
     try {
       // The ASL engine's own validator, on the whole definition (segments skip it: they leave states unreachable).
-      new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      new StateMachine(forValidation(definition) as never, { validationOptions: { checkArn: false } });
     } catch (err) {
       throw new SfnError('InvalidDefinition', `Invalid State Machine Definition: ${(err as Error).message}`);
     }

@@ -1,4 +1,4 @@
-import { applyPath, type State, type StateInfo } from './definition';
+import { applyPath, statesOf, type Definition, type State, type StateInfo } from './definition';
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
 import type { EngineEvent } from './historyTranslator';
@@ -9,6 +9,27 @@ import type { StateStore } from './stateStore';
 export function isDistributed(state: State): boolean {
   const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
   return state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
+}
+
+/**
+ * The definition as the ASL engine's validator should see it. A distributed Map's ToleratedFailurePercentage is
+ * "a value between zero and 100" (developer guide, "Using Map state in Distributed mode": ToleratedFailurePercentage),
+ * a float in the service model, so 12.5 is valid; the validator wants an integer, so it sees the value rounded
+ * down, and the range is checked here.
+ */
+export function forValidation(definition: Definition): Definition {
+  const copy = structuredClone(definition);
+  for (const [name, { state }] of statesOf(copy)) {
+    const percentage = state.ToleratedFailurePercentage;
+    if (state.Type !== 'Map' || typeof percentage !== 'number' || Number.isInteger(percentage)) continue;
+    if (!(percentage >= 0 && percentage <= 100))
+      throw new SfnError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: ToleratedFailurePercentage must be between 0 and 100 at /States/${name}'`,
+      );
+    state.ToleratedFailurePercentage = Math.floor(percentage);
+  }
+  return copy;
 }
 
 export interface MapRunContext {
