@@ -263,7 +263,7 @@ export class TaskTokens {
     workerName: string | undefined,
     timeoutMs: number,
     signal?: AbortSignal,
-  ) {
+  ): Promise<{ taskToken?: string; input?: string }> {
     this.activities.describe(activityArn);
     const deadline = this.now() + timeoutMs;
     for (;;) {

@@ -14,6 +14,7 @@ import type { HistoryRecorder } from './history';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
+import { SfnError } from './errors';
 import { TaskFailure, type TaskResources } from './taskResources';
 import type { MapRuns } from './mapRuns';
 import {
@@ -163,14 +164,30 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
 function pauseAt(deps: SegmentDeps, waitState: string, input: unknown): SegmentOutcome {
   const wait = deps.compiled.states.get(waitState)!.state;
   deps.history.stateEntered(waitState, 'Wait', input);
-  const { effective, output } = waitOutput(wait, input);
+  const enteredAt = deps.execution.eventCount;
+  let notBefore: number;
+  let output: unknown;
+  try {
+    const paths = waitOutput(wait, input);
+    output = paths.output;
+    notBefore = waitUntil(wait, paths.effective, deps.now(), deps.waitScale);
+  } catch (err) {
+    // AWS names the state and its entered event in a Wait's runtime error (LocalStack's test_wait.snapshot.json,
+    // recorded against AWS: "An error occurred while executing the state 'State_1' (entered at the event id #2). …").
+    if (err instanceof SfnError && err.type === 'States.Runtime')
+      throw new SfnError(
+        err.type,
+        `An error occurred while executing the state '${waitState}' (entered at the event id #${enteredAt}). ${err.message}`,
+      );
+    throw err;
+  }
   return {
     kind: 'paused',
     checkpoint: {
       // A Wait with End: true has no next state; the execution succeeds when the wait is over.
       state: wait.End ? null : (wait.Next ?? null),
       input: output,
-      notBefore: waitUntil(wait, effective, deps.now(), deps.waitScale),
+      notBefore,
       waitState,
     },
   };

@@ -217,7 +217,7 @@ describe('activities: CreateActivity, GetActivityTask, DescribeActivity, ListAct
     const { executionArn } = await send(
       new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ amount: 3 }) }),
     );
-    const task = await polling;
+    const task = (await polling)!;
     expect(JSON.parse(task.input!)).toEqual({ amount: 3 });
     await send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: JSON.stringify({ ok: 3 }) }));
     expect(await local.engine.whenSettled(executionArn!)).toMatchObject({
@@ -293,8 +293,8 @@ describe('callbacks and activity tasks survive a restart on the file store', () 
     second.tokens.sendSuccess(token, '"yes"');
     const task = await until(async () => {
       const t = await second.tokens.getActivityTask(activity.activityArn, 'w', 200);
-      return 'taskToken' in t ? t : undefined;
-    });
+      return t.taskToken ? t : undefined;
+    }).then((t) => ({ taskToken: t!.taskToken!, input: t!.input! }));
     expect(JSON.parse(task.input)).toEqual({ answer: 'yes' });
     await second.close();
 

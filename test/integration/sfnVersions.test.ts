@@ -339,7 +339,7 @@ describe('map runs of a distributed Map', () => {
     });
     const events = (await send(new GetExecutionHistoryCommand({ executionArn }))).events!;
     const types = events.map((e) => e.type);
-    expect(types.filter((t) => t.startsWith('Map'))).toEqual([
+    expect(types.filter((t) => t!.startsWith('Map'))).toEqual([
       'MapStateEntered',
       'MapStateStarted',
       'MapRunStarted',
