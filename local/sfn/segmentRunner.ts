@@ -17,6 +17,7 @@ import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records'
 import { SfnError } from './errors';
 import { TaskFailure, type TaskResources } from './taskResources';
 import type { MapRuns } from './mapRuns';
+import { StateClock, withContextState } from './contextState';
 import {
   isCallbackResource,
   TASK_TOKEN_PLACEHOLDER,
@@ -42,7 +43,7 @@ export class CompiledMachine {
     let engine = this.segments.get(startAt);
     if (!engine) {
       // Validated as a whole at CreateStateMachine; a segment leaves states unreachable, so no validation here.
-      engine = new StateMachine(segmentDefinition(this.definition, startAt) as never, {
+      engine = new StateMachine(withContextState(segmentDefinition(this.definition, startAt)) as never, {
         validationOptions: { noValidate: true },
       });
       this.segments.set(startAt, engine);
@@ -96,7 +97,8 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     // A segment that starts at a top-level Wait pauses at once: no need to run the ASL engine for it.
     if (first?.topLevel && first.state.Type === 'Wait') return pauseAt(deps, start.state, start.input);
     const recorder = new EventTranslator(compiled, history);
-    const handlers = taskHandlers(deps, recorder);
+    const clock = new StateClock();
+    const handlers = taskHandlers(deps, recorder, clock);
     const retryOverrides =
       deps.retryDelayMs === undefined
         ? undefined
@@ -128,6 +130,7 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     };
     const logging = (async () => {
       for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) {
+        clock.observe(event, deps.now());
         deps.mapRuns?.before(event, mapRunContext);
         recorder.record(event);
         deps.mapRuns?.after(event, mapRunContext);
@@ -226,7 +229,7 @@ function contextObject(e: ExecutionRecord, machine: StateMachineRecord) {
   };
 }
 
-function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
+function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: StateClock) {
   const { execution: e, machine, compiled, history, tasks, signal } = deps;
   const mocks = e.testCase ? deps.mockConfig : undefined;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -240,12 +243,13 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
     }
     if (state.Type !== 'Task' || state.Resource === WAIT_RESOURCE) continue;
     const resource = state.Resource!;
-    handlers[stateName] = async (input) => {
+    handlers[stateName] = async (raw) => {
       const attempt = e.invocations[stateName] ?? 0;
       e.invocations[stateName] = attempt + 1;
       // The engine queues its StateEntered event before calling us; its log is read asynchronously, so let
       // the reader catch up first and the history stays in order.
       await recorder.caughtUp(stateName);
+      const input = clock.fill(stateName, raw, deps.now());
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
       if (mocked) return tasks.mocked(resource, input, history, mocked);
       if (deps.callbacks && isCallbackResource(resource)) {

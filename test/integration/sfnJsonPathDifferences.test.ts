@@ -1,4 +1,6 @@
-import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { fnArn, ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+
+const FLAKY = fnArn('flaky');
 
 /**
  * JSONPath behaviours where the local engine now answers what AWS answers. Expected values come from AWS's
@@ -7,8 +9,20 @@ import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
 describe('JSONPath differences from AWS, closed', () => {
   let local: LocalSfn;
   let n = 0;
+  const seen: unknown[] = [];
   beforeAll(async () => {
-    local = await startLocalSfn({ waitScale: 0.001 });
+    local = await startLocalSfn({
+      waitScale: 0.001,
+      retryDelayMs: 5,
+      functions: {
+        // Fails its first two calls, so the third is the second retry.
+        [FLAKY]: async (input) => {
+          seen.push(input);
+          if (seen.length < 3) throw Object.assign(new Error('again'), { name: 'Again' });
+          return input;
+        },
+      },
+    });
   });
   afterAll(() => local.close());
 
@@ -24,6 +38,45 @@ describe('JSONPath differences from AWS, closed', () => {
     });
     return local.engine.whenSettled(e.executionArn);
   }
+
+  // Developer guide, "Accessing execution data from the Context object": $$.State holds the state's Name, its
+  // EnteredTime and its RetryCount (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+  test('$$.State: Name in any state; EnteredTime and RetryCount in a Task, counting its retries', async () => {
+    const done = await run(
+      {
+        StartAt: 'Named',
+        States: {
+          Named: { Type: 'Pass', Parameters: { 'name.$': '$$.State.Name' }, Next: 'Call' },
+          Call: {
+            Type: 'Task',
+            Resource: FLAKY,
+            Parameters: {
+              'name.$': '$$.State.Name',
+              'entered.$': '$$.State.EnteredTime',
+              'retries.$': '$$.State.RetryCount',
+              'before.$': '$.name',
+            },
+            Retry: [{ ErrorEquals: ['Again'], MaxAttempts: 2 }],
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(done.status).toBe('SUCCEEDED');
+    const calls = seen as Array<{ name: string; entered: string; retries: number; before: string }>;
+    expect(calls.map((c) => [c.name, c.retries, c.before])).toEqual([
+      ['Call', 0, 'Named'],
+      ['Call', 1, 'Named'],
+      ['Call', 2, 'Named'],
+    ]);
+    // Entered once (a retry does not enter the state again): the same time on every attempt, that of the event.
+    expect(new Set(calls.map((c) => c.entered)).size).toBe(1);
+    const entered = local.engine
+      .history(done.executionArn)
+      .find((ev) => ev.type === 'TaskStateEntered')!.timestamp;
+    expect(Math.abs(Date.parse(calls[0].entered) - entered)).toBeLessThan(100);
+  });
 
   // LocalStack's tests/aws/services/stepfunctions/v2/base/test_wait.py (test_base_wait_seconds_path, values -1,
   // -1.5, 0, 1, 1.5; marked aws.validated: its snapshot is AWS's answer) and test_wait.snapshot.json for the
