@@ -1,4 +1,5 @@
 import type { Activities } from './activities';
+import type { Definition, State } from './definition';
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
 import type { TaskTokenRecord } from './opsRecords';
@@ -13,6 +14,27 @@ const ACTIVITY_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:activity:[A-Za-z0
  * the task's own token (the engine shares one context object between all tasks of a segment).
  */
 export const TASK_TOKEN_PLACEHOLDER = '__localStepFunctionsTaskToken__';
+
+/**
+ * The definition with the TimeoutSeconds of callback and activity tasks taken out: their handler times them out
+ * itself (TaskTimedOut / ActivityTimedOut, then States.Timeout), so the ASL engine's own timer does not race it.
+ */
+export function withoutCallbackTimeouts(definition: Definition): Definition {
+  const States: Record<string, State> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    let copy: State = state;
+    if (state.Type === 'Task' && typeof state.Resource === 'string' && isCallbackResource(state.Resource)) {
+      copy = { ...state };
+      delete copy.TimeoutSeconds;
+    }
+    if (Array.isArray(copy.Branches))
+      copy = { ...copy, Branches: copy.Branches.map((b) => withoutCallbackTimeouts(b)) };
+    if (copy.ItemProcessor) copy = { ...copy, ItemProcessor: withoutCallbackTimeouts(copy.ItemProcessor) };
+    if (copy.Iterator) copy = { ...copy, Iterator: withoutCallbackTimeouts(copy.Iterator) };
+    States[name] = copy;
+  }
+  return { ...definition, States };
+}
 
 export const isCallbackResource = (resource: string) =>
   resource.endsWith(WAIT_FOR_TASK_TOKEN) || ACTIVITY_ARN.test(resource);
@@ -151,6 +173,9 @@ export class TaskTokens {
     const done = record.status === 'SUCCEEDED' || record.status === 'FAILED' ? record : undefined;
     if (!done) h.flush();
     const outcome = done ? outcomeOf(done) : await this.wait(task, record, activity);
+    // Stopped (StopExecution, or the engine closing): the execution's history is closed, so nothing more is logged.
+    if (task.signal.aborted)
+      throw 'error' in outcome ? outcome.error : new TaskFailure('States.Runtime', 'aborted');
     if ('output' in outcome) {
       const output = JSON.stringify(outcome.output ?? null);
       if (activity) h.activitySucceeded(output);

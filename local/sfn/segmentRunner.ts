@@ -22,6 +22,7 @@ import {
   isCallbackResource,
   TASK_TOKEN_PLACEHOLDER,
   taskToken,
+  withoutCallbackTimeouts,
   withToken,
   type TaskTokens,
 } from './callbacks';
@@ -43,7 +44,10 @@ export class CompiledMachine {
     let engine = this.segments.get(startAt);
     if (!engine) {
       // Validated as a whole at CreateStateMachine; a segment leaves states unreachable, so no validation here.
-      engine = new StateMachine(withContextState(segmentDefinition(this.definition, startAt)) as never, {
+      const definition = withoutCallbackTimeouts(
+        withContextState(segmentDefinition(this.definition, startAt)),
+      );
+      engine = new StateMachine(definition as never, {
         validationOptions: { noValidate: true },
       });
       this.segments.set(startAt, engine);

@@ -11,6 +11,7 @@ import {
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,33 @@ describe('callbacks: .waitForTaskToken with SendTaskSuccess, SendTaskFailure, Se
     const types = await historyTypes(silent.executionArn);
     expect(types.slice(-2)).toEqual(['TaskTimedOut', 'ExecutionFailed']);
     await expect(send(new SendTaskHeartbeatCommand({ taskToken: silent.token }))).rejects.toMatchObject({
+      name: 'TaskTimedOut',
+    });
+  });
+
+  test('TimeoutSeconds times the callback out (TaskTimedOut, States.Timeout); StopExecution closes its token', async () => {
+    const slow = await start(callbackMachine({ TimeoutSeconds: 1 }));
+    expect(await local.engine.whenSettled(slow.executionArn)).toMatchObject({
+      status: 'FAILED',
+      error: 'States.Timeout',
+    });
+    const timedOut = await historyTypes(slow.executionArn);
+    expect(timedOut.slice(-2)).toEqual(['TaskTimedOut', 'ExecutionFailed']);
+    expect(timedOut.filter((t) => t === 'TaskTimedOut')).toHaveLength(1);
+
+    const stopped = await start(callbackMachine());
+    await until(async () => (await historyTypes(stopped.executionArn)).includes('TaskSubmitted'));
+    await send(new StopExecutionCommand({ executionArn: stopped.executionArn, error: 'Enough' }));
+    await new Promise((r) => setTimeout(r, 50));
+    const events = (await send(new GetExecutionHistoryCommand({ executionArn: stopped.executionArn })))
+      .events!;
+    // Nothing is logged after ExecutionAborted, and every event id is there once.
+    expect(events.at(-1)!.type).toBe('ExecutionAborted');
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(local.engine.describeExecution(stopped.executionArn).eventCount).toBe(events.length);
+    await expect(
+      send(new SendTaskSuccessCommand({ taskToken: stopped.token, output: '{}' })),
+    ).rejects.toMatchObject({
       name: 'TaskTimedOut',
     });
   });
