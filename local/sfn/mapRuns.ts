@@ -102,8 +102,14 @@ export class MapRuns {
     const state = this.distributed(ctx, name);
     if (!state || (event.type !== 'StateEntered' && event.type !== 'StateRetried')) return;
     const label = typeof state.Label === 'string' ? state.Label : name;
+    // A run left RUNNING by a restart is the same run: its segment runs again from its start (engine.ts).
+    const unfinished = [...this.runs.values()].find(
+      (r) => r.executionArn === ctx.executionArn && r.stateName === name && r.status === 'RUNNING',
+    );
     const run: MapRunRecord = {
-      mapRunArn: `${this.arnPrefix}:mapRun:${ctx.machineName}/${label}:${crypto.randomUUID()}`,
+      mapRunArn:
+        unfinished?.mapRunArn ??
+        `${this.arnPrefix}:mapRun:${ctx.machineName}/${label}:${crypto.randomUUID()}`,
       executionArn: ctx.executionArn,
       stateMachineArn: ctx.stateMachineArn,
       stateName: name!,

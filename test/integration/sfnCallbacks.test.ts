@@ -335,4 +335,61 @@ describe('callbacks and activity tasks survive a restart on the file store', () 
     expect(sent).toEqual([token]);
     await third.close();
   });
+
+  test('a distributed Map waiting on callbacks across a restart keeps its one map run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sfn-maprun-'));
+    const sent: string[] = [];
+    const engineOn = async () => {
+      const engine = new LocalStepFunctions({
+        region: REGION,
+        account: ACCOUNT,
+        store: new FileStateStore(dir),
+        functions: { [NOTIFY]: async (p) => sent.push((p as { token: string }).token) },
+      });
+      await engine.start();
+      return engine;
+    };
+    const first = await engineOn();
+    const machine = first.createStateMachine({
+      name: 'map-of-callbacks',
+      roleArn: ROLE,
+      definition: JSON.stringify({
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+              StartAt: 'Ask',
+              States: {
+                Ask: {
+                  Type: 'Task',
+                  Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                  Parameters: { FunctionName: NOTIFY, Payload: { 'token.$': '$$.Task.Token' } },
+                  End: true,
+                },
+              },
+            },
+            End: true,
+          },
+        },
+      }),
+    });
+    const e = first.startExecution({ stateMachineArn: machine.stateMachineArn, input: '[1, 2]' });
+    await until(() => sent.length === 2);
+    const [run] = first.mapRuns.list(e.executionArn);
+    expect(run.status).toBe('RUNNING');
+    await first.close();
+
+    const second = await engineOn();
+    for (const token of sent) second.tokens.sendSuccess(token, JSON.stringify(token.length));
+    const done = await second.whenSettled(e.executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(second.mapRuns.list(e.executionArn)).toMatchObject([
+      { mapRunArn: run.mapRunArn, status: 'SUCCEEDED', total: 2, succeeded: 2 },
+    ]);
+    // The items' tasks were sent once each, before the restart.
+    expect(sent).toHaveLength(2);
+    await second.close();
+  });
 });
