@@ -4,7 +4,6 @@
  * arguments, 130 / 143 interrupted (SIGINT / SIGTERM; a second signal exits at once, without the cleanup).
  */
 import { SFNClient } from '@aws-sdk/client-sfn';
-import type { Browser } from 'playwright-core';
 import { parseSmokeArgs, UsageError, USAGE, type SmokeOptions } from './args';
 import { MeetingsApi, type ApiAuth } from './meetingsApi';
 import { phaseLine, summary } from './report';
@@ -71,15 +70,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  let browser: Browser | undefined;
-  try {
-    if (opts.join) browser = await launchBrowser();
-  } catch (err) {
-    console.error(
-      `smoke test FAILED in phase "joined": cannot start Chromium (/usr/bin/chromium): ${String(err)}`,
-    );
-    return 1;
-  }
+  const visitor = opts.join ? new RoomVisitor(launchBrowser()) : undefined;
   console.log(
     `smoke test: ${opts.api}, a ${opts.durationMinutes}-minute meeting starting in ${opts.startInMs / 1000} s${opts.join ? ', joined from Chromium' : ', nobody joining (expect NO_SHOW)'}`,
   );
@@ -87,7 +78,7 @@ async function main(): Promise<number> {
     const report = await runSmoke(opts, {
       api,
       sfn,
-      visitor: browser ? new RoomVisitor(browser) : undefined,
+      visitor,
       signal: controller.signal,
       onPhase: (p, bookedAt) => console.log(phaseLine(p, bookedAt)),
     });
@@ -95,7 +86,7 @@ async function main(): Promise<number> {
     if (signalled) return signalled === 'SIGINT' ? 130 : 143;
     return report.ok ? 0 : 1;
   } finally {
-    await browser?.close().catch(() => undefined);
+    await visitor?.close();
     sfn.destroy();
   }
 }

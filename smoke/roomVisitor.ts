@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /**
  * Jitsi Meet takes config overrides from the URL fragment, but only keys on its whitelist
@@ -9,7 +9,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 const SKIP_PREJOIN = '&config.prejoinConfig.enabled=false&config.prejoinPageEnabled=false';
 
 /** Debian's Chromium, headless; a fake camera and microphone so Jitsi joins without asking anyone. */
-export function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(): Promise<Browser> {
+  // Loaded only with --join: a run without a browser does not pay for Playwright's start-up.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -32,23 +34,38 @@ export class RoomVisitor {
   private page?: Page;
   private kind?: 'stand-in' | 'jitsi';
 
-  constructor(private readonly browser: Browser) {}
+  /**
+   * Takes the browser while it is still starting: Chromium starts during the minutes before the room opens,
+   * and a browser that cannot start fails the "joined" phase (after which the meeting is cancelled).
+   */
+  constructor(private readonly browser: Promise<Browser>) {
+    browser.catch(() => undefined);
+  }
+
+  private async newPage(): Promise<Page> {
+    return (this.page ??= await (await this.browser).newPage());
+  }
+
+  /** Closes the browser, if it started. */
+  async close(): Promise<void> {
+    await (await this.browser.catch(() => undefined))?.close().catch(() => undefined);
+  }
 
   /** The join page's state as it renders it (data-phase), and the room link it offers once ready. */
   async readJoinPage(link: string, timeoutMs: number): Promise<{ phase: string; joinUrl: string }> {
-    this.page ??= await this.browser.newPage();
-    await this.page.goto(link, { timeout: timeoutMs });
+    const page = await this.newPage();
+    await page.goto(link, { timeout: timeoutMs });
     // The page polls on its own; wait for it to say ready and offer the link.
-    await this.page.waitForSelector('#status[data-phase="ready"]', { timeout: timeoutMs });
-    const joinUrl = await this.page.getAttribute('#join-link', 'href', { timeout: timeoutMs });
-    const phase = await this.page.getAttribute('#status', 'data-phase');
+    await page.waitForSelector('#status[data-phase="ready"]', { timeout: timeoutMs });
+    const joinUrl = await page.getAttribute('#join-link', 'href', { timeout: timeoutMs });
+    const phase = await page.getAttribute('#status', 'data-phase');
     if (!joinUrl) throw new Error('the join page says ready but offers no room link');
     return { phase: phase ?? '', joinUrl };
   }
 
   /** Opens the room and joins it; resolves with what it joined once the page says it is in. */
   async join(joinUrl: string, timeoutMs: number): Promise<string> {
-    const page = (this.page ??= await this.browser.newPage());
+    const page = await this.newPage();
     await page.goto(joinUrl.includes('#') ? `${joinUrl}${SKIP_PREJOIN}` : joinUrl, { timeout: timeoutMs });
     const which = await page.waitForFunction(
       () => {
