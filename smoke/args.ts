@@ -15,6 +15,8 @@ export const USAGE = `usage: npm run smoke -- --api <url> [options]
   --token <jwt>          send "Authorization: Bearer <jwt>" (apiAuth=jwt; the token needs the jwtScope)
                          without it: SigV4 with the default AWS credentials (apiAuth=iam), none on loopback
   --join                 join the room from headless Chromium (/usr/bin/chromium) once it is ready
+  --staging              the stack uses acmeDirectory=staging: Chromium accepts its certificate, whose
+                         Let's Encrypt staging root no browser trusts (the health probe checks it instead)
   --sfn-endpoint <url>   Step Functions endpoint (default AWS's for the execution's region)
   --region <region>      region of Step Functions and SigV4 (default: the API host's, else AWS_REGION)
   --start-in <time>      book the meeting this far ahead, e.g. 7m or 90s (default 7m: past the 5-minute lead)
@@ -45,6 +47,7 @@ export const SmokeArgs = z
     api: httpUrl('--api'),
     token: z.string().min(1, '--token must not be empty').optional(),
     join: z.boolean().default(false),
+    staging: z.boolean().default(false),
     'sfn-endpoint': httpUrl('--sfn-endpoint').optional(),
     region: z
       .string()
@@ -70,6 +73,7 @@ export interface SmokeOptions {
   api: string;
   token?: string;
   join: boolean;
+  staging: boolean;
   sfnEndpoint?: string;
   region?: string;
   startInMs: number;
@@ -90,6 +94,7 @@ export function parseSmokeArgs(argv: string[]): SmokeOptions | 'help' {
         api: { type: 'string' },
         token: { type: 'string' },
         join: { type: 'boolean' },
+        staging: { type: 'boolean' },
         'sfn-endpoint': { type: 'string' },
         region: { type: 'string' },
         'start-in': { type: 'string' },
@@ -118,6 +123,7 @@ export function parseSmokeArgs(argv: string[]): SmokeOptions | 'help' {
     api: a.api,
     token: a.token,
     join: a.join,
+    staging: a.staging,
     sfnEndpoint: a['sfn-endpoint'],
     region: a.region,
     startInMs: a['start-in'],

@@ -70,7 +70,9 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const visitor = opts.join ? new RoomVisitor(launchBrowser()) : undefined;
+  const visitor = opts.join
+    ? new RoomVisitor(launchBrowser(), { acceptStagingCertificate: opts.staging })
+    : undefined;
   console.log(
     `smoke test: ${opts.api}, a ${opts.durationMinutes}-minute meeting starting in ${opts.startInMs / 1000} s${opts.join ? ', joined from Chromium' : ', nobody joining (expect NO_SHOW)'}`,
   );

@@ -15,6 +15,7 @@ describe('the smoke test command line', () => {
     expect(parseSmokeArgs(['--api', 'https://abc.execute-api.eu-west-1.amazonaws.com/'])).toEqual({
       api: 'https://abc.execute-api.eu-west-1.amazonaws.com',
       join: false,
+      staging: false,
       startInMs: 7 * 60_000,
       durationMinutes: 15,
       graceMs: 5 * 60_000,
@@ -29,6 +30,7 @@ describe('the smoke test command line', () => {
         '--token',
         'eyJ.x.y',
         '--join',
+        '--staging',
         '--sfn-endpoint',
         'http://127.0.0.1:8083',
         '--region=eu-central-1',
@@ -44,6 +46,7 @@ describe('the smoke test command line', () => {
       api: 'http://127.0.0.1:3000',
       token: 'eyJ.x.y',
       join: true,
+      staging: true,
       sfnEndpoint: 'http://127.0.0.1:8083',
       region: 'eu-central-1',
       startInMs: 90_000,
