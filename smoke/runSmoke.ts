@@ -252,7 +252,10 @@ export async function runSmoke(opts: SmokeOptions, deps: SmokeDeps): Promise<Smo
   return report;
 }
 
-/** Every event of the execution, oldest first (a short meeting has a few hundred at most). */
+/**
+ * Every event of the execution, oldest first (a short meeting has a few hundred at most): GetExecutionHistory
+ * pages with nextToken, at most 1,000 events a page (Step Functions API reference, GetExecutionHistory).
+ */
 async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
