@@ -7,7 +7,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { parseSmokeArgs, UsageError, USAGE, type SmokeOptions } from './args';
 import { MeetingsApi, type ApiAuth } from './meetingsApi';
 import { phaseLine, summary } from './report';
-import { RoomVisitor, launchBrowser } from './roomVisitor';
+import { RoomVisitor, loadChromium } from './roomVisitor';
 import { runSmoke } from './runSmoke';
 
 /** The local stack's Step Functions and API take any credentials (local/dynamo.ts uses the same pair). */
@@ -70,8 +70,9 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const visitor = opts.join
-    ? new RoomVisitor(launchBrowser(), { acceptStagingCertificate: opts.staging })
+  const launchChromium = opts.join ? await loadChromium() : undefined;
+  const visitor = launchChromium
+    ? new RoomVisitor(launchChromium(), { acceptStagingCertificate: opts.staging })
     : undefined;
   console.log(
     `smoke test: ${opts.api}, a ${opts.durationMinutes}-minute meeting starting in ${opts.startInMs / 1000} s${opts.join ? ', joined from Chromium' : ', nobody joining (expect NO_SHOW)'}`,

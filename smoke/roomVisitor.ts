@@ -8,21 +8,25 @@ import type { Browser, Page } from 'playwright-core';
  */
 const SKIP_PREJOIN = '&config.prejoinConfig.enabled=false&config.prejoinPageEnabled=false';
 
-/** Debian's Chromium, headless; a fake camera and microphone so Jitsi joins without asking anyone. */
-export async function launchBrowser(): Promise<Browser> {
-  // Loaded only with --join: a run without a browser does not pay for Playwright's start-up.
+/**
+ * Loads Playwright (only with --join: a run without a browser does not pay for it) and answers how to start
+ * Debian's Chromium, headless, with a fake camera and microphone so Jitsi joins without asking anyone. The
+ * import is awaited before the booking; the browser then starts while the meeting launches.
+ */
+export async function loadChromium(): Promise<() => Promise<Browser>> {
   const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-    ],
-  });
+  return () =>
+    chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+      ],
+    });
 }
 
 /**

@@ -17,16 +17,17 @@ const ROOT = join(__dirname, '../..');
 const SCRIPT = join(ROOT, 'smoke/cli.ts');
 
 /**
- * Waits at half their length (SFN_WAIT_SCALE): the lifecycle's ~25 s of ASL waits take ~12 s, of which ~10 s
- * between healthy and the attendance check, so Chromium is in the room in time on a busy machine.
+ * A 2-second lead, the attendance check 9 s after the start (time for Chromium to be in the room on a busy
+ * machine), room checks every second: a meeting booked 5 s ahead ends about 17 s after its booking. Waits are
+ * not scaled: the room checks' instants come from the booked attendance time, so a scaled attendance wait
+ * only moves time into the wait before the first room check.
  */
 const stackOptions = (overrides: Partial<LocalStackOptions>): LocalStackOptions => ({
   dataDir: null,
-  timings: { ...FAST, attendanceCheckDelaySeconds: 20, occupancyIntervalSeconds: 1 },
+  timings: { ...FAST, attendanceCheckDelaySeconds: 9, occupancyIntervalSeconds: 1 },
   bootDelayMs: 300,
   maxLifetimeMs: 10 * 60_000,
   retryDelayMs: 50,
-  waitScale: 0.5,
   logLevel: 'ERROR',
   ...overrides,
 });
@@ -47,22 +48,25 @@ const healthy = lazyStack({});
 const neverHealthy = lazyStack({
   bootDelayMs: 10 * 60_000,
   timings: { ...FAST, healthMaxAttempts: 3 },
-  waitScale: 1,
 });
 // Booting for ten minutes with a budget of a hundred probes: the meeting stays short of healthy.
 const slowBoot = lazyStack({
   bootDelayMs: 10 * 60_000,
   timings: { ...FAST, healthMaxAttempts: 100 },
-  waitScale: 1,
 });
 
 const FASTEST = ['--duration', '1', '--poll', '100ms'];
+/** Each test takes 5–25 s alone; on a machine shared by many test runs, several times that. */
+const SLOW_MACHINE_MS = 180_000;
 
 interface Run {
   child: ChildProcess;
   out: string;
   exit: Promise<number | null>;
 }
+
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
 /** The script as `npm run smoke` runs it (tsx), on the stack's API and Step Functions endpoint. */
 function smoke(stack: LocalStack, args: string[]): Run {
@@ -72,6 +76,7 @@ function smoke(stack: LocalStack, args: string[]): Run {
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   const run: Run = { child, out: '', exit: new Promise((resolve) => child.once('exit', resolve)) };
   child.stdout!.on('data', (c: Buffer) => (run.out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (run.out += c.toString()));
@@ -122,7 +127,7 @@ test.concurrent(
   'a meeting joined from Chromium passes every phase, in order, and ends COMPLETED, its server gone',
   async () => {
     const stack = await healthy();
-    const run = smoke(stack, ['--start-in', '4s', '--grace', '30s', '--join']);
+    const run = smoke(stack, ['--start-in', '5s', '--grace', '30s', '--join']);
     expect({ exit: await run.exit, out: run.out }).toEqual({
       exit: 0,
       out: expect.stringMatching(/^smoke test PASSED/m),
@@ -135,25 +140,30 @@ test.concurrent(
     expect(run.out).toMatch(CONSOLE_LINK);
     await expectClosedWithoutServer(stack, meetingIdIn(run.out), 'COMPLETED');
   },
+  SLOW_MACHINE_MS,
 );
 
-test.concurrent('nobody joining: the attendance check says ABSENT and the meeting ends NO_SHOW', async () => {
-  const stack = await healthy();
-  const report = await smokeInProcess(stack, ['--start-in', '4s', '--grace', '30s']);
-  expect(report.failure).toBeUndefined();
-  expect(report.passed.map((p) => p.phase)).toEqual([
-    'book',
-    'launched',
-    'healthy',
-    'join page',
-    'attendance',
-    'teardown',
-  ]);
-  expect(report.passed.find((p) => p.phase === 'attendance')?.detail).toMatch(/^ABSENT, 0 in the room/);
-  expect(report.passed.find((p) => p.phase === 'teardown')?.detail).toMatch(/^NO_SHOW/);
-  expect(report.cleanup).toEqual([]);
-  await expectClosedWithoutServer(stack, report.meetingId, 'NO_SHOW');
-});
+test.concurrent(
+  'nobody joining: the attendance check says ABSENT and the meeting ends NO_SHOW',
+  async () => {
+    const stack = await healthy();
+    const report = await smokeInProcess(stack, ['--start-in', '5s', '--grace', '30s']);
+    expect(report.failure).toBeUndefined();
+    expect(report.passed.map((p) => p.phase)).toEqual([
+      'book',
+      'launched',
+      'healthy',
+      'join page',
+      'attendance',
+      'teardown',
+    ]);
+    expect(report.passed.find((p) => p.phase === 'attendance')?.detail).toMatch(/^ABSENT, 0 in the room/);
+    expect(report.passed.find((p) => p.phase === 'teardown')?.detail).toMatch(/^NO_SHOW/);
+    expect(report.cleanup).toEqual([]);
+    await expectClosedWithoutServer(stack, report.meetingId, 'NO_SHOW');
+  },
+  SLOW_MACHINE_MS,
+);
 
 test.concurrent(
   'a server that never gets healthy fails phase "healthy" with the state machine\'s reason, exit 1',
@@ -165,6 +175,7 @@ test.concurrent(
     expect(run.out).toMatch(/^cleanup: meeting \S+ was already FAILED: its own teardown ran$/m);
     await expectClosedWithoutServer(stack, meetingIdIn(run.out), 'FAILED');
   },
+  SLOW_MACHINE_MS,
 );
 
 test.concurrent(
@@ -185,6 +196,7 @@ test.concurrent(
     ]);
     await expectClosedWithoutServer(stack, report.meetingId, 'CANCELLED');
   },
+  SLOW_MACHINE_MS,
 );
 
 test.concurrent(
@@ -200,4 +212,5 @@ test.concurrent(
     expect(run.out).toMatch(/^cleanup: cancelled meeting \S+: now CANCELLED$/m);
     await expectClosedWithoutServer(stack, meetingIdIn(run.out), 'CANCELLED');
   },
+  SLOW_MACHINE_MS,
 );
