@@ -1,4 +1,9 @@
-import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
+import {
+  GetExecutionHistoryCommand,
+  type ExecutionStatus,
+  type HistoryEvent,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
 
 /** The lifecycle phases the execution's own history shows (statemachine/meeting.asl.json). */
 export type ExecutionPhase = 'launched' | 'healthy' | 'attendance' | 'teardown';
@@ -101,4 +106,21 @@ function parse(json: string | undefined): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Every event of the execution, oldest first (a short meeting has a few hundred at most): GetExecutionHistory
+ * pages with nextToken, at most 1,000 events a page (Step Functions API reference, GetExecutionHistory).
+ */
+export async function fetchHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
 }

@@ -1,8 +1,10 @@
-import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SmokeOptions } from './args';
-import { readProgress, type Progress } from './executionProgress';
+import { cleanUp } from './cleanUp';
+import { describeError, PhaseFailed } from './errors';
+import { fetchHistory, readProgress, type Progress } from './executionProgress';
 import type { MeetingsApi, MeetingView } from './meetingsApi';
 import type { RoomVisitor } from './roomVisitor';
 
@@ -46,16 +48,6 @@ export interface SmokeDeps {
   /** One line per phase passed, as it happens. */
   onPhase?: (passed: PhasePassed, bookedAt: Date) => void;
   now?: () => Date;
-}
-
-class PhaseFailed extends Error {
-  constructor(
-    readonly phase: PhaseName,
-    readonly reason: string,
-  ) {
-    super(`${phase}: ${reason}`);
-    this.name = 'PhaseFailed';
-  }
 }
 
 /**
@@ -133,7 +125,7 @@ export async function runSmoke(opts: SmokeOptions, deps: SmokeDeps): Promise<Smo
       let due = await deadline();
       for (;;) {
         check();
-        const progress = readProgress(await history(deps.sfn, executionArn));
+        const progress = readProgress(await fetchHistory(deps.sfn, executionArn));
         const value = reached(progress);
         if (value !== undefined) return value;
         if (progress.failure) throw new PhaseFailed(name, progress.failure.reason);
@@ -225,11 +217,14 @@ export async function runSmoke(opts: SmokeOptions, deps: SmokeDeps): Promise<Smo
       (p) => p.ended,
     );
     const record = await deps.api.get(booked.id);
+    // The history's last event and the execution's own status must agree (DescribeExecution is what the
+    // console and the sweeper read).
+    const described = await deps.sfn.send(new DescribeExecutionCommand({ executionArn }));
     const outcome = deps.visitor ? 'COMPLETED' : 'NO_SHOW';
-    if (end.status !== 'SUCCEEDED' || record.status !== outcome) {
+    if (end.status !== 'SUCCEEDED' || described.status !== 'SUCCEEDED' || record.status !== outcome) {
       throw new PhaseFailed(
         'teardown',
-        `execution ${end.status}, meeting ${record.status} (${record.statusReason ?? 'no reason'}), expected ${outcome}`,
+        `execution ${described.status ?? end.status}, meeting ${record.status} (${record.statusReason ?? 'no reason'}), expected SUCCEEDED and ${outcome}`,
       );
     }
     if (!record.terminatedAt)
@@ -244,29 +239,12 @@ export async function runSmoke(opts: SmokeOptions, deps: SmokeDeps): Promise<Smo
     report.failure =
       err instanceof PhaseFailed
         ? { phase: err.phase, reason: err.reason }
-        : { phase, reason: describe(err) };
+        : { phase, reason: describeError(err) };
   } finally {
     await deps.visitor?.leave().catch(() => undefined);
     if (!report.ok && meeting) report.cleanup = await cleanUp(deps.api, meeting.id);
   }
   return report;
-}
-
-/**
- * Every event of the execution, oldest first (a short meeting has a few hundred at most): GetExecutionHistory
- * pages with nextToken, at most 1,000 events a page (Step Functions API reference, GetExecutionHistory).
- */
-async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, nextToken, maxResults: 1000 }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
 }
 
 /** Why an execution ended early: the meeting's own reason first (what the platform sees), then Step Functions'. */
@@ -276,42 +254,6 @@ async function endReason(api: MeetingsApi, id: string, p: Progress): Promise<str
   return `execution ${p.ended?.status}${sfn ? ` (${sfn})` : ''}; meeting ${record?.status ?? 'unreadable'}${record?.statusReason ? `: ${record.statusReason}` : ''}`;
 }
 
-/**
- * Cancels the meeting (DELETE stops its execution and tears its server down, README "API") and reads back
- * that the server is gone. A meeting already over answers 409: its own teardown ran, which is checked the
- * same way.
- */
-async function cleanUp(api: MeetingsApi, id: string): Promise<string[]> {
-  const lines: string[] = [];
-  try {
-    const cancel = await api.cancel(id);
-    const record = await api.get(id);
-    lines.push(
-      cancel.cancelled
-        ? `cancelled meeting ${id}: now ${record.status}`
-        : `meeting ${id} was already ${record.status}: its own teardown ran`,
-    );
-    if (record.instanceId && !record.terminatedAt) {
-      lines.push(
-        `WARNING: server ${record.instanceId} has no terminatedAt; check EC2 for instances tagged meetingId=${id} (the sweeper stops it within its interval)`,
-      );
-    } else if (record.instanceId) {
-      lines.push(`server ${record.instanceId} terminated ${record.terminatedAt}`);
-    } else {
-      lines.push('no server was launched');
-    }
-  } catch (err) {
-    lines.push(
-      `WARNING: cleanup failed: ${describe(err)}; cancel meeting ${id} by hand (DELETE /meetings/${id})`,
-    );
-  }
-  return lines;
-}
-
 function seconds(later: Date, earlier: Date): string {
   return `${((later.getTime() - earlier.getTime()) / 1000).toFixed(1)} s`;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
