@@ -15,8 +15,8 @@ export const USAGE = `usage: npm run smoke -- --api <url> [options]
   --token <jwt>          send "Authorization: Bearer <jwt>" (apiAuth=jwt; the token needs the jwtScope)
                          without it: SigV4 with the default AWS credentials (apiAuth=iam), none on loopback
   --join                 join the room from headless Chromium (/usr/bin/chromium) once it is ready
-  --staging              the stack uses acmeDirectory=staging: Chromium accepts its certificate, whose
-                         Let's Encrypt staging root no browser trusts (the health probe checks it instead)
+  --staging              the stack uses acmeDirectory=staging, whose Let's Encrypt staging root no browser
+                         trusts: Chromium skips the certificate check (the health probe checks the chain)
   --sfn-endpoint <url>   Step Functions endpoint (default AWS's for the execution's region)
   --region <region>      region of Step Functions and SigV4 (default: the API host's, else AWS_REGION)
   --start-in <time>      book the meeting this far ahead, e.g. 7m or 90s (default 7m: past the 5-minute lead)
