@@ -68,6 +68,19 @@ export async function runSmoke(opts: SmokeOptions, deps: SmokeDeps): Promise<Smo
   const check = () => {
     if (deps.signal.aborted) throw new PhaseFailed(phase, `interrupted (${String(deps.signal.reason)})`);
   };
+  /** A browser step can take up to --grace: a signal must not wait for it. */
+  const untilAborted = <T>(work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        try {
+          check();
+        } catch (err) {
+          reject(err);
+        }
+      };
+      deps.signal.addEventListener('abort', onAbort, { once: true });
+      work.then(resolve, reject).finally(() => deps.signal.removeEventListener('abort', onAbort));
+    });
   const pause = async () => {
     try {
       await sleep(opts.pollMs, undefined, { signal: deps.signal });
@@ -175,8 +188,8 @@ export async function runSmoke(opts: SmokeOptions, deps: SmokeDeps): Promise<Smo
 
     if (deps.visitor) {
       phase = 'joined';
-      const page = await deps.visitor.readJoinPage(booked.studentLink, opts.graceMs);
-      const joined = await deps.visitor.join(page.joinUrl, opts.graceMs);
+      const page = await untilAborted(deps.visitor.readJoinPage(booked.studentLink, opts.graceMs));
+      const joined = await untilAborted(deps.visitor.join(page.joinUrl, opts.graceMs));
       pass('joined', now(), `the student's page said "${page.phase}"; Chromium is in ${joined}`);
     }
 
