@@ -27,6 +27,11 @@ export interface LifecycleProps {
    */
   ebsKmsKeyArn?: string;
   logRetention: logs.RetentionDays;
+  /**
+   * Where the meeting servers' certificate comes from (default production). Staging: the health check's probe
+   * trusts Let's Encrypt's staging roots too (functions/shared/probeTrust.ts), and only then.
+   */
+  acmeDirectory?: 'production' | 'staging';
 }
 
 /** How much longer a function may run than its Task waits for it. */
@@ -126,6 +131,8 @@ export class Lifecycle extends Construct {
       ),
       Teardown: task('Teardown', 'teardown', 'Terminates the meeting server and records the outcome'),
     };
+    if (props.acmeDirectory === 'staging')
+      this.tasks.HealthCheck.fn.addEnvironment('ACME_DIRECTORY', 'staging');
 
     const tableRw = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
     for (const t of Object.values(this.tasks)) {
