@@ -7,7 +7,7 @@ import type { MockConfig } from './mockConfig';
 import type { ExecutionRecord, StateMachineRecord } from './records';
 import { Scheduler } from './scheduler';
 import { CompiledMachine, runSegment, type SegmentOutcome } from './segmentRunner';
-import type { StateStore } from './stateStore';
+import type { SavedState, StateStore } from './stateStore';
 import { checkResource, TaskResources, type LocalFunction, type TaskEndpoints } from './taskResources';
 import { testState } from './testState';
 
@@ -26,6 +26,11 @@ export interface EngineOptions extends TaskEndpoints {
   /** SFN_WAIT_SCALE: every Wait lasts this fraction of its length (0.01 → a minute in 0.6 s). Default 1. */
   waitScale?: number;
   now?: () => number;
+  /**
+   * Called with what the store loaded, before any execution is resumed: a throw stops start() with nothing
+   * run (the local stack checks the executions against DynamoDB here, local/dataCheck/crossCheck.ts).
+   */
+  beforeResume?: (saved: SavedState) => Promise<void>;
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -61,6 +66,7 @@ export class LocalStepFunctions {
   /** Loads what the store holds and resumes every RUNNING execution. */
   async start(): Promise<void> {
     const saved = await this.options.store.load();
+    await this.options.beforeResume?.(saved);
     for (const m of saved.stateMachines) this.machines.set(m.stateMachineArn, m);
     for (const e of saved.executions) {
       // One copy of each machine ARN, not one per execution record parsed from disk.
