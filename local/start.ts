@@ -140,7 +140,9 @@ async function main() {
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
   Lambda (invoke)   ${stack.lambdaUrl}
   Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}${
-    stack.dataFindings.length > 0 ? `\n  Damaged data found at start, and what was done:\n${formatFindings(stack.dataFindings)}` : ''
+    stack.dataFindings.length > 0
+      ? `\n  Damaged data found at start, and what was done:\n${formatFindings(stack.dataFindings)}`
+      : ''
   }${env.SFN_WAIT_SCALE === 1 ? '' : `\n  Waits scaled by  ${env.SFN_WAIT_SCALE} (SFN_WAIT_SCALE)`}
   TLS               none locally: the stand-in servers speak plain HTTP on loopback, so no certificate is
                     issued. On AWS the certificate function keeps one wildcard certificate (ACME DNS-01);

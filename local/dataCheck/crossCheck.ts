@@ -70,9 +70,13 @@ export function crossCheck(args: {
     const least = e.checkpoint?.waitState ? LEAST_STATUS_AT_WAIT[e.checkpoint.waitState] : undefined;
     if (!m) behind.push(`meeting ${input.meetingId} is missing (execution ${e.name} runs)`);
     else if (m.revision < input.revision)
-      behind.push(`meeting ${m.id} is at revision ${m.revision}, its execution ${e.name} at ${input.revision}`);
+      behind.push(
+        `meeting ${m.id} is at revision ${m.revision}, its execution ${e.name} at ${input.revision}`,
+      );
     else if (m.revision === input.revision && least && RANK[m.status] < RANK[least])
-      behind.push(`meeting ${m.id} is ${m.status}, its execution ${e.name} waits in ${e.checkpoint?.waitState} (${least} or later)`);
+      behind.push(
+        `meeting ${m.id} is ${m.status}, its execution ${e.name} waits in ${e.checkpoint?.waitState} (${least} or later)`,
+      );
   }
   const findings: Finding[] = [];
   if (behind.length > 0)
@@ -92,7 +96,8 @@ export function crossCheck(args: {
       found: `${orphans.length} open meeting(s) have no execution: ${summarize(
         orphans.map((m) => `${m.id} (${m.status}, execution ${m.executionName})`),
       )}`,
-      action: "left to the sweeper's reconcile, which restarts each from its record or closes it with a reason",
+      action:
+        "left to the sweeper's reconcile, which restarts each from its record or closes it with a reason",
     });
   return findings;
 }
@@ -109,7 +114,9 @@ function lifecycleInputOf(e: ExecutionRecord): { meetingId: string; revision: nu
 }
 
 function summarize(items: string[]): string {
-  return items.length <= 5 ? items.join('; ') : `${items.slice(0, 5).join('; ')}; and ${items.length - 5} more`;
+  return items.length <= 5
+    ? items.join('; ')
+    : `${items.slice(0, 5).join('; ')}; and ${items.length - 5} more`;
 }
 
 /** Every meeting record of the table (a Scan: the ledger's items are skipped), only the fields compared. */

@@ -26,7 +26,10 @@ export class DamagedDataError extends Error {
 
 export function formatFindings(findings: Finding[]): string {
   return findings
-    .map((f) => `  ${f.file}\n    found: ${f.found}\n    did:   ${f.action}${f.command ? `\n    run:   ${f.command}` : ''}`)
+    .map(
+      (f) =>
+        `  ${f.file}\n    found: ${f.found}\n    did:   ${f.action}${f.command ? `\n    run:   ${f.command}` : ''}`,
+    )
     .join('\n');
 }
 

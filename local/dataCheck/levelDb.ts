@@ -24,7 +24,9 @@ export async function checkLevelDb(dir: string, suffix: string): Promise<Finding
   const first = await readAll(dir);
   if (first.ok) return dropped(dir);
   if (first.locked)
-    throw new Error(`${dir} is in use by another process (another local stack on the same DATA_DIR?): ${first.error}`);
+    throw new Error(
+      `${dir} is in use by another process (another local stack on the same DATA_DIR?): ${first.error}`,
+    );
   const copy = dir + suffix;
   cpSync(dir, copy, { recursive: true });
   await ClassicLevel.repair(dir);
@@ -80,7 +82,8 @@ function dropped(dir: string): Finding[] {
   return [...log.matchAll(/(\S+): dropping (\d+) bytes; (.*)$/gm)].map((m) => ({
     file: m[1],
     found: `${m[2]} damaged bytes (${m[3]})`,
-    action: 'skipped by LevelDB while reading it; the records they held are lost unless the cross-check finds them',
+    action:
+      'skipped by LevelDB while reading it; the records they held are lost unless the cross-check finds them',
   }));
 }
 

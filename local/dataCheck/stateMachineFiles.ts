@@ -34,7 +34,8 @@ export function checkStateMachineFiles(dir: string, own: StateMachineRecord, suf
     let problem: string | undefined;
     try {
       const parsed = SavedMachine.safeParse(JSON.parse(text));
-      if (!parsed.success) problem = `not a state machine record (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
+      if (!parsed.success)
+        problem = `not a state machine record (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`;
     } catch (err) {
       problem = `not JSON (${(err as Error).message}, ${text.length} bytes)`;
     }

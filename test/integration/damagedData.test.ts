@@ -33,7 +33,9 @@ async function withOneMeeting(prefix: string) {
 
 const dynamoLog = (dataDir: string) => {
   const dir = join(dataDir, 'dynamodb');
-  const logs = readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  const logs = readdirSync(dir)
+    .filter((n) => n.endsWith('.log'))
+    .sort();
   return join(dir, logs[logs.length - 1]);
 };
 
@@ -68,7 +70,11 @@ test('a damaged line inside executions.jsonl is repaired and named', async () =>
 
   const again = await start(dataDir);
   expect(again.dataFindings).toEqual([
-    expect.objectContaining({ file: journal, found: expect.stringContaining('line 2'), action: expect.stringMatching(/^repaired/) }),
+    expect.objectContaining({
+      file: journal,
+      found: expect.stringContaining('line 2'),
+      action: expect.stringMatching(/^repaired/),
+    }),
   ]);
   expect(readFileSync(journal, 'utf8')).not.toContain('0000\n');
 });
@@ -124,7 +130,10 @@ test.each(['CURRENT', 'MANIFEST'])(
 
     const again = await start(dataDir);
     expect(again.dataFindings).toEqual([
-      expect.objectContaining({ file: dir, action: expect.stringMatching(/^repaired with LevelDB's RepairDB/) }),
+      expect.objectContaining({
+        file: dir,
+        action: expect.stringMatching(/^repaired with LevelDB's RepairDB/),
+      }),
     ]);
     expect((await api(again, 'GET', `/meetings/${meeting.id}`)).body.status).toBe('SCHEDULED');
   },
@@ -150,7 +159,10 @@ test('a damaged state-machine file is restored from the definition and its execu
 
   const again = await start(dataDir);
   expect(again.dataFindings).toEqual([
-    expect.objectContaining({ file, action: expect.stringContaining('restored from statemachine/meeting.asl.json') }),
+    expect.objectContaining({
+      file,
+      action: expect.stringContaining('restored from statemachine/meeting.asl.json'),
+    }),
   ]);
   expect(again.engine?.listExecutions(again.stateMachineArn, 'RUNNING').map((e) => e.executionArn)).toEqual([
     meeting.executionArn,
@@ -165,7 +177,10 @@ test('a damaged file of another state machine refuses to start with the command 
 
   const err = await refusal(dataDir);
   expect(err.findings).toEqual([
-    expect.objectContaining({ file, command: expect.stringMatching(new RegExp(`^mv '${file}' '${file}\\.damaged-`)) }),
+    expect.objectContaining({
+      file,
+      command: expect.stringMatching(new RegExp(`^mv '${file}' '${file}\\.damaged-`)),
+    }),
   ]);
 });
 
