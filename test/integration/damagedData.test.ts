@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DamagedDataError } from '../../local/dataCheck/findings';
 import type { LocalStack } from '../../local/stack';
@@ -23,14 +23,6 @@ async function stop(stack: LocalStack) {
   await stack.close();
 }
 
-/** A data folder holding one meeting booked an hour ahead (SCHEDULED, its execution waiting to launch). */
-async function withOneMeeting(prefix: string) {
-  const dataDir = tempDir(prefix);
-  const stack = await start(dataDir);
-  const meeting = await book(stack, 3600);
-  return { dataDir, stack, meeting };
-}
-
 const dynamoLog = (dataDir: string) => {
   const dir = join(dataDir, 'dynamodb');
   const logs = readdirSync(dir)
@@ -38,6 +30,33 @@ const dynamoLog = (dataDir: string) => {
     .sort();
   return join(dir, logs[logs.length - 1]);
 };
+
+/**
+ * One data folder, made once: a meeting booked an hour ahead, then moved two hours ahead (revision 1: its
+ * first execution aborted, the second waiting to launch). Each test damages a copy of it.
+ */
+let fixture: { dataDir: string; meetingId: string; executionArn: string; logSizeBeforeMove: number };
+beforeAll(async () => {
+  const dataDir = tempDir('damaged-fixture');
+  const stack = await start(dataDir);
+  const meeting = await book(stack, 3600);
+  const logSizeBeforeMove = statSync(dynamoLog(dataDir)).size;
+  const moved = await api(stack, 'PATCH', `/meetings/${meeting.id}`, { startTime: inSeconds(7200) });
+  expect(moved.status).toBe(200);
+  await stop(stack);
+  fixture = {
+    dataDir,
+    meetingId: meeting.id,
+    executionArn: moved.body.executionArn as string,
+    logSizeBeforeMove,
+  };
+}, 60_000);
+
+function copyOfFixture(prefix: string) {
+  const dataDir = tempDir(prefix);
+  cpSync(fixture.dataDir, dataDir, { recursive: true });
+  return { dataDir, meeting: { id: fixture.meetingId, executionArn: fixture.executionArn } };
+}
 
 async function refusal(dataDir: string): Promise<DamagedDataError> {
   const err = await start(dataDir).then(
@@ -49,8 +68,7 @@ async function refusal(dataDir: string): Promise<DamagedDataError> {
 }
 
 test('an emptied executions.jsonl is named with the open meeting that lost its execution', async () => {
-  const { dataDir, stack, meeting } = await withOneMeeting('emptied-journal');
-  await stop(stack);
+  const { dataDir, meeting } = copyOfFixture('emptied-journal');
   writeFileSync(join(dataDir, 'stepfunctions', 'executions.jsonl'), '');
 
   const again = await start(dataDir);
@@ -60,9 +78,7 @@ test('an emptied executions.jsonl is named with the open meeting that lost its e
 });
 
 test('a damaged line inside executions.jsonl is repaired and named', async () => {
-  const { dataDir, stack } = await withOneMeeting('garbled-journal');
-  await book(stack, 3600);
-  await stop(stack);
+  const { dataDir } = copyOfFixture('garbled-journal');
   const journal = join(dataDir, 'stepfunctions', 'executions.jsonl');
   const lines = readFileSync(journal, 'utf8').split('\n');
   lines.splice(1, 0, '{"executionArn":"arn:aws:states:us-east-1:0000');
@@ -80,8 +96,7 @@ test('a damaged line inside executions.jsonl is repaired and named', async () =>
 });
 
 test('an emptied DynamoDB log refuses to start, naming the folder, the lost meeting and the command', async () => {
-  const { dataDir, stack, meeting } = await withOneMeeting('emptied-dynamo');
-  await stop(stack);
+  const { dataDir, meeting } = copyOfFixture('emptied-dynamo');
   writeFileSync(dynamoLog(dataDir), '');
 
   const err = await refusal(dataDir);
@@ -96,8 +111,7 @@ test('an emptied DynamoDB log refuses to start, naming the folder, the lost meet
 });
 
 test('a garbage DynamoDB log (LevelDB reads it as a crash, silently) is refused by the cross-check', async () => {
-  const { dataDir, stack, meeting } = await withOneMeeting('garbage-dynamo');
-  await stop(stack);
+  const { dataDir, meeting } = copyOfFixture('garbage-dynamo');
   const log = dynamoLog(dataDir);
   writeFileSync(log, Buffer.alloc(statSync(log).size, 0x5a));
 
@@ -107,13 +121,8 @@ test('a garbage DynamoDB log (LevelDB reads it as a crash, silently) is refused 
 });
 
 test('a torn DynamoDB log (a reschedule cut off) is found behind its execution and refused', async () => {
-  const { dataDir, stack, meeting } = await withOneMeeting('torn-dynamo');
-  const log = dynamoLog(dataDir);
-  const before = statSync(log).size;
-  const moved = await api(stack, 'PATCH', `/meetings/${meeting.id}`, { startTime: inSeconds(7200) });
-  expect(moved.status).toBe(200);
-  await stop(stack);
-  truncateSync(log, before + 10);
+  const { dataDir, meeting } = copyOfFixture('torn-dynamo');
+  truncateSync(dynamoLog(dataDir), fixture.logSizeBeforeMove + 10);
 
   const err = await refusal(dataDir);
   expect(err.findings[0].found).toContain(`meeting ${meeting.id} is at revision 0, its execution`);
@@ -122,8 +131,7 @@ test('a torn DynamoDB log (a reschedule cut off) is found behind its execution a
 test.each(['CURRENT', 'MANIFEST'])(
   'a damaged DynamoDB %s is repaired with LevelDB RepairDB and the meeting is still there',
   async (name) => {
-    const { dataDir, stack, meeting } = await withOneMeeting(`damaged-${name}`);
-    await stop(stack);
+    const { dataDir, meeting } = copyOfFixture(`damaged-${name}`);
     const dir = join(dataDir, 'dynamodb');
     const file = readdirSync(dir).find((n) => n.startsWith(name))!;
     writeFileSync(join(dir, file), 'garbage');
@@ -140,8 +148,7 @@ test.each(['CURRENT', 'MANIFEST'])(
 );
 
 test('a damaged fleet.json is moved aside and the fleet restored from the launch log', async () => {
-  const { dataDir, stack } = await withOneMeeting('damaged-fleet');
-  await stop(stack);
+  const { dataDir } = copyOfFixture('damaged-fleet');
   const fleet = join(dataDir, 'fleet.json');
   writeFileSync(fleet, '[{"meetingId":');
 
@@ -152,8 +159,7 @@ test('a damaged fleet.json is moved aside and the fleet restored from the launch
 });
 
 test('a damaged state-machine file is restored from the definition and its execution goes on', async () => {
-  const { dataDir, stack, meeting } = await withOneMeeting('damaged-machine');
-  await stop(stack);
+  const { dataDir, meeting } = copyOfFixture('damaged-machine');
   const file = join(dataDir, 'stepfunctions', 'state-machines', 'meeting-lifecycle.json');
   writeFileSync(file, '{"stateMachineArn":');
 
@@ -170,8 +176,7 @@ test('a damaged state-machine file is restored from the definition and its execu
 });
 
 test('a damaged file of another state machine refuses to start with the command that moves it aside', async () => {
-  const { dataDir, stack } = await withOneMeeting('other-machine');
-  await stop(stack);
+  const { dataDir } = copyOfFixture('other-machine');
   const file = join(dataDir, 'stepfunctions', 'state-machines', 'mine.json');
   writeFileSync(file, '');
 
@@ -185,7 +190,6 @@ test('a damaged file of another state machine refuses to start with the command 
 });
 
 test('undamaged data starts with nothing to report', async () => {
-  const { dataDir, stack } = await withOneMeeting('undamaged');
-  await stop(stack);
+  const { dataDir } = copyOfFixture('undamaged');
   expect((await start(dataDir)).dataFindings).toEqual([]);
 });
