@@ -79,11 +79,18 @@ function dropped(dir: string): Finding[] {
   } catch {
     return [];
   }
-  return [...log.matchAll(/(\S+): dropping (\d+) bytes; (.*)$/gm)].map((m) => ({
-    file: m[1],
-    found: `${m[2]} damaged bytes (${m[3]})`,
+  const byFile = new Map<string, { bytes: number; reasons: Set<string> }>();
+  for (const [, file, bytes, reason] of log.matchAll(/(\S+): dropping (\d+) bytes; (.*)$/gm)) {
+    const seen = byFile.get(file) ?? { bytes: 0, reasons: new Set<string>() };
+    seen.bytes += Number(bytes);
+    seen.reasons.add(reason);
+    byFile.set(file, seen);
+  }
+  return [...byFile].map(([file, { bytes, reasons }]) => ({
+    file,
+    found: `${bytes} damaged bytes (${[...reasons].join('; ')})`,
     action:
-      'skipped by LevelDB while reading it; the records they held are lost unless the cross-check finds them',
+      'skipped by LevelDB while reading it: the writes they held are gone (the cross-check below names any meeting that lost)',
   }));
 }
 

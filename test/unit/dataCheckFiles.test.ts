@@ -1,0 +1,60 @@
+import { ClassicLevel } from 'classic-level';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkLevelDb } from '../../local/dataCheck/levelDb';
+import { FileStateStore } from '../../local/sfn/stateStore';
+import type { ExecutionRecord } from '../../local/sfn/records';
+
+const temp = (prefix: string) => mkdtempSync(join(tmpdir(), `meeting-scheduler-${prefix}-`));
+
+test('records LevelDB drops from a damaged DynamoDB log are named with the log file', async () => {
+  const dir = join(temp('leveldb-dropped'), 'dynamodb');
+  const db = new ClassicLevel<string, string>(dir);
+  for (let i = 0; i < 100; i++) await db.put(`meeting-${i}`, 'x'.repeat(1000));
+  await db.close();
+  // Garbage inside the log's first 32 KiB block, with good blocks after it: LevelDB's reader reports it.
+  const log = join(
+    dir,
+    readdirSync(dir).find((n) => n.endsWith('.log'))!,
+  );
+  const bytes = readFileSync(log);
+  bytes.fill(0x5a, 2000, 2100);
+  writeFileSync(log, bytes);
+
+  const findings = await checkLevelDb(dir, '.damaged-test');
+  expect(findings).toEqual([
+    expect.objectContaining({ file: log, found: expect.stringMatching(/^\d+ damaged bytes \(Corruption: /) }),
+  ]);
+});
+
+test('a DynamoDB folder another process holds open is an error naming it, never repaired', async () => {
+  const dir = join(temp('leveldb-locked'), 'dynamodb');
+  const db = new ClassicLevel<string, string>(dir);
+  await db.put('a', 'b');
+  try {
+    await expect(checkLevelDb(dir, '.damaged-test')).rejects.toThrow(`${dir} is in use by another process`);
+    expect(readdirSync(join(dir, '..'))).toEqual(['dynamodb']);
+  } finally {
+    await db.close();
+  }
+});
+
+test('a journal write that fails (ENOSPC) does not lose the writes after it', async () => {
+  const dir = temp('journal-enospc');
+  const journal = join(dir, 'executions.jsonl');
+  // /dev/full answers every write with ENOSPC: the journal's append stream fails as on a full disk.
+  symlinkSync('/dev/full', journal);
+  const store = new FileStateStore(dir);
+  const record = (name: string) => ({ executionArn: `arn:${name}`, name }) as unknown as ExecutionRecord;
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  store.saveExecution(record('lost'));
+  await new Promise((r) => setTimeout(r, 50));
+  expect(errors).toHaveBeenCalledWith('local Step Functions: journal write failed', expect.anything());
+  errors.mockRestore();
+
+  unlinkSync(journal); // space is back
+  store.saveExecution(record('kept'));
+  await store.flush();
+  expect(readFileSync(journal, 'utf8')).toBe(`${JSON.stringify(record('kept'))}\n`);
+});
