@@ -1,5 +1,5 @@
 import { ClassicLevel } from 'classic-level';
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Finding, moveAsideCommand } from './findings';
 
@@ -31,15 +31,21 @@ export async function checkLevelDb(dir: string, suffix: string): Promise<Finding
   cpSync(dir, copy, { recursive: true });
   await ClassicLevel.repair(dir);
   const second = await readAll(dir);
-  if (!second.ok)
+  // A damaged table RepairDB cannot read is left out of the rebuilt database: nothing left at all means the
+  // data is gone (starting would create an empty table). The folder is put back as found, so every start
+  // refuses until it is moved aside, rather than the next one starting over an empty repair.
+  if (!second.ok || second.entries === 0) {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(copy, dir);
     return [
       {
         file: dir,
-        found: `LevelDB cannot read it (${first.error}), not even after RepairDB (${second.error})`,
-        action: `refused to start; a copy as found is at ${copy}`,
-        command: moveAsideCommand(dir, suffix.replace('.damaged', '.unrepairable')),
+        found: `LevelDB cannot read it (${first.error}); ${second.ok ? 'RepairDB recovered nothing' : `not even after RepairDB (${second.error})`}`,
+        action: 'refused to start; left as found',
+        command: moveAsideCommand(dir, suffix),
       },
     ];
+  }
   return [
     {
       file: dir,

@@ -58,3 +58,23 @@ test('a journal write that fails (ENOSPC) does not lose the writes after it', as
   await store.flush();
   expect(readFileSync(journal, 'utf8')).toBe(`${JSON.stringify(record('kept'))}\n`);
 });
+
+test('a DynamoDB table file emptied so that RepairDB recovers nothing refuses to start, never starts empty', async () => {
+  const dir = join(temp('leveldb-emptied-table'), 'dynamodb');
+  const db = new ClassicLevel<string, string>(dir);
+  await db.put('meeting-1', 'x');
+  await db.close();
+  await db.open(); // the reopen moves the log's records into a table file (*.ldb)
+  await db.close();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ldb'))) writeFileSync(join(dir, name), '');
+
+  const refusal = {
+    file: dir,
+    found: expect.stringContaining('RepairDB recovered nothing'),
+    command: `mv '${dir}' '${dir}.damaged-test'`,
+  };
+  expect(await checkLevelDb(dir, '.damaged-test')).toEqual([expect.objectContaining(refusal)]);
+  // Left as found: the next start refuses again instead of opening an empty repair.
+  expect(await checkLevelDb(dir, '.damaged-test')).toEqual([expect.objectContaining(refusal)]);
+  expect(readdirSync(join(dir, '..'))).toEqual(['dynamodb']);
+});
