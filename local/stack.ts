@@ -193,6 +193,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         lambdaEndpoint: options.lambdaEndpoint,
         // dynamodb:getItem/putItem/updateItem/deleteItem Task states run against the stack's dynalite.
         dynamodbEndpoint: dynamo.endpoint,
+        // While the data disk is full, executions wait rather than fail on refused writes (README).
+        holdWhile: diskSpace ? () => diskSpace.full() : undefined,
         // Each store witnesses the other (local/dataCheck/crossCheck.ts), before any execution runs.
         beforeResume: async (saved) => {
           if (!options.dataDir) return;
