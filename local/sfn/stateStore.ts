@@ -221,7 +221,11 @@ export class FileStateStore implements StateStore {
       mkdirSync(join(this.dir, 'history'), { recursive: true });
       const file = join(this.dir, 'history', `${String(n).padStart(2, '0')}.jsonl`);
       const stream = createWriteStream(file, { flags: 'a' });
-      stream.on('error', (err) => console.error('local Step Functions: history write failed', err));
+      // As the journal's: a failed stream is dropped, the next events open a new one.
+      stream.on('error', (err) => {
+        console.error('local Step Functions: history write failed', err);
+        if (this.shards[n]?.stream === stream) this.shards[n] = undefined;
+      });
       shard = this.shards[n] = { file, stream, unwritten: [] };
     }
     return shard;

@@ -1,5 +1,13 @@
 import { ClassicLevel } from 'classic-level';
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLevelDb } from '../../local/dataCheck/levelDb';
@@ -77,4 +85,31 @@ test('a DynamoDB table file emptied so that RepairDB recovers nothing refuses to
   // Left as found: the next start refuses again instead of opening an empty repair.
   expect(await checkLevelDb(dir, '.damaged-test')).toEqual([expect.objectContaining(refusal)]);
   expect(readdirSync(join(dir, '..'))).toEqual(['dynamodb']);
+});
+
+test('a history write that fails (ENOSPC) does not lose the events after it', async () => {
+  const record = { executionArn: 'arn:history', eventCount: 2 } as unknown as ExecutionRecord;
+  const event = (id: number) => ({ id, type: 'PassStateEntered', timestamp: 0 }) as never;
+  // Which of the history files this execution's events go to.
+  const probe = temp('history-probe');
+  const first = new FileStateStore(probe);
+  first.appendHistory(record, [event(1)]);
+  await first.flush();
+  const [shard] = readdirSync(join(probe, 'history'));
+
+  const dir = temp('history-enospc');
+  mkdirSync(join(dir, 'history'));
+  const file = join(dir, 'history', shard);
+  symlinkSync('/dev/full', file);
+  const store = new FileStateStore(dir);
+  const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  store.appendHistory(record, [event(1)]);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(errors).toHaveBeenCalledWith('local Step Functions: history write failed', expect.anything());
+  errors.mockRestore();
+
+  unlinkSync(file); // space is back
+  store.appendHistory(record, [event(2)]);
+  await store.flush();
+  expect(store.readHistory(record).map((e) => e.id)).toEqual([2]);
 });
