@@ -26,7 +26,12 @@ export class DiskSpace {
     const now = this.now();
     if (now - this.checkedAt >= this.cacheMs) {
       this.checkedAt = now;
-      this.lastFull = this.freeBytes(this.dir) < this.reserveBytes;
+      try {
+        this.lastFull = this.freeBytes(this.dir) < this.reserveBytes;
+      } catch {
+        // Not measurable (the folder is gone?): the write itself will say what is wrong.
+        this.lastFull = false;
+      }
     }
     return this.lastFull;
   }
