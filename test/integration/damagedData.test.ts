@@ -2,7 +2,7 @@ import { cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSyn
 import { join } from 'node:path';
 import { DamagedDataError } from '../../local/dataCheck/findings';
 import type { LocalStack } from '../../local/stack';
-import { api, book, inSeconds, startStack, tempDir } from './harness';
+import { api, book, inSeconds, startStack, tempDir, until } from './harness';
 
 // Issue 22, finding 2: each file of the local stack's data, damaged as a careless hand or a crash would, is
 // named at the next start with what was done about it; nothing starts silently empty over it.
@@ -126,6 +126,34 @@ test('a torn DynamoDB log (a reschedule cut off) is found behind its execution a
 
   const err = await refusal(dataDir);
   expect(err.findings[0].found).toContain(`meeting ${meeting.id} is at revision 0, its execution`);
+});
+
+test('a torn DynamoDB log that takes a READY meeting back to LAUNCHING is found behind its execution', async () => {
+  const dataDir = tempDir('torn-ready');
+  const stack = await start(dataDir);
+  const meeting = await book(stack, 3);
+  // The log's size while the meeting is LAUNCHING (its server boots for 0.5 s before it can be READY).
+  while ((await stack.store.get(meeting.id))?.status !== 'LAUNCHING')
+    await new Promise((r) => setTimeout(r, 20));
+  const sizeAtLaunching = statSync(dynamoLog(dataDir)).size;
+  await until(
+    'the execution to wait for the attendance check',
+    async () =>
+      stack.engine?.describeExecution(meeting.executionArn).checkpoint?.waitState ===
+      'WaitUntilAttendanceCheck',
+    20_000,
+  );
+  const servers = stack.fleet.list().map((s) => s.pid);
+  await stop(stack);
+  try {
+    truncateSync(dynamoLog(dataDir), sizeAtLaunching);
+    const err = await refusal(dataDir);
+    expect(err.findings[0].found).toContain(
+      `meeting ${meeting.id} is LAUNCHING, its execution ${meeting.executionArn.split(':').pop()} waits in WaitUntilAttendanceCheck`,
+    );
+  } finally {
+    for (const pid of servers) process.kill(pid, 'SIGTERM'); // the stand-in this test launched
+  }
 });
 
 test.each(['CURRENT', 'MANIFEST'])(
