@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import type { ExecutionRecord, HistoryEvent, StateMachineRecord } from './records';
 
 export interface SavedState {
@@ -33,7 +34,17 @@ export interface StateStore {
   readHistory(execution: ExecutionRecord): HistoryEvent[];
   /** Resolves when everything saved so far is on disk (writes are queued, in order, off the event loop). */
   flush(): Promise<void>;
+  /**
+   * Small records of other kinds (activities, task tokens, map runs: see opsState.ts), one per key, replaced
+   * whole; `loadRecords` answers every record of a kind saved so far.
+   */
+  saveRecord(kind: RecordKind, key: string, record: unknown): void;
+  deleteRecord(kind: RecordKind, key: string): void;
+  loadRecords<T>(kind: RecordKind): T[];
 }
+
+/** The kinds of small records saveRecord keeps (each a folder of the file store). */
+export type RecordKind = 'activities' | 'task-tokens' | 'map-runs';
 
 export class MemoryStateStore implements StateStore {
   private readonly machines = new Map<string, StateMachineRecord>();
@@ -65,6 +76,18 @@ export class MemoryStateStore implements StateStore {
     return latest(this.histories.get(execution.executionArn) ?? [], execution.eventCount);
   }
   async flush(): Promise<void> {}
+  private readonly records = new Map<string, Map<string, unknown>>();
+  saveRecord(kind: RecordKind, key: string, record: unknown): void {
+    const records = this.records.get(kind) ?? new Map<string, unknown>();
+    records.set(key, structuredClone(record));
+    this.records.set(kind, records);
+  }
+  deleteRecord(kind: RecordKind, key: string): void {
+    this.records.get(kind)?.delete(key);
+  }
+  loadRecords<T>(kind: RecordKind): T[] {
+    return structuredClone([...(this.records.get(kind)?.values() ?? [])]) as T[];
+  }
 }
 
 /**
@@ -170,6 +193,17 @@ export class FileStateStore implements StateStore {
 
   deleteStateMachine(machine: StateMachineRecord): void {
     rmSync(join(this.dir, 'state-machines', `${machine.name}.json`), { force: true });
+  }
+
+  // One small file per record, replaced atomically; keys (ARNs, tokens) are made file-name safe.
+  saveRecord(kind: RecordKind, key: string, record: unknown): void {
+    this.write(kind, recordFile(key), record);
+  }
+  deleteRecord(kind: RecordKind, key: string): void {
+    rmSync(join(this.dir, kind, `${recordFile(key)}.json`), { force: true });
+  }
+  loadRecords<T>(kind: RecordKind): T[] {
+    return this.readAll<T>(kind);
   }
 
   saveExecution(execution: ExecutionRecord, options?: { durable?: boolean }): void {
@@ -287,6 +321,9 @@ export class FileStateStore implements StateStore {
       .map((n) => JSON.parse(readFileSync(join(this.dir, kind, n), 'utf8')) as T);
   }
 }
+
+/** A record's key as a file name: a hash, since ARNs and task tokens hold ':' and may pass 255 bytes. */
+const recordFile = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** How many files histories are spread over: a GetExecutionHistory reads 1/64 of all histories. */
 const HISTORY_SHARDS = 64;

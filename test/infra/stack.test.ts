@@ -404,7 +404,10 @@ describe('MeetingSchedulerStack', () => {
       StringEquals: { 'ec2:CreateAction': 'RunInstances' },
     });
     expect(launch.some((s) => actionsOf(s).includes('iam:PassRole'))).toBe(true);
-    expect(launch.some((s) => actionsOf(s).includes('ec2:TerminateInstances'))).toBe(false);
+    // Only the server it started, when a cancel won the race (launchMeeting.ts): app-tagged instances only.
+    expect(
+      launch.filter((s) => actionsOf(s).includes('ec2:TerminateInstances')).map((s) => s.Condition),
+    ).toEqual([{ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } }]);
 
     const terminate = statementsOf(template, 'LifecycleTeardownRole').find((s) =>
       actionsOf(s).includes('ec2:TerminateInstances'),
@@ -417,7 +420,7 @@ describe('MeetingSchedulerStack', () => {
       send.some(
         (s) =>
           JSON.stringify(s.Condition) ===
-          JSON.stringify({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } }),
+          JSON.stringify({ StringEquals: { 'ssm:resourceTag/app': 'meeting-scheduler' } }),
       ),
     ).toBe(true);
   });
@@ -481,7 +484,12 @@ describe('MeetingSchedulerStack', () => {
       },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] },
     };
-    for (const role of ['LifecycleHealthCheckRole', 'LifecycleTeardownRole', 'SweeperRole']) {
+    for (const role of [
+      'LifecycleLaunchRole',
+      'LifecycleHealthCheckRole',
+      'LifecycleTeardownRole',
+      'SweeperRole',
+    ]) {
       const changes = statementsOf(template, role).filter((s) =>
         actionsOf(s).includes('route53:ChangeResourceRecordSets'),
       );
