@@ -25,6 +25,7 @@ import { crossCheck, scanMeetings } from './dataCheck/crossCheck';
 import { damagedSuffix, DamagedDataError, type Finding } from './dataCheck/findings';
 import { checkFleetFile } from './dataCheck/fleetFile';
 import { checkLevelDb } from './dataCheck/levelDb';
+import { checkRecordFiles } from './dataCheck/recordFiles';
 import { checkStateMachineFiles } from './dataCheck/stateMachineFiles';
 import { DISK_FULL_RETRY_AFTER_SECONDS, DiskSpace } from './diskSpace';
 import type { StateMachineRecord } from './sfn/records';
@@ -124,6 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     findings.push(
       ...checkStateMachineFiles(join(data('stepfunctions')!, 'state-machines'), ownMachine, suffix),
     );
+    findings.push(...checkRecordFiles(data('stepfunctions')!, suffix));
     findings.push(...(await checkLevelDb(data('dynamodb')!, suffix)));
     refuseIfDamaged();
   }

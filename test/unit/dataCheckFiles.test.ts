@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkLevelDb } from '../../local/dataCheck/levelDb';
+import { checkRecordFiles } from '../../local/dataCheck/recordFiles';
 import { FileStateStore } from '../../local/sfn/stateStore';
 import type { ExecutionRecord } from '../../local/sfn/records';
 
@@ -112,4 +113,16 @@ test('a history write that fails (ENOSPC) does not lose the events after it', as
   store.appendHistory(record, [event(2)]);
   await store.flush();
   expect(store.readHistory(record).map((e) => e.id)).toEqual([2]);
+});
+
+test('a damaged activity, task-token or map-run record refuses to start, naming the file and its mv', () => {
+  const dir = temp('damaged-records');
+  mkdirSync(join(dir, 'task-tokens'));
+  writeFileSync(join(dir, 'task-tokens', 'good.json'), '{"token":"t"}');
+  const damaged = join(dir, 'task-tokens', 'torn.json');
+  writeFileSync(damaged, '{"token":');
+
+  expect(checkRecordFiles(dir, '.damaged-test')).toEqual([
+    expect.objectContaining({ file: damaged, command: `mv '${damaged}' '${damaged}.damaged-test'` }),
+  ]);
 });
