@@ -7,7 +7,7 @@ import type { MockConfig } from './mockConfig';
 import type { ExecutionRecord, StateMachineRecord } from './records';
 import { Scheduler } from './scheduler';
 import { CompiledMachine, runSegment, type SegmentOutcome } from './segmentRunner';
-import type { StateStore } from './stateStore';
+import type { SavedState, StateStore } from './stateStore';
 import { checkResource, TaskResources, type LocalFunction, type TaskEndpoints } from './taskResources';
 import { testState } from './testState';
 import { Activities } from './activities';
@@ -33,7 +33,21 @@ export interface EngineOptions extends TaskEndpoints {
   /** How long GetActivityTask waits for a task before answering none (AWS: 60 s). */
   activityPollMs?: number;
   now?: () => number;
+  /**
+   * Called with what the store loaded, before any execution is resumed: a throw stops start() with nothing
+   * run (the local stack checks the executions against DynamoDB here, local/dataCheck/crossCheck.ts).
+   */
+  beforeResume?: (saved: SavedState) => Promise<void>;
+  /**
+   * While this answers true, no execution starts its next segment: each due one is looked at again a second
+   * later (the local stack holds them while its data disk is full, so a task does not fail on a refused write
+   * and send its meeting down a failure path; they go on late, not failed). Segments already running finish.
+   */
+  holdWhile?: () => boolean;
 }
+
+/** How long an execution held by `holdWhile` waits before it is looked at again. */
+const HOLD_RETRY_MS = 1000;
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -91,6 +105,7 @@ export class LocalStepFunctions {
   /** Loads what the store holds and resumes every RUNNING execution. */
   async start(): Promise<void> {
     const saved = await this.options.store.load();
+    await this.options.beforeResume?.(saved);
     this.activities.load();
     this.tokens.load();
     this.mapRuns.load();
@@ -505,6 +520,10 @@ export class LocalStepFunctions {
   /** Runs the execution's next segment and records where it ended. Never rejects. */
   private async advance(e: ExecutionRecord): Promise<void> {
     if (this.closed || e.status !== 'RUNNING' || !e.checkpoint || this.running.has(e.executionArn)) return;
+    if (this.options.holdWhile?.()) {
+      this.scheduler.schedule(e.executionArn, this.now() + HOLD_RETRY_MS, () => void this.advance(e));
+      return;
+    }
     const controller = new AbortController();
     this.running.set(e.executionArn, controller);
     const history = this.recorder(e);
