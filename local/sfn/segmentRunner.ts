@@ -14,10 +14,21 @@ import type { HistoryRecorder } from './history';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
+import { SfnError } from './errors';
 import { ASSIGNED, SCOPE, WAIT_ENV } from './language';
 import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
 import { AssignedLog, Scope } from './variables';
+import type { MapRuns } from './mapRuns';
+import { StateClock, withContextState } from './contextState';
+import {
+  isCallbackResource,
+  TASK_TOKEN_PLACEHOLDER,
+  taskToken,
+  withoutCallbackTimeouts,
+  withToken,
+  type TaskTokens,
+} from './callbacks';
 
 /** A machine's definition, parsed once, with one ASL engine per segment start (built on first use). */
 export class CompiledMachine {
@@ -36,8 +47,11 @@ export class CompiledMachine {
     let engine = this.segments.get(startAt);
     if (!engine) {
       // Validated as a whole at CreateStateMachine; a segment leaves states unreachable, so no validation here.
+      const definition = withoutCallbackTimeouts(
+        withContextState(segmentDefinition(this.definition, startAt)),
+      );
       // The engine's private copy with Variables and JSONata (aslInternals.ts, language.ts).
-      engine = new asl.StateMachine(segmentDefinition(this.definition, startAt) as never, {
+      engine = new asl.StateMachine(definition as never, {
         validationOptions: { noValidate: true },
       });
       this.segments.set(startAt, engine);
@@ -71,6 +85,10 @@ export interface SegmentDeps {
   signal: AbortSignal;
   /** The machine's TimeoutSeconds, as a time: past it the execution times out (States.Timeout). */
   deadline?: number;
+  /** Where `.waitForTaskToken` and activity tasks wait for their answer (callbacks.ts). */
+  callbacks?: TaskTokens;
+  /** Distributed Map runs (mapRuns.ts). */
+  mapRuns?: MapRuns;
 }
 
 /**
@@ -97,7 +115,8 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     if (first?.topLevel && first.state.Type === 'Wait')
       return await pauseAt(deps, start.state, start.input, context);
     const recorder = new EventTranslator(compiled, history, assigned);
-    const handlers = taskHandlers(deps, recorder);
+    const clock = new StateClock();
+    const handlers = taskHandlers(deps, recorder, clock);
     const retryOverrides =
       deps.retryDelayMs === undefined
         ? undefined
@@ -120,9 +139,19 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       deps.deadline === undefined
         ? undefined
         : setTimeout(() => stop({ kind: 'timedOut' }), Math.max(0, deps.deadline - deps.now()));
+    const mapRunContext = {
+      executionArn: e.executionArn,
+      stateMachineArn: machine.stateMachineArn,
+      machineName: machine.name,
+      states: compiled.states,
+      history,
+    };
     const logging = (async () => {
       for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) {
+        clock.observe(event, deps.now());
+        deps.mapRuns?.before(event, mapRunContext);
         recorder.record(event);
+        deps.mapRuns?.after(event, mapRunContext);
         if (e.eventCount >= MAX_HISTORY_EVENTS)
           stop({
             kind: 'failed',
@@ -164,15 +193,30 @@ async function pauseAt(
 ): Promise<SegmentOutcome> {
   const wait = deps.compiled.states.get(waitState)!.state;
   deps.history.stateEntered(waitState, 'Wait', input);
+  const enteredAt = deps.execution.eventCount;
   const scope = context[SCOPE];
-  const { output, notBefore, assigned } = await enterWait(
-    wait,
-    input,
-    scope,
-    context,
-    deps.now(),
-    deps.waitScale,
-  );
+  let notBefore: number;
+  let output: unknown;
+  let assigned: Record<string, unknown>;
+  try {
+    ({ output, notBefore, assigned } = await enterWait(
+      wait,
+      input,
+      scope,
+      context,
+      deps.now(),
+      deps.waitScale,
+    ));
+  } catch (err) {
+    // AWS names the state and its entered event in a Wait's runtime error (LocalStack's test_wait.snapshot.json,
+    // recorded against AWS: "An error occurred while executing the state 'State_1' (entered at the event id #2). …").
+    if (err instanceof SfnError && err.type === 'States.Runtime')
+      throw new SfnError(
+        err.type,
+        `An error occurred while executing the state '${waitState}' (entered at the event id #${enteredAt}). ${err.message}`,
+      );
+    throw err;
+  }
   const variables = scope.saved();
   const log = new AssignedLog();
   log.note(waitState, assigned);
@@ -216,13 +260,15 @@ function contextObject(e: ExecutionRecord, machine: StateMachineRecord) {
       Input: JSON.parse(e.input) as unknown,
       StartTime: new Date(e.startDate).toISOString(),
       RoleArn: machine.roleArn,
-      RedriveCount: 0,
+      RedriveCount: e.redriveCount ?? 0,
     },
     StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
+    // A callback task's handler puts its own token where this placeholder lands (callbacks.ts).
+    Task: { Token: TASK_TOKEN_PLACEHOLDER },
   };
 }
 
-function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
+function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: StateClock) {
   const { execution: e, machine, compiled, history, tasks, signal } = deps;
   const mocks = e.testCase ? deps.mockConfig : undefined;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -236,16 +282,33 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
     }
     if (state.Type !== 'Task' || state.Resource === WAIT_RESOURCE) continue;
     const resource = state.Resource!;
-    handlers[stateName] = async (input) => {
+    handlers[stateName] = async (raw) => {
       const attempt = e.invocations[stateName] ?? 0;
       e.invocations[stateName] = attempt + 1;
       // The engine queues its StateEntered event before calling us; its log is read asynchronously, so let
       // the reader catch up first and the history stays in order.
       await recorder.caughtUp(stateName);
+      const input = clock.fill(stateName, raw, deps.now());
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
       if (mocked) return tasks.mocked(resource, input, history, mocked);
       // A JSONata TimeoutSeconds may be an expression: the history then names no timeout.
       const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
+      if (deps.callbacks && isCallbackResource(resource)) {
+        const token = taskToken(e.executionArn, stateName, attempt, e.redriveCount);
+        return deps.callbacks.run({
+          executionArn: e.executionArn,
+          stateName,
+          resource,
+          token,
+          input: withToken(input, token),
+          history,
+          region: tasks.region,
+          timeoutSeconds: timeout,
+          heartbeatSeconds: state.HeartbeatSeconds as number | undefined,
+          signal,
+          submit: (r, i) => tasks.submit(r, i),
+        });
+      }
       return tasks.run(resource, input, history, timeout);
     };
   }
