@@ -1,4 +1,5 @@
 import { asl, type JsonPathQuery } from './aslInternals';
+import { isCallbackResource } from './callbacks';
 import { WAIT_RESOURCE, type State } from './definition';
 import { evaluate, QueryEvaluationError, type Bindings } from './jsonata';
 import { AssignedLog, Scope, variablePath, type Variables } from './variables';
@@ -178,10 +179,39 @@ function noteAssigned(context: Context, state: string, values: Variables): void 
 function bindings(
   scope: Scope,
   raw: unknown,
-  context: Context,
+  context: Record<string, unknown>,
   extra: Partial<Bindings['states']> = {},
 ): Bindings {
-  return { states: { input: raw, context: plainContext(context), ...extra }, variables: scope.all() };
+  return { states: { input: raw, context, ...extra }, variables: scope.all() };
+}
+
+const enteredAt = new WeakMap<Executor, number>();
+
+/**
+ * `$states.context` of a state: the context object with `State` (Name, EnteredTime, and RetryCount for states
+ * that retry), as AWS records it (LocalStack's outputdecl snapshot, recorded against AWS, shows State with Name
+ * and EnteredTime in a Pass state's `$states.context`). The engine makes one executor per state entry; a retry
+ * runs the same one again, so its first call is when the state was entered.
+ */
+function stateContext(executor: Executor, context: Context): Record<string, unknown> {
+  const env = context[WAIT_ENV] as WaitEnv | undefined;
+  let entered = enteredAt.get(executor);
+  if (entered === undefined) {
+    entered = env?.now() ?? Date.now();
+    enteredAt.set(executor, entered);
+  }
+  const retries = executor.retrierAttempts.reduce((a, b) => a + b, 0);
+  const State = {
+    Name: executor.stateName,
+    EnteredTime: new Date(entered).toISOString(),
+    ...('Retry' in executor.stateDefinition ? { RetryCount: retries } : {}),
+  };
+  const { Task, ...rest } = plainContext(context);
+  // Only a callback task (.waitForTaskToken, activity) has $states.context.Task.Token (callbacks.ts fills it in).
+  const callback =
+    typeof executor.stateDefinition.Resource === 'string' &&
+    isCallbackResource(executor.stateDefinition.Resource);
+  return { ...rest, State, ...(callback ? { Task } : {}) };
 }
 
 /** Every Assign template of the step, evaluated with the variables as they were on entry. */
@@ -214,15 +244,16 @@ async function languageExecute(
   const scope = scopeOf(context);
   // A JSON copy (structuredClone would make objects of another realm under Jest, which the engine rejects).
   const raw = JSON.parse(JSON.stringify(input ?? null)) as unknown;
+  const ctx = stateContext(this, context);
   try {
-    const entry = bindings(scope, raw, context);
+    const entry = bindings(scope, raw, ctx);
     const effective = jsonata
       ? def.Arguments !== undefined
         ? await evaluate(def.Arguments, entry, 'Arguments')
         : raw
       : this.processInput(input, context);
     const step = await runState.call(this, def, raw, effective, context, options, entry, jsonata);
-    const after = bindings(scope, raw, context, step.hasResult ? { result: step.stateResult } : {});
+    const after = bindings(scope, raw, ctx, step.hasResult ? { result: step.stateResult } : {});
     const values = await assignments(step.assign, after, jsonata, step.stateResult, context);
     let output: unknown;
     if (jsonata)
@@ -251,7 +282,7 @@ async function languageExecute(
     if (!caught.nextState || !caught.errorOutput) throw error;
     const catcher = (def.Catch as Array<Record<string, unknown>>)[caught.catcherIndex ?? 0];
     const errorOutput = caught.errorOutput;
-    const b = bindings(scope, raw, context, { errorOutput });
+    const b = bindings(scope, raw, ctx, { errorOutput });
     const values = await assignments([catcher.Assign], b, jsonata, errorOutput, context);
     const output = jsonata
       ? catcher.Output !== undefined

@@ -78,6 +78,7 @@ describe('JSONata', () => {
             Output: {
               sum: '{% $states.input.n + $states.result.echoed.n %}',
               execution: '{% $states.context.Execution.Name %}',
+              state: '{% $states.context.State.Name %}',
             },
             Next: 'Show',
           },
@@ -102,6 +103,7 @@ describe('JSONata', () => {
     expect(JSON.parse(exited!.stateExitedEventDetails!.output!)).toMatchObject({
       sum: 63,
       execution: expect.any(String),
+      state: 'Call',
     });
   });
 
