@@ -20,6 +20,13 @@ export interface EngineEvent {
 export class EventTranslator {
   /** Map and Parallel states that failed and were not retried: their exit (after a Catch) is no success. */
   private readonly failed = new Set<string>();
+  /**
+   * Map states whose attempt failed, MapStateFailed not yet logged: AWS logs it once, when no retry follows
+   * (LocalStack's execution_state.py logs MapStateFailed only when the retrier gives up; its test_map_state_retry
+   * is marked aws.validated). The engine logs StateFailed before deciding, so the event waits for StateRetried
+   * (dropped), StateCaught / StateExited, or the end of the segment's log (logged).
+   */
+  private readonly pendingFailure = new Set<string>();
   /** StateEntered events recorded, and handler calls that waited for them, per state (Map runs them in parallel). */
   private readonly entered = new Map<string, number>();
   private readonly claimed = new Map<string, number>();
@@ -73,6 +80,15 @@ export class EventTranslator {
       this.noteEntered(event.state.name);
   }
 
+  /** Logs the MapStateFailed of `name` held back (or of every Map, at the end of the log). */
+  flushFailure(name?: string): void {
+    for (const pending of [...this.pendingFailure]) {
+      if (name !== undefined && pending !== name) continue;
+      this.pendingFailure.delete(pending);
+      this.history.stateOutcome('Map', 'Failed');
+    }
+  }
+
   private translate(event: EngineEvent): void {
     const h = this.history;
     if (event.type.startsWith('MapIteration')) {
@@ -96,19 +112,23 @@ export class EventTranslator {
         h.stateEntered(name, type, event.state!.input);
         if (group) h.stateStarted(group, group === 'Map' ? itemCount(info, event.state!.input) : undefined);
         break;
+      case 'StateCaught':
+        this.flushFailure(name);
+        break;
       case 'StateExited':
+        this.flushFailure(name);
         if (group && !this.failed.has(name)) h.stateOutcome(group, 'Succeeded');
         this.failed.delete(name);
         h.stateExited(name, type, event.state!.output, this.assigned?.take(name));
         break;
       case 'StateFailed':
-        if (group) {
-          h.stateOutcome(group, 'Failed');
-          this.failed.add(name);
-        }
+        if (group === 'Map') this.pendingFailure.add(name);
+        else if (group) h.stateOutcome(group, 'Failed');
+        if (group) this.failed.add(name);
         break;
       case 'StateRetried':
         if (group) {
+          this.pendingFailure.delete(name);
           this.failed.delete(name);
           h.stateStarted(group, group === 'Map' ? itemCount(info, event.state!.input) : undefined);
         }

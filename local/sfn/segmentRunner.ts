@@ -159,6 +159,7 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
             cause: `The execution reached the maximum number of history events (${MAX_HISTORY_EVENTS}).`,
           });
       }
+      recorder.flushFailure();
     })().catch((err: unknown) => console.error('local Step Functions: history recording failed', err));
     try {
       const output = await run.result;

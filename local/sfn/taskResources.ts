@@ -8,6 +8,7 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
+import { directLambdaOutput } from './mockedInvoke';
 
 /** A Lambda function the local engine can call in-process, keyed by its ARN. */
 export type LocalFunction = (input: unknown) => Promise<unknown>;
@@ -164,7 +165,8 @@ export class TaskResources {
       history.taskStarted(resource);
     }
     try {
-      const output = await answer();
+      const answered = await answer();
+      const output = lambda ? directLambdaOutput(answered) : answered;
       if (lambda) history.lambdaSucceeded(output);
       else history.taskSucceeded(resource, output);
       return output;
