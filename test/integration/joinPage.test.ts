@@ -232,7 +232,11 @@ describe('join page in a browser (local stack)', () => {
     await teacherJoin.click('#join');
     await teacherJoin.waitForFunction(() => document.getElementById('count')?.textContent === '2');
 
-    // The end: torn down at endAt, COMPLETED; the page says so and stops asking.
+    // Both leave: two empty room checks end the lesson early (COMPLETED, "everyone left") rather than a minute
+    // of overrun past endAt, which the lifecycle tests cover; the page says it ended and stops asking.
+    await teacherJoin.click('#leave');
+    await student.click('#leave');
+    await student.waitForFunction(() => document.getElementById('count')?.textContent === '0');
     await waitForPhase(teacher, 'ended', 150_000);
     expect(await text(teacher, '#headline')).toBe('Ended');
     expect(await text(teacher, '#detail')).toMatch(/^The meeting ended at \d\d:\d\d$/);
