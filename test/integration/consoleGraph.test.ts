@@ -215,9 +215,13 @@ describe('the console graph (real browser)', () => {
 
     // The wheel zooms around the pointer.
     await page.mouse.wheel(0, -200);
-    await page.waitForFunction(() => document.querySelector('svg.graph')!.getScreenCTM()!.a > 1.05);
+    await page.waitForFunction(
+      () => document.querySelector<SVGSVGElement>('svg.graph')!.getScreenCTM()!.a > 1.05,
+    );
     await page.mouse.wheel(0, 400);
-    await page.waitForFunction(() => document.querySelector('svg.graph')!.getScreenCTM()!.a < 1);
+    await page.waitForFunction(
+      () => document.querySelector<SVGSVGElement>('svg.graph')!.getScreenCTM()!.a < 1,
+    );
 
     // A definition has no current state: no button for it.
     await expect(page.getByRole('button', { name: 'Current state' }).isVisible()).resolves.toBe(false);
