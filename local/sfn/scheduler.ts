@@ -28,6 +28,12 @@ export class Scheduler {
     return this.byKey.size;
   }
 
+  /** Whether a wake-up is due that has not run yet (a herd being started batch by batch). */
+  hasDue(): boolean {
+    const first = this.peek();
+    return first !== undefined && first.at <= this.now();
+  }
+
   /** Runs `run` at `at` (ms since the epoch), replacing what was scheduled under `key`. */
   schedule(key: string, at: number, run: () => void): void {
     if (this.closed) return;

@@ -11,6 +11,7 @@ import {
   type StateInfo,
 } from './definition';
 import type { HistoryRecorder } from './history';
+import { firstTasksFirst, type FirstTaskTicket } from './firstTasksFirst';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
@@ -67,6 +68,8 @@ export interface SegmentDeps {
   signal: AbortSignal;
   /** The machine's TimeoutSeconds, as a time: past it the execution times out (States.Timeout). */
   deadline?: number;
+  /** Holds what follows the segment's first task until a herd's first tasks are all called (firstTasksFirst.ts). */
+  firstTask?: FirstTaskTicket;
 }
 
 /**
@@ -211,7 +214,7 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
       return tasks.run(resource, input, history, state.TimeoutSeconds);
     };
   }
-  return handlers;
+  return deps.firstTask ? firstTasksFirst(handlers, deps.firstTask) : handlers;
 }
 
 /** Sleeps until `until` (in chunks below setTimeout's limit); an abort ends the sleep with a failure. */
