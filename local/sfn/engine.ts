@@ -54,7 +54,7 @@ export class LocalStepFunctions {
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => Date.now());
     this.scheduler = new Scheduler(this.now);
-    this.firstTasks = new FirstTaskGate(() => this.scheduler.hasDue());
+    this.firstTasks = new FirstTaskGate(() => this.scheduler.nextAt(), this.now);
     this.tasks = new TaskResources(options.functions, options, options.region);
     const scale = options.waitScale ?? 1;
     if (!(scale > 0 && scale <= 1)) throw new Error(`waitScale must be in (0, 1], got ${scale}`);
@@ -419,7 +419,8 @@ export class LocalStepFunctions {
     const controller = new AbortController();
     this.running.set(e.executionArn, controller);
     const history = this.recorder(e);
-    const firstTask = this.firstTasks.enter();
+    // Due at its wake-up time; a new execution's first segment (notBefore 0) at its start.
+    const firstTask = this.firstTasks.enter(Math.max(e.checkpoint.notBefore, e.startDate));
     let outcome: SegmentOutcome;
     try {
       const machine = this.machineOf(e);

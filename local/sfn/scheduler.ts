@@ -28,10 +28,9 @@ export class Scheduler {
     return this.byKey.size;
   }
 
-  /** Whether a wake-up is due that has not run yet (a herd being started batch by batch). */
-  hasDue(): boolean {
-    const first = this.peek();
-    return first !== undefined && first.at <= this.now();
+  /** When the earliest wake-up not run yet is due (Infinity: none); a herd is started batch by batch. */
+  nextAt(): number {
+    return this.peek()?.at ?? Infinity;
   }
 
   /** Runs `run` at `at` (ms since the epoch), replacing what was scheduled under `key`. */

@@ -6,12 +6,13 @@ const settledYet = async (p: Promise<unknown>) => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
   return done;
 };
+const NONE_SCHEDULED = () => Infinity;
 
 describe('first tasks first (the gate)', () => {
-  test('opens once every started segment has arrived, not before', async () => {
-    const gate = new FirstTaskGate(() => false);
-    const a = gate.enter();
-    const b = gate.enter();
+  test('opens once every segment due by then has arrived, not before', async () => {
+    const gate = new FirstTaskGate(NONE_SCHEDULED, () => 100);
+    const a = gate.enter(100);
+    const b = gate.enter(100);
     expect(a.arrive()).toBe(true);
     const waiting = a.opened();
     expect(await settledYet(waiting)).toBe(false);
@@ -21,29 +22,49 @@ describe('first tasks first (the gate)', () => {
     expect(b.arrive()).toBe(false);
   });
 
-  test('stays shut while the scheduler still has wake-ups due (the next batches of a herd)', async () => {
-    let due = true;
-    const gate = new FirstTaskGate(() => due);
-    const a = gate.enter();
+  test('stays shut while the scheduler still holds wake-ups due by then (the next batches of a herd)', async () => {
+    let nextDue = 100;
+    const gate = new FirstTaskGate(
+      () => nextDue,
+      () => 100,
+    );
+    const a = gate.enter(100);
     a.arrive();
     const waiting = a.opened();
     expect(await settledYet(waiting)).toBe(false);
-    due = false;
-    const b = gate.enter(); // the last batch's segment
+    nextDue = Infinity; // the scheduler started the last batch
+    const b = gate.enter(100);
+    expect(await settledYet(waiting)).toBe(false);
     b.arrive();
     expect(await settledYet(waiting)).toBe(true);
   });
 
-  test(`a gate held shut by a steady stream opens anyway after ${MAX_HOLD_MS} ms`, async () => {
+  test('never waits for segments due later: a steady stream of wake-ups cannot hold a segment back', async () => {
+    let now = 100;
+    const gate = new FirstTaskGate(
+      () => 250,
+      () => now,
+    );
+    const a = gate.enter(100);
+    const b = gate.enter(100);
+    a.arrive();
+    now = 150;
+    const waiting = a.opened();
+    gate.enter(200); // due after `a` got to its first task: on its way, but not a's business
+    b.arrive();
+    expect(await settledYet(waiting)).toBe(true);
+  });
+
+  test(`a wait is bounded: released after ${MAX_HOLD_MS / 1000} s whatever is still on its way`, async () => {
     jest.useFakeTimers();
     try {
-      const gate = new FirstTaskGate(() => true);
-      const a = gate.enter();
+      const gate = new FirstTaskGate(() => 0);
+      const a = gate.enter(Date.now());
       a.arrive();
       const waiting = a.opened();
-      jest.advanceTimersByTime(MAX_HOLD_MS - 1);
+      jest.advanceTimersByTime(MAX_HOLD_MS - 200);
       expect(await settledYet(waiting)).toBe(false);
-      jest.advanceTimersByTime(1);
+      jest.advanceTimersByTime(400);
       expect(await settledYet(waiting)).toBe(true);
     } finally {
       jest.useRealTimers();
@@ -51,14 +72,14 @@ describe('first tasks first (the gate)', () => {
   });
 
   test("the gated handlers: the segment's first call runs at once, what follows it waits for the herd", async () => {
-    const gate = new FirstTaskGate(() => false);
+    const gate = new FirstTaskGate(NONE_SCHEDULED, () => 100);
     const calls: string[] = [];
     const handler = (name: string) => async (input: unknown) => {
       calls.push(name);
       return input;
     };
-    const mine = firstTasksFirst({ First: handler('First'), Second: handler('Second') }, gate.enter());
-    const other = gate.enter(); // another due execution, still on its way to its first task
+    const mine = firstTasksFirst({ First: handler('First'), Second: handler('Second') }, gate.enter(100));
+    const other = gate.enter(100); // another due execution, still on its way to its first task
     const first = mine.First(1);
     const second = mine.Second(2);
     for (let i = 0; i < 5; i++) await Promise.resolve();
