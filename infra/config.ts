@@ -25,6 +25,12 @@ const share = z.coerce.number().gt(0, 'must be a share above 0').max(1, 'must be
 const debVersion = z
   .string()
   .regex(/^[0-9][A-Za-z0-9.+~-]*-[A-Za-z0-9.+~]+$/, 'must be a Debian package version like 2.0.9955-1');
+const secretArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/,
+    'must be a Secrets Manager secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>',
+  );
 const csv = z
   .string()
   .transform((s) =>
@@ -113,6 +119,10 @@ export const AppConfig = z
         'must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias)',
       )
       .optional(),
+    // The secrets a deleted deployment of this domain kept (its CertificateSecretArn / AccountSecretArn outputs):
+    // the new one takes over their certificate and ACME account instead of issuing again (issue 23 #3).
+    retainedCertificateSecretArn: secretArn.optional(),
+    retainedAccountSecretArn: secretArn.optional(),
     alarmTopicArn: z
       .string()
       .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')

@@ -36,6 +36,8 @@ export class MeetingSchedulerStack extends Stack {
       hostedZoneId: config.hostedZoneId,
       acmeEmail: config.acmeEmail,
       acmeDirectory: config.acmeDirectory,
+      retainedCertificateSecretArn: config.retainedCertificateSecretArn,
+      retainedAccountSecretArn: config.retainedAccountSecretArn,
       alarmTopic,
       logRetention,
     });
@@ -74,6 +76,7 @@ export class MeetingSchedulerStack extends Stack {
       imageParameterArn: image.imageParameterArn,
       ebsKmsKeyArn: config.ebsKmsKeyArn,
       logRetention,
+      acmeDirectory: config.acmeDirectory,
     });
     const api = new MeetingsApi(this, 'Api', {
       table,
@@ -142,6 +145,8 @@ export class MeetingSchedulerStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: lifecycle.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'CertificateSecretArn', { value: certificate.secret.secretArn });
+    // Both secrets outlive the stack: a later deployment takes them over (retained*SecretArn context).
+    new CfnOutput(this, 'AccountSecretArn', { value: certificate.accountSecret.secretArn });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: operations.dashboard.dashboardName });
     // `aws imagebuilder start-image-pipeline-execution --image-pipeline-arn <this>` builds the first image.

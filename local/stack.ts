@@ -21,6 +21,14 @@ import {
   type TaskStateName,
 } from '../statemachine/definition';
 import { ensureMeetingsTable, LOCAL_CREDENTIALS, startDynalite } from './dynamo';
+import { crossCheck, scanMeetings } from './dataCheck/crossCheck';
+import { damagedSuffix, DamagedDataError, type Finding } from './dataCheck/findings';
+import { checkFleetFile } from './dataCheck/fleetFile';
+import { checkLevelDb } from './dataCheck/levelDb';
+import { checkRecordFiles } from './dataCheck/recordFiles';
+import { checkStateMachineFiles } from './dataCheck/stateMachineFiles';
+import { DISK_FULL_RETRY_AFTER_SECONDS, DiskSpace } from './diskSpace';
+import type { StateMachineRecord } from './sfn/records';
 import { LocalFleet } from './fleet';
 import { LocalStepFunctions, type LocalFunction } from './sfn/engine';
 import { loadMockConfig } from './sfn/mockConfig';
@@ -28,6 +36,8 @@ import { listen, sfnApi } from './sfn/server';
 import { FileStateStore, MemoryStateStore } from './sfn/stateStore';
 import { lambdaApi } from './lambdaApi';
 import { sweep, type Swept } from '../functions/sweeper/sweep';
+import { sfnExecutions } from '../functions/sweeper/sfnExecutions';
+import { startLifecycle } from '../functions/api/lifecycle';
 import { CreateStateMachineCommand, DescribeExecutionCommand } from '@aws-sdk/client-sfn';
 
 export const LOCAL_REGION = 'us-east-1';
@@ -64,6 +74,8 @@ export interface LocalStackOptions {
    * published defaults); without it bookings launch at start − lead, unpaced and unchecked.
    */
   admission?: AdmissionSettings;
+  /** Writes stop (503) while the data folder's filesystem has less free than this (default 16 MiB). */
+  diskReserveBytes?: number;
 }
 
 export interface LocalStack {
@@ -77,6 +89,8 @@ export interface LocalStack {
   engine?: LocalStepFunctions;
   sfn: SFNClient;
   deps: TaskDeps;
+  /** What the start-up check found damaged in the data folder and what it did, file by file. */
+  dataFindings: Finding[];
   /** Runs the sweeper once now (it also runs every sweepIntervalMs). */
   sweep(): Promise<Swept[]>;
   /** Stops the endpoints; executions, data and meeting servers stay for the next start. */
@@ -92,8 +106,40 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const host = options.host ?? '127.0.0.1';
   const data = (name: string) => (options.dataDir ? join(options.dataDir, name) : undefined);
   const closers: Array<() => Promise<void>> = [];
+  const arns = localSubstitutions(LOCAL_REGION, LOCAL_ACCOUNT);
+  const ownMachine: StateMachineRecord = {
+    stateMachineArn: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${STATE_MACHINE_NAME}`,
+    name: STATE_MACHINE_NAME,
+    definition: JSON.stringify(loadDefinition(arns), null, 2),
+    roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${STATE_MACHINE_NAME}`,
+    type: 'STANDARD',
+    creationDate: Date.now(),
+  };
+  // The data is checked before anything opens it (issue 22): damage is repaired, restored from another store,
+  // or the start is refused with the command that moves the damaged file aside; never silently started over.
+  const findings: Finding[] = [];
+  const suffix = damagedSuffix(new Date());
+  const refuseIfDamaged = () => {
+    if (findings.some((f) => f.command)) throw new DamagedDataError(findings);
+  };
+  if (options.dataDir) {
+    findings.push(...checkFleetFile(data('fleet.json')!, suffix));
+    findings.push(
+      ...checkStateMachineFiles(join(data('stepfunctions')!, 'state-machines'), ownMachine, suffix),
+    );
+    findings.push(...checkRecordFiles(data('stepfunctions')!, suffix));
+    findings.push(...(await checkLevelDb(data('dynamodb')!, suffix)));
+    refuseIfDamaged();
+  }
+  const diskSpace = options.dataDir
+    ? new DiskSpace(options.dataDir, options.diskReserveBytes ?? 16 * 1024 * 1024)
+    : undefined;
   try {
-    const dynamo = await startDynalite({ port: options.ports?.dynamodb ?? 0, path: data('dynamodb') });
+    const dynamo = await startDynalite({
+      port: options.ports?.dynamodb ?? 0,
+      path: data('dynamodb'),
+      diskSpace,
+    });
     closers.push(() => dynamo.close());
     await ensureMeetingsTable(dynamo.client, TABLE_NAME);
     const store = new MeetingStore(dynamo.client, TABLE_NAME);
@@ -111,7 +157,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       telemetry: telemetry(component, { env: logEnv }),
     });
 
-    const arns = localSubstitutions(LOCAL_REGION, LOCAL_ACCOUNT);
     const launchDeps = withTelemetry('launch');
     const healthDeps = withTelemetry('health-check');
     const roomCheckDeps = withTelemetry('attendance-check');
@@ -140,7 +185,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       engine = new LocalStepFunctions({
         region: LOCAL_REGION,
         account: LOCAL_ACCOUNT,
-        store: options.dataDir ? new FileStateStore(data('stepfunctions')!) : new MemoryStateStore(),
+        store: options.dataDir
+          ? new FileStateStore(data('stepfunctions')!, (file, found, action) =>
+              findings.push({ file, found, action }),
+            )
+          : new MemoryStateStore(),
         functions,
         mockConfig: options.mockConfigPath ? loadMockConfig(options.mockConfigPath) : undefined,
         retryDelayMs: options.retryDelayMs,
@@ -148,6 +197,23 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         lambdaEndpoint: options.lambdaEndpoint,
         // dynamodb:getItem/putItem/updateItem/deleteItem Task states run against the stack's dynalite.
         dynamodbEndpoint: dynamo.endpoint,
+        // While the data disk is full, executions wait rather than fail on refused writes (README).
+        holdWhile: diskSpace ? () => diskSpace.full() : undefined,
+        // Each store witnesses the other (local/dataCheck/crossCheck.ts), before any execution runs.
+        beforeResume: async (saved) => {
+          if (!options.dataDir) return;
+          findings.push(
+            ...crossCheck({
+              meetings: await scanMeetings(dynamo.client, TABLE_NAME),
+              executions: saved.executions,
+              stateMachineArn: ownMachine.stateMachineArn,
+              dynamoDir: data('dynamodb')!,
+              journal: join(data('stepfunctions')!, 'executions.jsonl'),
+              suffix,
+            }),
+          );
+          refuseIfDamaged();
+        },
       });
       await engine.start();
       closers.push(() => engine!.close());
@@ -157,7 +223,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
     const sfn = new SFNClient({ endpoint: sfnUrl, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     closers.push(async () => sfn.destroy());
-    const stateMachineArn = await ensureStateMachine(sfn, JSON.stringify(loadDefinition(arns), null, 2));
+    const stateMachineArn = await ensureStateMachine(sfn, ownMachine);
 
     let apiUrl = '';
     const config: ApiConfig = {
@@ -189,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         },
         fleet,
         () => apiUrl,
+        diskSpace,
       ),
       options.ports?.api ?? 0,
       host,
@@ -205,6 +272,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         maxOverrunMs: options.timings.maxOverrunSeconds * 1000,
         executionStatus: async (executionArn) =>
           (await sfn.send(new DescribeExecutionCommand({ executionArn })).catch(() => undefined))?.status,
+        // The same reconcile as on AWS; here the sweeper knows the timings, so a meeting whose execution is
+        // missing and that has not launched yet is started again (same name, input from the record).
+        executions: sfnExecutions(sfn, stateMachineArn, (m) => startLifecycle(sfn, config, m)),
       });
     const sweeper = setInterval(
       () => void runSweep().catch((err) => console.error('sweep failed', err)),
@@ -225,6 +295,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       engine,
       sfn,
       deps,
+      dataFindings: findings,
       close: () => closeAll(closers),
     };
   } catch (err) {
@@ -243,23 +314,50 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function ensureStateMachine(sfn: SFNClient, definition: string): Promise<string> {
+async function ensureStateMachine(sfn: SFNClient, machine: StateMachineRecord): Promise<string> {
   // Same name and definition answers the existing machine, so a restart reuses it.
   const out = await sfn.send(
     new CreateStateMachineCommand({
-      name: STATE_MACHINE_NAME,
-      definition,
-      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${STATE_MACHINE_NAME}`,
-      type: 'STANDARD',
+      name: machine.name,
+      definition: machine.definition,
+      roleArn: machine.roleArn,
+      type: machine.type,
     }),
   );
   return out.stateMachineArn!;
 }
 
 /** The API handler over node:http, plus /rooms/{id}/{room}: the link that leads to the meeting's server. */
-function localApi(deps: Parameters<typeof handleApiRequest>[1], fleet: LocalFleet, origin: () => string) {
+function localApi(
+  deps: Parameters<typeof handleApiRequest>[1],
+  fleet: LocalFleet,
+  origin: () => string,
+  diskSpace?: DiskSpace,
+) {
+  // While the data disk is full, a write is answered 503 before it starts (a booking half written is worse
+  // than none), and one that ran into it answers 503 instead of 500: both say when to retry. Reads go on.
+  const diskFull = () => ({
+    statusCode: 503,
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'retry-after': String(DISK_FULL_RETRY_AFTER_SECONDS),
+    },
+    body: JSON.stringify({
+      error: 'DiskFull',
+      message: 'the local data disk is full: reads work, writes resume by themselves when space returns',
+    }),
+  });
+  const isWrite = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method);
   return async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (diskSpace && isWrite(req.method ?? 'GET') && diskSpace.full()) {
+      req.resume();
+      const out = diskFull();
+      res.writeHead(out.statusCode, out.headers);
+      res.end(out.body);
+      return;
+    }
     const room = /^\/rooms\/([0-9a-f-]{36})\/([0-9a-f]{32})$/.exec(url.pathname);
     if (room) {
       const server = fleet.serverOf(room[1]);
@@ -296,7 +394,8 @@ function localApi(deps: Parameters<typeof handleApiRequest>[1], fleet: LocalFlee
       },
       deps,
     );
-    res.writeHead(out.statusCode, out.headers);
-    res.end(out.body);
+    const answer = out.statusCode === 500 && diskSpace?.full() ? diskFull() : out;
+    res.writeHead(answer.statusCode, answer.headers);
+    res.end(answer.body);
   };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_ADMISSION_SETTINGS } from '../functions/shared/launchSlots';
 import { ObservabilityEnv } from '../functions/shared/observability';
 import { startConsole } from './console/server';
 import { MAX_OVERRUN_SECONDS, OCCUPANCY_DEFAULTS } from '../functions/shared/occupancyLimits';
+import { formatFindings } from './dataCheck/findings';
 import { startLocalStack } from './stack';
 
 /** `npm start`: every setting is an environment variable, validated here once (a bad one is named). */
@@ -22,6 +23,8 @@ const LocalEnv = {
   /** Draw another Step Functions endpoint's executions in the console (default: the stack's own). */
   CONSOLE_SFN_ENDPOINT: z.url().optional(),
   DATA_DIR: z.string().default('.local-data'),
+  /** Writes answer 503 while the data folder's filesystem has less than this free (README, "Running locally"). */
+  DISK_RESERVE_MB: positiveInt.default(16),
   IN_MEMORY: z.enum(['0', '1', 'true', 'false']).default('0'),
   LAUNCH_LEAD_SECONDS: positiveInt.default(DEFAULT_LAUNCH_LEAD_MINUTES * 60),
   ATTENDANCE_CHECK_DELAY_SECONDS: positiveInt.default(900),
@@ -72,6 +75,7 @@ async function main() {
   const inMemory = env.IN_MEMORY === '1' || env.IN_MEMORY === 'true';
   const stack = await startLocalStack({
     dataDir: inMemory ? null : resolve(env.DATA_DIR),
+    diskReserveBytes: env.DISK_RESERVE_MB * 1024 * 1024,
     host: env.HOST,
     ports: { api: env.API_PORT, sfn: env.SFN_PORT, dynamodb: env.DYNAMODB_PORT, lambda: env.LAMBDA_PORT },
     timings: {
@@ -135,7 +139,11 @@ async function main() {
   Step Functions    ${stack.sfnUrl}   (state machine ${stack.stateMachineArn})
   DynamoDB          ${stack.dynamodbUrl}   (table meetings)
   Lambda (invoke)   ${stack.lambdaUrl}
-  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}${env.SFN_WAIT_SCALE === 1 ? '' : `\n  Waits scaled by  ${env.SFN_WAIT_SCALE} (SFN_WAIT_SCALE)`}
+  Executions resumed: ${running}; stale meeting servers stopped: ${swept.length}${
+    stack.dataFindings.length > 0
+      ? `\n  Damaged data found at start, and what was done:\n${formatFindings(stack.dataFindings)}`
+      : ''
+  }${env.SFN_WAIT_SCALE === 1 ? '' : `\n  Waits scaled by  ${env.SFN_WAIT_SCALE} (SFN_WAIT_SCALE)`}
   TLS               none locally: the stand-in servers speak plain HTTP on loopback, so no certificate is
                     issued. On AWS the certificate function keeps one wildcard certificate (ACME DNS-01);
                     that code runs against pebble, Let's Encrypt's test server, in test/integration.

@@ -2,25 +2,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { minuteOfKey } from '../shared/launchSlots';
 import { executionNameFor, LifecycleInput, MeetingRecord } from '../shared/meeting';
+import { displayName } from './displayName';
 import { isValidTimeZone, parseStartTime } from './zonedTime';
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-
-const name = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), 'must not contain control characters')
-    // Names end up in pages and e-mails of the platform: markup has no place in them.
-    .refine((s) => !/[<>]/.test(s), 'must not contain < or >');
 
 /** POST /meetings body. Unknown fields are refused so a typo ("duration") is not silently ignored. */
 export const BookingRequest = z
   .object({
-    teacherName: name(100),
-    studentName: name(100),
+    teacherName: displayName(100),
+    studentName: displayName(100),
     startTime: z.string().max(40, 'must be at most 40 characters'),
     durationMinutes: z
       .number({ error: 'must be a whole number of minutes' })
@@ -29,7 +18,7 @@ export const BookingRequest = z
       .max(480, 'must be at most 480')
       .default(60),
     timeZone: z.string().max(64).refine(isValidTimeZone, 'is not a known IANA time zone').optional(),
-    title: name(200).optional(),
+    title: displayName(200).optional(),
   })
   .strict();
 export type BookingRequest = z.infer<typeof BookingRequest>;

@@ -1,4 +1,5 @@
 import { StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { revisionExecutionArn } from '../shared/executions';
 import type { MeetingRecord } from '../shared/meeting';
 import { lifecycleInput } from './booking';
 import type { ApiConfig } from './deps';
@@ -36,4 +37,23 @@ export async function stopLifecycle(
   } catch (err) {
     if ((err as Error).name !== 'ExecutionDoesNotExist') throw err;
   }
+}
+
+/**
+ * Stops the execution of one revision of a meeting, found by its name rather than by the record's
+ * executionArn: a racing request may have committed that revision and not yet written (or even started) its
+ * execution. The ARN the record names is stopped too when it is another one (a request that died between its
+ * write and its stop). Stopped executions end ABORTED, which the "executions failed" alarm does not count.
+ */
+export async function stopRevision(
+  sfn: SFNClient,
+  config: ApiConfig,
+  record: Pick<MeetingRecord, 'id' | 'revision' | 'executionArn'>,
+  error: string,
+  cause: string,
+): Promise<void> {
+  const named = revisionExecutionArn(config.stateMachineArn, record.id, record.revision);
+  await stopLifecycle(sfn, named, error, cause);
+  if (record.executionArn && record.executionArn !== named)
+    await stopLifecycle(sfn, record.executionArn, error, cause);
 }

@@ -25,6 +25,9 @@ export const CertificateEnv = {
   CERTIFICATE_SECRET_ID: nonEmpty,
   ACCOUNT_SECRET_ID: nonEmpty,
   RENEW_BEFORE_DAYS: positiveInt.default(30),
+  /** An earlier deployment's retained secrets, taken over while this one's are empty (renewCertificate.ts). */
+  PREVIOUS_CERTIFICATE_SECRET_ID: nonEmpty.optional(),
+  PREVIOUS_ACCOUNT_SECRET_ID: nonEmpty.optional(),
 };
 
 export const readCertificateConfig = (env: Record<string, string | undefined> = process.env) =>

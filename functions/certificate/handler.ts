@@ -24,6 +24,8 @@ const run = () =>
     certificateSecretId: config.CERTIFICATE_SECRET_ID,
     accountSecretId: config.ACCOUNT_SECRET_ID,
     renewBeforeDays: config.RENEW_BEFORE_DAYS,
+    previousCertificateSecretId: config.PREVIOUS_CERTIFICATE_SECRET_ID,
+    previousAccountSecretId: config.PREVIOUS_ACCOUNT_SECRET_ID,
   });
 
 /**

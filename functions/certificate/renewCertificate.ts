@@ -1,9 +1,19 @@
 import { X509Certificate } from 'node:crypto';
 import * as acme from 'acme-client';
 import { z } from 'zod';
+import {
+  daysBetween,
+  decide,
+  type Decision,
+  keptCertificates,
+  type KeptCertificate,
+  StoredCertificate,
+} from './decision';
 import { DAYS_LEFT_METRIC, METRIC_NAMESPACE } from './metric';
 
 export { DAYS_LEFT_METRIC, METRIC_NAMESPACE };
+export { daysBetween, decide, keptCertificates, StoredCertificate };
+export type { Decision, KeptCertificate };
 
 /**
  * One wildcard certificate for every meeting server, instead of one Let's Encrypt certificate per server at
@@ -13,20 +23,6 @@ export { DAYS_LEFT_METRIC, METRIC_NAMESPACE };
  * (https://letsencrypt.org/docs/challenge-types/#dns-01-challenge), so this function writes the challenge
  * TXT record itself, in the Route 53 zone of the meeting domain.
  */
-
-/** What the certificate secret holds; the meeting servers read exactly this JSON. */
-export const StoredCertificate = z.object({
-  /** PEM: the leaf first, then the intermediates (what nginx's ssl_certificate wants). */
-  certificate: z.string().includes('-----BEGIN CERTIFICATE-----'),
-  privateKey: z.string().includes('PRIVATE KEY-----'),
-  /** ISO-8601, UTC: the leaf's notAfter. */
-  notAfter: z.iso.datetime(),
-  /** The base domain: the certificate is for `*.<domain>`. */
-  domain: z.string().min(1),
-  /** The ACME directory that issued it, so a switch from staging to production replaces it at once. */
-  directoryUrl: z.string().optional(),
-});
-export type StoredCertificate = z.infer<typeof StoredCertificate>;
 
 /** The ACME account key: created once, reused on every run (new accounts are rate limited too). */
 export const StoredAccount = z.object({
@@ -67,12 +63,14 @@ export interface CertificateOptions {
   accountSecretId: string;
   /** Renew when fewer days than this remain. */
   renewBeforeDays: number;
+  /**
+   * The secrets of an earlier deployment, kept when its stack was deleted (CDK context
+   * retainedCertificateSecretArn / retainedAccountSecretArn): read only while this deployment's own are still
+   * empty, so a valid certificate and the ACME account are taken over instead of made again.
+   */
+  previousCertificateSecretId?: string;
+  previousAccountSecretId?: string;
 }
-
-export type Decision =
-  | { action: 'issue'; reason: string }
-  | { action: 'renew'; reason: string; daysLeft: number }
-  | { action: 'keep'; daysLeft: number };
 
 export interface RenewResult {
   action: Decision['action'];
@@ -80,37 +78,8 @@ export interface RenewResult {
   daysLeft: number;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The TXT record name of a DNS-01 challenge: a wildcard's lives at the base name (RFC 8555 §8.4). */
 export const challengeRecordName = (domain: string) => `_acme-challenge.${domain}`;
-
-export const daysBetween = (from: Date, to: Date) => (to.getTime() - from.getTime()) / DAY_MS;
-
-/**
- * Issue, renew or keep. 30 days before expiry is Let's Encrypt's own advice for 90-day certificates (renew
- * at two thirds of the lifetime, https://letsencrypt.org/docs/faq/#what-is-the-lifetime-for-let-s-encrypt-certificates-for-how-long-are-they-valid);
- * with a daily run that leaves ~30 attempts before the old certificate expires.
- */
-export function decide(
-  stored: StoredCertificate | undefined,
-  {
-    now,
-    domain,
-    directoryUrl,
-    renewBeforeDays,
-  }: { now: Date; domain: string; directoryUrl: string; renewBeforeDays: number },
-): Decision {
-  if (!stored) return { action: 'issue', reason: 'no certificate stored yet' };
-  if (stored.domain !== domain)
-    return { action: 'issue', reason: `stored certificate is for *.${stored.domain}, not *.${domain}` };
-  if (stored.directoryUrl !== undefined && stored.directoryUrl !== directoryUrl)
-    return { action: 'issue', reason: `stored certificate comes from ${stored.directoryUrl}` };
-  const daysLeft = daysBetween(now, new Date(stored.notAfter));
-  if (daysLeft < renewBeforeDays)
-    return { action: 'renew', reason: `${daysLeft.toFixed(1)} days left (< ${renewBeforeDays})`, daysLeft };
-  return { action: 'keep', daysLeft };
-}
 
 /** The leaf's notAfter (the first certificate of a PEM chain), checked to cover `*.<domain>`. */
 export function parseLeaf(chainPem: string, domain?: string): { notAfter: Date } {
@@ -176,6 +145,14 @@ function publishDaysLeft(deps: CertificateDeps, domain: string, daysLeft: number
 async function accountKey(deps: CertificateDeps, options: CertificateOptions): Promise<string> {
   const stored = await readJson(deps.store, options.accountSecretId, StoredAccount);
   if (stored) return stored.privateKey;
+  const previous = options.previousAccountSecretId
+    ? await readJson(deps.store, options.previousAccountSecretId, StoredAccount)
+    : undefined;
+  if (previous) {
+    await deps.store.put(options.accountSecretId, JSON.stringify(previous));
+    deps.log({ msg: 'reused ACME account key', from: options.previousAccountSecretId });
+    return previous.privateKey;
+  }
   // Stored before it is first used, so a run that fails later still reuses this account next time.
   const privateKey = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
   const account: StoredAccount = { privateKey, createdAt: deps.now().toISOString() };
@@ -236,7 +213,32 @@ export async function renewCertificate(
   } catch (err) {
     fail(deps, options, 'read', err);
   }
-  const decision = decide(stored, { ...options, now: deps.now() });
+  let adopted = false;
+  if (!stored && options.previousCertificateSecretId) {
+    try {
+      stored = await readJson(deps.store, options.previousCertificateSecretId, StoredCertificate);
+    } catch (err) {
+      fail(deps, options, 'read previous', err);
+    }
+    adopted = stored !== undefined;
+  }
+  let decision = decide(stored, { ...options, now: deps.now() });
+  if (adopted && decision.action === 'keep') {
+    // The earlier deployment's certificate is still good: it becomes this deployment's, with no ACME order.
+    const { certificate, privateKey, notAfter, domain: certDomain, directoryUrl } = stored!;
+    decision = {
+      action: 'reuse',
+      reason: `taken over from ${options.previousCertificateSecretId}`,
+      daysLeft: decision.daysLeft,
+      kept: {
+        certificate,
+        privateKey,
+        notAfter,
+        domain: certDomain,
+        directoryUrl: directoryUrl ?? options.directoryUrl,
+      },
+    };
+  }
   if (decision.action === 'keep') {
     publishDaysLeft(deps, domain, decision.daysLeft);
     deps.log({ msg: 'certificate kept', domain, notAfter: stored!.notAfter, daysLeft: decision.daysLeft });
@@ -248,6 +250,19 @@ export async function renewCertificate(
     reason: decision.reason,
     directoryUrl: options.directoryUrl,
   });
+  const others = keptCertificates(stored, { ...options, now: deps.now() });
+  if (decision.action === 'reuse') {
+    // No ACME order at all: the kept certificate becomes the current one, the current one is kept instead.
+    const value: StoredCertificate = { ...decision.kept, ...(others.length ? { others } : {}) };
+    try {
+      await deps.store.put(options.certificateSecretId, JSON.stringify(value));
+    } catch (err) {
+      fail(deps, options, 'reuse', err);
+    }
+    publishDaysLeft(deps, domain, decision.daysLeft);
+    deps.log({ msg: 'certificate stored', domain, action: 'reuse', notAfter: value.notAfter });
+    return { action: 'reuse', notAfter: value.notAfter, daysLeft: decision.daysLeft };
+  }
   try {
     const issued = await order(deps, options);
     const { notAfter } = parseLeaf(issued.certificate, domain);
@@ -257,6 +272,7 @@ export async function renewCertificate(
       notAfter: notAfter.toISOString(),
       domain,
       directoryUrl: options.directoryUrl,
+      ...(others.length ? { others } : {}),
     };
     await deps.store.put(options.certificateSecretId, JSON.stringify(value));
     const daysLeft = daysBetween(deps.now(), notAfter);
@@ -265,7 +281,7 @@ export async function renewCertificate(
     return { action: decision.action, notAfter: value.notAfter, daysLeft };
   } catch (err) {
     // The old certificate is still in place and still valid for daysLeft: the expiry alarm keeps counting down.
-    if (decision.action === 'renew') publishDaysLeft(deps, domain, decision.daysLeft);
+    if (decision.action === 'renew' && !adopted) publishDaysLeft(deps, domain, decision.daysLeft);
     fail(deps, options, decision.action, err);
   }
 }

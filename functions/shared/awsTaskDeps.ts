@@ -5,7 +5,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { z } from 'zod';
 import { nonEmpty, positiveInt, readConfig } from './config';
 import { Ec2Fleet, ROUTE53_ATTEMPTS, ROUTE53_BASE_DELAY_MS, ROUTE53_MAX_CHANGES_PER_CALL } from './ec2Fleet';
-import { httpsStatus } from './httpsProbe';
+import { probeFor } from './probeTrust';
 import { MeetingStore } from './store';
 import type { TaskDeps } from './taskDeps';
 
@@ -24,6 +24,8 @@ export const TaskEnv = {
   ROUTE53_BASE_DELAY_MS: positiveInt.default(ROUTE53_BASE_DELAY_MS),
   /** Changes per ChangeResourceRecordSets of the sweeper's batch delete (1–1,000: Route 53's maximum). */
   DNS_BATCH_SIZE: positiveInt.max(ROUTE53_MAX_CHANGES_PER_CALL).default(ROUTE53_MAX_CHANGES_PER_CALL),
+  /** Where the meeting servers' certificate comes from: staging adds its roots to the health probe's. */
+  ACME_DIRECTORY: z.enum(['production', 'staging']).default('production'),
 };
 
 /** Builds the AWS-backed dependencies once per Lambda container. */
@@ -49,7 +51,7 @@ export function awsTaskDeps(env: Record<string, string | undefined> = process.en
       ec2: new EC2Client({}),
       route53: new Route53Client({}),
       ssm: new SSMClient({}),
-      httpsStatus,
+      httpsStatus: probeFor(config.ACME_DIRECTORY),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     },
   );

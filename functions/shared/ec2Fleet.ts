@@ -139,7 +139,7 @@ export class Ec2Fleet implements Fleet {
             ClientToken: launchToken(server.meetingId, server.revision, zone, instanceType),
             TagSpecifications: (['instance', 'volume'] as const).map((ResourceType) => ({
               ResourceType,
-              Tags: this.tags(server),
+              Tags: serverTags(this.config.appTag, server),
             })),
           }),
         );
@@ -349,17 +349,6 @@ export class Ec2Fleet implements Fleet {
     }
   }
 
-  private tags(server: ServerRef & { roomName: string }) {
-    return [
-      { Key: 'app', Value: this.config.appTag },
-      { Key: 'meetingId', Value: server.meetingId },
-      // Read by the bootstrap through instance metadata: the server's name, and the one room it serves.
-      { Key: 'hostname', Value: server.hostname },
-      { Key: 'roomName', Value: server.roomName },
-      { Key: 'Name', Value: `jitsi-${server.meetingId}` },
-    ];
-  }
-
   /**
    * The reason infra/bootstrap/jitsi-bootstrap.sh printed to the serial console before powering off, if any.
    * `Latest` asks for the newest output (Nitro instances), not the copy EC2 takes at boot and shutdown; an
@@ -563,6 +552,18 @@ export class Ec2Fleet implements Fleet {
     for (let i = 0; i < records.length; i += size) await attempt(records.slice(i, i + size));
     return throttled ? { deleted, calls, throttled } : { deleted, calls };
   }
+}
+
+/** The tags RunInstances puts on a meeting's instance and its volume (the launch role requires `app`). */
+export function serverTags(appTag: string, server: ServerRef & { roomName: string }) {
+  return [
+    { Key: 'app', Value: appTag },
+    { Key: 'meetingId', Value: server.meetingId },
+    // Read by the bootstrap through instance metadata: the server's name, and the one room it serves.
+    { Key: 'hostname', Value: server.hostname },
+    { Key: 'roomName', Value: server.roomName },
+    { Key: 'Name', Value: `jitsi-${server.meetingId}` },
+  ];
 }
 
 function aRecord(r: DnsRecord) {

@@ -8,8 +8,8 @@ export interface HttpsProbeTarget {
   path: string;
   timeoutMs: number;
   port?: number;
-  /** Extra trusted CA (tests); by default Node's public roots, as a browser would trust. */
-  ca?: string;
+  /** The trusted CAs instead of Node's public roots (the default, as a browser would trust): probeTrust.ts. */
+  ca?: string | string[];
 }
 
 /**

@@ -16,6 +16,8 @@ export type MeetingStatus = z.infer<typeof MeetingStatus>;
 
 export const TERMINAL_STATUSES: readonly MeetingStatus[] = ['COMPLETED', 'NO_SHOW', 'FAILED', 'CANCELLED'];
 export const ACTIVE_STATUSES: readonly MeetingStatus[] = ['LAUNCHING', 'READY', 'IN_PROGRESS'];
+/** Not closed yet: a meeting in one of these has exactly one execution running, its current revision's. */
+export const OPEN_STATUSES: readonly MeetingStatus[] = ['SCHEDULED', ...ACTIVE_STATUSES];
 
 /**
  * Which statuses a meeting may move *from* to reach each status. A repeated or late task never moves a

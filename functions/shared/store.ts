@@ -7,8 +7,17 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ACTIVE_STATUSES, ALLOWED_PREDECESSORS, MeetingRecord, MeetingStatus } from './meeting';
+import {
+  ACTIVE_STATUSES,
+  ALLOWED_PREDECESSORS,
+  MeetingRecord,
+  MeetingStatus,
+  OPEN_STATUSES,
+} from './meeting';
 import { meetingNotFound } from './errors';
+import { decodePageToken, encodePageToken } from './pageToken';
+
+export { BadPageToken } from './pageToken';
 
 export const INDEX_BY_CREATED = 'byCreatedAt';
 export const INDEX_BY_STATUS = 'byStatus';
@@ -87,6 +96,22 @@ export class MeetingStore {
       `#rev = :rev AND #status IN (${Object.keys(live).join(', ')})`,
       { '#rev': 'revision', '#status': 'status' },
       { ':rev': revision, ...live },
+    );
+  }
+
+  /**
+   * Sets fields only while the meeting is still open (not closed) at this revision: how a reschedule records
+   * the ARN of the execution it started. Undefined when a later reschedule or a cancel won meanwhile, so the
+   * request knows its execution is no longer the meeting's and stops it (issue 22).
+   */
+  async updateOpen(id: string, revision: number, fields: MeetingFields): Promise<MeetingRecord | undefined> {
+    const open = Object.fromEntries(OPEN_STATUSES.map((s, i) => [`:open${i}`, s]));
+    return this.conditionalUpdate(
+      id,
+      fields,
+      `#rev = :rev AND #status IN (${Object.keys(open).join(', ')})`,
+      { '#rev': 'revision', '#status': 'status' },
+      { ':rev': revision, ...open },
     );
   }
 
@@ -234,34 +259,13 @@ export class MeetingStore {
         ExpressionAttributeValues: marshall({ ':pk': byStatus ? opts.status : 'meeting' }),
         ScanIndexForward: false,
         Limit: opts.limit,
-        ExclusiveStartKey: opts.nextToken ? decodeToken(opts.nextToken) : undefined,
+        ExclusiveStartKey: opts.nextToken !== undefined ? decodePageToken(opts.nextToken, opts) : undefined,
       }),
     );
     return {
       items: (out.Items ?? []).map((item) => MeetingRecord.parse(unmarshall(item))),
-      nextToken: out.LastEvaluatedKey ? encodeToken(out.LastEvaluatedKey) : undefined,
+      nextToken: out.LastEvaluatedKey ? encodePageToken(out.LastEvaluatedKey) : undefined,
     };
-  }
-}
-
-export class BadPageToken extends Error {
-  constructor() {
-    super('nextToken is not a token this API issued');
-    this.name = 'BadPageToken';
-  }
-}
-
-function encodeToken(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
-function decodeToken(token: string): Record<string, never> {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadPageToken();
-    return parsed as Record<string, never>;
-  } catch {
-    throw new BadPageToken();
   }
 }
 

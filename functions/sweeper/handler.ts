@@ -1,15 +1,18 @@
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { awsTaskDeps } from '../shared/awsTaskDeps';
 import { z } from 'zod';
-import { positiveInt, readConfig } from '../shared/config';
+import { nonEmpty, positiveInt, readConfig } from '../shared/config';
 import { telemetry } from '../shared/observability';
 import { MAX_OVERRUN_SECONDS, OCCUPANCY_DEFAULTS } from '../shared/occupancyLimits';
+import { sfnExecutions } from './sfnExecutions';
 import { sweep } from './sweep';
 
 const deps = { ...awsTaskDeps(), telemetry: telemetry('sweeper') };
 const config = readConfig({
   MAX_INSTANCE_HOURS: positiveInt,
+  /** The lifecycle state machine: its executions are reconciled with the meetings (issue 22). */
+  STATE_MACHINE_ARN: nonEmpty,
   GRACE_MINUTES: positiveInt.default(15),
   MAX_OVERRUN_SECONDS: z.coerce
     .number()
@@ -19,6 +22,9 @@ const config = readConfig({
     .default(OCCUPANCY_DEFAULTS.maxOverrunSeconds),
 });
 const sfn = new SFNClient({});
+// No restart here: the sweeper does not know the lifecycle's timings the API builds an execution's input from,
+// so an open meeting whose execution is missing is closed with the reason instead (reconcile.ts).
+const executions = sfnExecutions(sfn, config.STATE_MACHINE_ARN);
 
 /** Runs every 10 minutes (EventBridge schedule). */
 export const handler = (_event?: unknown, context?: Context) => {
@@ -29,13 +35,7 @@ export const handler = (_event?: unknown, context?: Context) => {
     maxLifetimeMs: config.MAX_INSTANCE_HOURS * 3600_000,
     graceMs: config.GRACE_MINUTES * 60_000,
     maxOverrunMs: config.MAX_OVERRUN_SECONDS * 1000,
-    executionStatus: async (executionArn) => {
-      try {
-        return (await sfn.send(new DescribeExecutionCommand({ executionArn }))).status;
-      } catch (err) {
-        if ((err as Error).name === 'ExecutionDoesNotExist') return 'MISSING';
-        throw err;
-      }
-    },
+    executionStatus: executions.status,
+    executions,
   });
 };

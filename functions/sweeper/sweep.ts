@@ -1,5 +1,13 @@
-import { ACTIVE_STATUSES, isTerminal, type MeetingRecord, type MeetingStatus } from '../shared/meeting';
+import {
+  ACTIVE_STATUSES,
+  isTerminal,
+  OPEN_STATUSES,
+  type MeetingRecord,
+  type MeetingStatus,
+} from '../shared/meeting';
 import { countOutcome, silentTelemetry, type Telemetry } from '../shared/observability';
+import { closeMeeting } from './closeMeeting';
+import { reconcile, type LifecycleExecutions } from './reconcile';
 import { countServerMinutes } from '../shared/serverMinutes';
 import type { TaskDeps } from '../shared/taskDeps';
 
@@ -16,6 +24,8 @@ export interface SweepOptions {
   maxOverrunMs?: number;
   /** The status of a meeting's execution (DescribeExecution); undefined when it cannot be told. */
   executionStatus?: (executionArn: string) => Promise<string | undefined>;
+  /** Meetings and executions reconciled both ways first (reconcile.ts); skipped when not given. */
+  executions?: LifecycleExecutions;
 }
 
 export interface Swept {
@@ -25,12 +35,12 @@ export interface Swept {
   reason: string;
   /** The meeting walk: what terminating the closed meeting's servers found and stopped. */
   terminatedInstanceIds?: string[];
+  /** Reconcile: the execution stopped or started again. */
+  executionArn?: string;
 }
 
 /** Execution statuses with a lifecycle still on its way (a failed execution about to be redriven counts). */
 const LIVE_EXECUTION = new Set(['RUNNING', 'PENDING_REDRIVE']);
-/** Meetings waiting on their execution; SCHEDULED ones only once their launch time has passed. */
-const OPEN_STATUSES: readonly MeetingStatus[] = ['SCHEDULED', ...ACTIVE_STATUSES];
 const PAGE_SIZE = 100;
 
 /**
@@ -52,9 +62,13 @@ export async function sweep(deps: TaskDeps, options: SweepOptions): Promise<Swep
     : undefined;
   const withCache = { ...options, executionStatus };
   const telemetry = deps.telemetry ?? silentTelemetry;
+  // First, so the walks below see one execution per open meeting, its current revision's.
+  const reconciled = options.executions
+    ? await reconcile(deps, options.executions, { now: options.now, graceMs: options.graceMs }, telemetry)
+    : [];
   const servers = await sweepServers(deps, withCache, telemetry);
   const meetings = await sweepMeetings(deps, withCache, telemetry);
-  const swept = [...servers, ...meetings];
+  const swept = [...reconciled, ...servers, ...meetings];
   await sweepDnsRecords(deps, telemetry);
   // Every run, 0 included: the alarm and the dashboard see a sweeper that runs and finds nothing.
   telemetry.metric('ServersSwept', swept.length);
@@ -135,11 +149,7 @@ async function sweepServers(
  * launch time is still ahead are skipped before any DescribeExecution: their execution is waiting, and asking
  * about every future booking every 10 minutes would cost one call each.
  */
-async function sweepMeetings(
-  { store, fleet }: TaskDeps,
-  options: SweepOptions,
-  telemetry: Telemetry,
-): Promise<Swept[]> {
+async function sweepMeetings(deps: TaskDeps, options: SweepOptions, telemetry: Telemetry): Promise<Swept[]> {
   const executionStatus = options.executionStatus;
   if (!executionStatus) return [];
   const swept: Swept[] = [];
@@ -147,7 +157,7 @@ async function sweepMeetings(
   for (const status of OPEN_STATUSES) {
     let nextToken: string | undefined;
     do {
-      const page = await store.list({ status, limit: PAGE_SIZE, nextToken });
+      const page = await deps.store.list({ status, limit: PAGE_SIZE, nextToken });
       nextToken = page.nextToken;
       for (const meeting of page.items) {
         if (meeting.status === 'SCHEDULED' && Date.parse(meeting.launchAt) > now) continue;
@@ -155,27 +165,8 @@ async function sweepMeetings(
         const execution = await executionStatus(meeting.executionArn);
         if (!execution || LIVE_EXECUTION.has(execution)) continue;
         const reason = `lifecycle ended (${execution}) while ${meeting.status}`;
-        // Closed first, conditionally: a meeting that finished, was cancelled or rescheduled since the read
-        // keeps what it has, and its (possibly new) server is not touched.
-        const { changed } = await store.transition(
-          meeting.id,
-          'FAILED',
-          { statusReason: `swept: ${reason}` },
-          { revision: meeting.revision },
-        );
-        if (!changed) continue;
-        // Then its servers and DNS record; should this fail, the next server walk finds a FAILED meeting's server.
-        const { terminatedInstanceIds } = await fleet.terminate({
-          meetingId: meeting.id,
-          hostname: meeting.hostname,
-          publicIp: meeting.publicIp,
-        });
-        swept.push({ meetingId: meeting.id, reason, terminatedInstanceIds });
-        const t = telemetry.forMeeting({ meetingId: meeting.id, revision: meeting.revision });
-        if (meeting.instanceId && terminatedInstanceIds.includes(meeting.instanceId))
-          await countServerMinutes(store, meeting, options.now, t);
-        countFailed(t, reason);
-        t.logger.warn('closed meeting', { reason, terminatedInstanceIds });
+        const terminatedInstanceIds = await closeMeeting(deps, meeting, reason, options.now, telemetry);
+        if (terminatedInstanceIds) swept.push({ meetingId: meeting.id, reason, terminatedInstanceIds });
       }
     } while (nextToken);
   }

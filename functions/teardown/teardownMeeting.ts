@@ -26,10 +26,18 @@ export const TeardownInput = z.object({
   revision: Revision,
 });
 export const TeardownOutput = z.object({
-  status: MeetingStatus,
+  /** The meeting's status after the teardown; absent when the meeting does not exist. */
+  status: MeetingStatus.optional(),
   terminatedInstanceIds: z.array(z.string()),
   /** The reason as recorded (the state machine's MeetingFailed cause). */
   reason: z.string(),
+  /**
+   * true when this execution no longer owns the meeting: it was rescheduled (another revision's execution owns
+   * it) or does not exist (deleted, or lost with damaged data). The state machine then ends quietly
+   * (DidMeetingFail → MeetingDone): its failure was not the meeting's, and "executions failed" counts only real
+   * ones (issue 22).
+   */
+  superseded: z.boolean().optional(),
 });
 export type TeardownOutput = z.infer<typeof TeardownOutput>;
 
@@ -46,11 +54,16 @@ export async function teardownMeeting(
   const { meetingId, outcome, revision, ...given } = parseTaskInput('teardown', TeardownInput, input);
   const t = telemetry.forMeeting({ meetingId, revision });
   const reason = teardownReason(given.reason, given.error);
-  const meeting = await store.mustGet(meetingId);
+  const meeting = await store.get(meetingId);
+  // Nothing to record on: a server still tagged with the meeting is the sweeper's ("meeting unknown").
+  if (!meeting) {
+    t.logger.warn('teardown of a meeting that does not exist skipped', { outcome, reason });
+    return { terminatedInstanceIds: [], reason, superseded: true };
+  }
   // A stopped, rescheduled execution must not tear down the server of the meeting's new time.
   if (meeting.revision !== revision) {
     t.logger.info('teardown of an old revision skipped', { currentRevision: meeting.revision, outcome });
-    return { status: meeting.status, terminatedInstanceIds: [], reason };
+    return { status: meeting.status, terminatedInstanceIds: [], reason, superseded: true };
   }
   const { terminatedInstanceIds, dnsLeft } = await fleet.terminate({
     meetingId,
@@ -98,7 +111,15 @@ export async function teardownMeeting(
   if (!changed) t.logger.info('meeting already closed; servers stopped', details);
   else if (outcome === 'FAILED') t.logger.warn('meeting failed', details);
   else t.logger.info('meeting closed', details);
-  return { status: record.status, terminatedInstanceIds, reason };
+  // Cancelled before this execution got here (its stop came late): the cancel ended the meeting, and what this
+  // execution ran into (MeetingClosed) is no failure of its own.
+  const cancelledMeanwhile = !changed && record.status === 'CANCELLED' && outcome !== 'CANCELLED';
+  return {
+    status: record.status,
+    terminatedInstanceIds,
+    reason,
+    ...(cancelledMeanwhile ? { superseded: true } : {}),
+  };
 }
 
 /**

@@ -50,9 +50,11 @@ SELECTIONS
 }
 
 jitsi_settings() {
-  # The videobridge's private REST interface (/about/health) on loopback only; nginx asks it for /health.
+  # nginx asks the videobridge's private HTTP server for /about/health (our /health). Health is on by default
+  # (videobridge.rest.health.enabled); the COLIBRI REST API (videobridge.apis.rest) stays off, its default, as
+  # nothing here needs it (jitsi-videobridge jvb/src/main/resources/reference.conf). Loopback only, said
+  # explicitly although it is the default too.
   cat >>"${etc}/jitsi/videobridge/jvb.conf" <<'JVB'
-videobridge.apis.rest.enabled = true
 videobridge.http-servers.private.host = 127.0.0.1
 JVB
   cat "${here}/jicofo.conf" >>"${etc}/jitsi/jicofo/jicofo.conf"

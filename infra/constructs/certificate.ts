@@ -25,6 +25,12 @@ export interface WildcardCertificateProps {
   alarmDaysLeft?: number;
   /** Where both alarms notify (alarm and back to OK); without it they show in the CloudWatch console only. */
   alarmTopic?: sns.ITopic;
+  /**
+   * The secrets of a deleted deployment (both are retained with the stack): read, never written, while this
+   * deployment's own are empty, so its certificate and ACME account are taken over instead of made again.
+   */
+  retainedCertificateSecretArn?: string;
+  retainedAccountSecretArn?: string;
 }
 
 /**
@@ -51,8 +57,10 @@ export class WildcardCertificate extends Construct {
     const emptySecret = (secretId: string, description: string) => {
       const secret = new secretsmanager.Secret(this, secretId, {
         description,
-        // The deployment can be rebuilt from nothing: the function re-issues on the next run.
-        removalPolicy: RemovalPolicy.DESTROY,
+        // Kept when the stack is deleted: a certificate issued again for the same names counts against Let's
+        // Encrypt's 5 per week (https://letsencrypt.org/docs/rate-limits/#new-certificates-per-exact-set-of-identifiers),
+        // and a new ACME account against its own limit. Delete them by hand when the deployment is gone for good.
+        removalPolicy: RemovalPolicy.RETAIN,
       });
       (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
         'GenerateSecretString',
@@ -85,6 +93,12 @@ export class WildcardCertificate extends Construct {
         ACME_DIRECTORY: props.acmeDirectory,
         CERTIFICATE_SECRET_ID: this.secret.secretArn,
         ACCOUNT_SECRET_ID: this.accountSecret.secretArn,
+        ...(props.retainedCertificateSecretArn
+          ? { PREVIOUS_CERTIFICATE_SECRET_ID: props.retainedCertificateSecretArn }
+          : {}),
+        ...(props.retainedAccountSecretArn
+          ? { PREVIOUS_ACCOUNT_SECRET_ID: props.retainedAccountSecretArn }
+          : {}),
       },
     });
     const { role } = this.fn;
@@ -95,6 +109,14 @@ export class WildcardCertificate extends Construct {
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
           resources: [secret.secretArn],
         }),
+      );
+    // An earlier deployment's secrets: read only (GetSecretValue takes the full ARN as given).
+    const retained = [props.retainedCertificateSecretArn, props.retainedAccountSecretArn].filter(
+      (arn): arn is string => arn !== undefined,
+    );
+    if (retained.length)
+      role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: retained }),
       );
     // The challenge record and nothing else in the zone: one name, TXT only, upsert or delete.
     // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html

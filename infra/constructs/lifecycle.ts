@@ -27,6 +27,11 @@ export interface LifecycleProps {
    */
   ebsKmsKeyArn?: string;
   logRetention: logs.RetentionDays;
+  /**
+   * Where the meeting servers' certificate comes from (default production). Staging: the health check's probe
+   * trusts Let's Encrypt's staging roots too (functions/shared/probeTrust.ts), and only then.
+   */
+  acmeDirectory?: 'production' | 'staging';
 }
 
 /** How much longer a function may run than its Task waits for it. */
@@ -126,6 +131,8 @@ export class Lifecycle extends Construct {
       ),
       Teardown: task('Teardown', 'teardown', 'Terminates the meeting server and records the outcome'),
     };
+    if (props.acmeDirectory === 'staging')
+      this.tasks.HealthCheck.fn.addEnvironment('ACME_DIRECTORY', 'staging');
 
     const tableRw = ['dynamodb:GetItem', 'dynamodb:UpdateItem'];
     for (const t of Object.values(this.tasks)) {
@@ -224,7 +231,7 @@ export class Lifecycle extends Construct {
     );
     acknowledge(launch, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
-        'Instance ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app and ec2:InstanceType conditions.',
+        'Instance ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app and ec2:InstanceType conditions, TerminateInstances to instances tagged with this app (aws:ResourceTag/app).',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:volume/*]`]:
         'Volume ids are unknown before launch; RunInstances is limited by the aws:RequestTag/app condition.',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*]`]:
@@ -238,6 +245,23 @@ export class Lifecycle extends Construct {
     this.tasks.HealthCheck.role.addToPolicy(meetingRecords);
 
     const appOwned = { StringEquals: { 'aws:ResourceTag/app': props.appName } };
+    // A launch that finds its meeting cancelled or rescheduled while the server started stops that server
+    // itself (launchMeeting.ts: nobody else will), and its record if one was written: the same, tag-limited
+    // permissions as the teardown (found by test/infra/permissions.test.ts: without them that call was denied).
+    const stopsServers = (role: iam.IRole) => {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:TerminateInstances'],
+          resources: [ec2Arn('instance/*')],
+          conditions: appOwned,
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }),
+      );
+      role.addToPrincipalPolicy(meetingRecordsStatement(props.hostedZoneId, props.jitsiDomain));
+    };
+    stopsServers(launch);
     // A failed bootstrap prints its reason to the console; the health check reads it from app servers only.
     this.tasks.HealthCheck.role.addToPolicy(
       new iam.PolicyStatement({
@@ -251,11 +275,16 @@ export class Lifecycle extends Construct {
         'Console output only of instances tagged with this app (aws:ResourceTag/app condition).',
     });
     const attendance = this.tasks.AttendanceCheck.role;
+    // Run Command's own tag key: AWS's service authorization reference lists both aws:ResourceTag/${TagKey} and
+    // ssm:resourceTag/${TagKey} for SendCommand on an EC2 instance, and Systems Manager's guide "Restricting Run
+    // Command access based on instance tags" (docs.aws.amazon.com/systems-manager/latest/userguide/
+    // sysman-rc-setting-up-cmdsec.html) conditions on ssm:resourceTag/<key>, with AccessDenied for an instance
+    // without the tag. test/infra/permissions.test.ts simulates both (tagged: allowed; untagged: denied).
     attendance.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:SendCommand'],
         resources: [ec2Arn('instance/*')],
-        conditions: appOwned,
+        conditions: { StringEquals: { 'ssm:resourceTag/app': props.appName } },
       }),
     );
     attendance.addToPolicy(
@@ -270,21 +299,11 @@ export class Lifecycle extends Construct {
     );
     acknowledge(attendance, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
-        'Run Command only on instances tagged with this app (aws:ResourceTag/app condition).',
+        'Run Command only on instances tagged with this app (ssm:resourceTag/app condition).',
     });
 
     const teardown = this.tasks.Teardown.role;
-    teardown.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ec2:TerminateInstances'],
-        resources: [ec2Arn('instance/*')],
-        conditions: appOwned,
-      }),
-    );
-    teardown.addToPolicy(
-      new iam.PolicyStatement({ actions: ['route53:ListResourceRecordSets'], resources: [zoneArn] }),
-    );
-    teardown.addToPolicy(meetingRecordsStatement(props.hostedZoneId, props.jitsiDomain));
+    stopsServers(teardown);
     acknowledge(teardown, {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]`]:
         'Terminates only instances tagged with this app (aws:ResourceTag/app condition).',

@@ -47,6 +47,8 @@ export class Sweeper extends Construct {
         // Leftover meeting records (`<id>.<jitsiDomain>`) are deleted only under it (issue 20).
         JITSI_DOMAIN: props.jitsiDomain,
         MAX_OVERRUN_SECONDS: String(props.maxOverrunMinutes * 60),
+        // Its executions are reconciled with the meetings (issue 22).
+        STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
       },
     });
     const role = this.fn.role;
@@ -79,9 +81,18 @@ export class Sweeper extends Construct {
       }),
     );
     role.addToPolicy(meetingRecordsStatement(props.hostedZoneId, props.jitsiDomain));
+    // ListExecutions is authorized on the state machine, Describe/StopExecution on its executions (Service
+    // Authorization Reference, "Actions, resources, and condition keys for AWS Step Functions",
+    // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html).
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['states:DescribeExecution'],
+        actions: ['states:ListExecutions'],
+        resources: [props.stateMachine.stateMachineArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
         resources: [
           `arn:${partition}:states:${region}:${account}:execution:${props.stateMachine.stateMachineName}:*`,
         ],
@@ -94,7 +105,7 @@ export class Sweeper extends Construct {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:instance/*]':
         'Terminates only instances tagged with this app (aws:ResourceTag/app condition).',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${smId}.Name>:*]`]:
-        'Reads the status of executions of this state machine only.',
+        'Reads the status of, and stops, executions of this state machine only.',
     });
     new events.Rule(this, 'Every10Minutes', {
       description: 'Runs the meeting-server sweeper',

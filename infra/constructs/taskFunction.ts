@@ -26,9 +26,12 @@ export interface TaskFunctionProps {
 export class TaskFunction extends Construct {
   readonly fn: NodejsFunction;
   readonly role: iam.Role;
+  /** Its folder under functions/ (where its handler and its table of AWS calls, awsCalls.ts, live). */
+  readonly entryDir: string;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
     super(scope, id);
+    this.entryDir = props.entryDir;
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,

@@ -134,8 +134,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
     }
     const m = /^\/meetings\/([^/]+)(?:\/(cancel|reschedule))?$/.exec(path);
     if (m) {
-      const id = decodeURIComponent(m[1]);
-      if (!MEETING_ID.test(id)) throw new HttpError(404, 'no such meeting');
+      const id = meetingIdOf(m[1]);
       const action = m[2] as 'cancel' | 'reschedule' | undefined;
       if (!action && req.method === 'GET') return meetingView(id, q('done'));
       if (action && req.method === 'GET') {
@@ -261,6 +260,18 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
       sfn.destroy();
     },
   };
+}
+
+/** The meeting id of a path segment; a malformed escape (`%ZZ`, URIError) is the caller's mistake, not ours. */
+function meetingIdOf(segment: string): string {
+  let id: string;
+  try {
+    id = decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'the meeting id in the path is not a valid percent-encoded string');
+  }
+  if (!MEETING_ID.test(id)) throw new HttpError(404, 'no such meeting');
+  return id;
 }
 
 function required(value: string | undefined, field: string): string {

@@ -176,12 +176,17 @@ export function waitUntil(wait: State, input: unknown, now: number, scale = 1): 
   if (wait.Timestamp !== undefined) return after(Date.parse(wait.Timestamp) - now);
   if (wait.SecondsPath !== undefined) {
     const seconds = readJsonPath(input, wait.SecondsPath);
-    // AWS: SecondsPath must resolve to a non-negative integer, else the state fails with States.Runtime.
-    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 0)
+    // AWS: SecondsPath must resolve to a non-negative integer, else the state fails with States.Runtime, with
+    // these causes (recorded against AWS in LocalStack's tests/aws/services/stepfunctions/v2/base/test_wait.py,
+    // test_base_wait_seconds_path, values -1, -1.5, 1.5).
+    const shown = `${wait.SecondsPath} == ${typeof seconds === 'object' ? JSON.stringify(seconds) : String(seconds)}`;
+    if (typeof seconds !== 'number' || !Number.isInteger(seconds))
       throw new SfnError(
         'States.Runtime',
-        `The SecondsPath parameter does not reference a valid non-negative integer value: ${wait.SecondsPath} is ${JSON.stringify(seconds)}`,
+        `The SecondsPath parameter cannot be parsed as a long value: ${shown}`,
       );
+    if (seconds < 0)
+      throw new SfnError('States.Runtime', `The SecondsPath parameter references a negative value: ${shown}`);
     return after(seconds * 1000);
   }
   if (wait.TimestampPath !== undefined) {

@@ -8,9 +8,14 @@ import type { ExecutionRecord, StateMachineRecord } from './records';
 import { FirstTaskGate } from './firstTasksFirst';
 import { Scheduler } from './scheduler';
 import { CompiledMachine, runSegment, type SegmentOutcome } from './segmentRunner';
-import type { StateStore } from './stateStore';
+import type { SavedState, StateStore } from './stateStore';
 import { checkResource, TaskResources, type LocalFunction, type TaskEndpoints } from './taskResources';
 import { testState } from './testState';
+import { Activities } from './activities';
+import { TaskTokens } from './callbacks';
+import { forValidation, MapRuns } from './mapRuns';
+import { redriveBlocker, redrivePoint } from './redrive';
+import { findVersion, parseQualified, routeAlias, aliasOf, versionArn } from './versions';
 
 export type { ExecutionRecord, ExecutionStatus, StateMachineRecord } from './records';
 export type { LocalFunction } from './taskResources';
@@ -26,8 +31,24 @@ export interface EngineOptions extends TaskEndpoints {
   retryDelayMs?: number;
   /** SFN_WAIT_SCALE: every Wait lasts this fraction of its length (0.01 → a minute in 0.6 s). Default 1. */
   waitScale?: number;
+  /** How long GetActivityTask waits for a task before answering none (AWS: 60 s). */
+  activityPollMs?: number;
   now?: () => number;
+  /**
+   * Called with what the store loaded, before any execution is resumed: a throw stops start() with nothing
+   * run (the local stack checks the executions against DynamoDB here, local/dataCheck/crossCheck.ts).
+   */
+  beforeResume?: (saved: SavedState) => Promise<void>;
+  /**
+   * While this answers true, no execution starts its next segment: each due one is looked at again a second
+   * later (the local stack holds them while its data disk is full, so a task does not fail on a refused write
+   * and send its meeting down a failure path; they go on late, not failed). Segments already running finish.
+   */
+  holdWhile?: () => boolean;
 }
+
+/** How long an execution held by `holdWhile` waits before it is looked at again. */
+const HOLD_RETRY_MS = 1000;
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
@@ -50,6 +71,10 @@ export class LocalStepFunctions {
   private closed = false;
   private readonly now: () => number;
   readonly waitScale: number;
+  /** Activities, task tokens (callbacks and activity tasks) and distributed Map runs. */
+  readonly activities: Activities;
+  readonly tokens: TaskTokens;
+  readonly mapRuns: MapRuns;
 
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => Date.now());
@@ -59,11 +84,34 @@ export class LocalStepFunctions {
     const scale = options.waitScale ?? 1;
     if (!(scale > 0 && scale <= 1)) throw new Error(`waitScale must be in (0, 1], got ${scale}`);
     this.waitScale = scale;
+    const arnPrefix = `arn:aws:states:${options.region}:${options.account}`;
+    this.activities = new Activities(options.store, arnPrefix, this.now);
+    this.tokens = new TaskTokens(
+      options.store,
+      this.activities,
+      this.now,
+      (arn) => this.executions.get(arn)?.status,
+    );
+    this.mapRuns = new MapRuns(options.store, arnPrefix, this.now);
+  }
+
+  /** GetActivityTask's long poll, in ms. */
+  get activityPollMs(): number {
+    return this.options.activityPollMs ?? 60_000;
+  }
+
+  /** Saves a state machine's record after a change made outside the engine (versions, aliases). */
+  saveStateMachine(m: StateMachineRecord): void {
+    this.options.store.saveStateMachine(m);
   }
 
   /** Loads what the store holds and resumes every RUNNING execution. */
   async start(): Promise<void> {
     const saved = await this.options.store.load();
+    await this.options.beforeResume?.(saved);
+    this.activities.load();
+    this.tokens.load();
+    this.mapRuns.load();
     for (const m of saved.stateMachines) this.machines.set(m.stateMachineArn, m);
     for (const e of saved.executions) {
       // One copy of each machine ARN, not one per execution record parsed from disk.
@@ -81,6 +129,7 @@ export class LocalStepFunctions {
     for (const r of this.running.values()) r.abort();
     this.running.clear();
     this.tasks.close();
+    this.activities.close();
     await this.options.store.flush();
   }
 
@@ -90,7 +139,7 @@ export class LocalStepFunctions {
     const states = statesOf(definition);
     try {
       // The ASL engine's own validator, on the whole definition (segments skip it: they leave states unreachable).
-      new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+      new StateMachine(forValidation(definition) as never, { validationOptions: { checkArn: false } });
     } catch (err) {
       throw new SfnError('InvalidDefinition', `Invalid State Machine Definition: ${(err as Error).message}`);
     }
@@ -205,6 +254,17 @@ export class LocalStepFunctions {
   /** The machine as the execution runs it: the revision it started with. */
   machineOf(e: ExecutionRecord): StateMachineRecord & { updateDate: number } {
     const m = this.describeStateMachine(e.stateMachineArn);
+    const v = e.stateMachineVersionArn
+      ? findVersion(m, parseQualified(e.stateMachineVersionArn).version ?? 0)
+      : undefined;
+    if (v)
+      return {
+        ...m,
+        definition: v.definition,
+        roleArn: v.roleArn,
+        revisionId: v.revisionId,
+        updateDate: v.creationDate,
+      };
     const old = e.revisionId !== m.revisionId ? m.revisions?.[e.revisionId ?? ''] : undefined;
     return { ...m, ...(old ?? {}), updateDate: old?.updateDate ?? m.updateDate ?? m.creationDate };
   }
@@ -254,8 +314,19 @@ export class LocalStepFunctions {
     input?: string;
     express?: boolean;
   }): ExecutionRecord {
-    const [machineArn, testCase] = args.stateMachineArn.split('#');
+    const [requested, testCase] = args.stateMachineArn.split('#');
+    const qualified = parseQualified(requested);
+    const machineArn = qualified.stateMachineArn;
     const machine = this.describeStateMachine(machineArn);
+    // Through an alias: the version its routing picks; through a version: that version (versions.ts).
+    const aliasArn = qualified.alias !== undefined ? requested : undefined;
+    const chosen = aliasArn
+      ? routeAlias(aliasOf(machine, aliasArn))
+      : qualified.version !== undefined
+        ? requested
+        : undefined;
+    const version = chosen ? findVersion(machine, parseQualified(chosen).version!) : undefined;
+    if (chosen && !version) throw new SfnError('ResourceNotFound', `Resource not found: '${chosen}'`);
     if (machine.status === 'DELETING')
       throw new SfnError('StateMachineDeleting', `State machine is being deleted: '${machineArn}'`);
     if (
@@ -288,7 +359,8 @@ export class LocalStepFunctions {
       if (existing.input === input && existing.status === 'RUNNING') return existing;
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
-    const compiled = this.compiledFor(machine);
+    const runs = version ? { ...machine, definition: version.definition, roleArn: version.roleArn } : machine;
+    const compiled = this.compiledFor(runs);
     const execution: ExecutionRecord = {
       executionArn,
       stateMachineArn: machine.stateMachineArn,
@@ -300,11 +372,14 @@ export class LocalStepFunctions {
       checkpoint: { state: compiled.definition.StartAt, input: parsedInput, notBefore: 0 },
       invocations: {},
       eventCount: 0,
-      ...(machine.revisionId ? { revisionId: machine.revisionId } : {}),
+      ...(machine.revisionId && !version ? { revisionId: machine.revisionId } : {}),
+      ...(version?.revisionId ? { revisionId: version.revisionId } : {}),
+      ...(version ? { stateMachineVersionArn: versionArn(machine, version) } : {}),
+      ...(aliasArn ? { stateMachineAliasArn: aliasArn } : {}),
       ...(args.express ? { express: true } : {}),
     };
     const history = this.recorder(execution, { durable: true });
-    history.executionStarted(input, machine.roleArn);
+    history.executionStarted(input, runs.roleArn);
     history.flush();
     if (!execution.express) {
       this.executions.set(executionArn, execution);
@@ -356,6 +431,38 @@ export class LocalStepFunctions {
     this.running.get(arn)?.abort();
     this.running.delete(arn);
     this.finish(e, { kind: 'aborted' }, { error, cause });
+    return e;
+  }
+
+  /** RedriveExecution: an unsuccessful execution goes on from the state that did not complete (redrive.ts). */
+  redriveExecution(arn: string): ExecutionRecord {
+    const e = this.describeExecution(arn);
+    const blocker = redriveBlocker(e, this.now());
+    if (blocker) throw new SfnError('ExecutionNotRedrivable', `Execution not redrivable: ${blocker}`);
+    const machine = this.machines.get(e.stateMachineArn);
+    if (!machine || machine.status === 'DELETING')
+      throw new SfnError(
+        'ExecutionNotRedrivable',
+        'Execution not redrivable: its state machine is being deleted',
+      );
+    const compiled = this.compiledFor(this.machineOf(e));
+    const from = redrivePoint(this.history(arn), compiled.states, compiled.definition.StartAt, e.input);
+    this.tokens.dropExecution(arn);
+    Object.assign(e, {
+      status: 'RUNNING',
+      stopDate: undefined,
+      output: undefined,
+      error: undefined,
+      cause: undefined,
+      redriveCount: (e.redriveCount ?? 0) + 1,
+      redriveDate: this.now(),
+      checkpoint: { state: from.state, input: from.input, notBefore: 0 },
+    });
+    const history = this.recorder(e);
+    history.executionRedriven(e.redriveCount!);
+    history.flush();
+    this.options.store.saveExecution(e);
+    this.schedule(e);
     return e;
   }
 
@@ -416,6 +523,10 @@ export class LocalStepFunctions {
   /** Runs the execution's next segment and records where it ended. Never rejects. */
   private async advance(e: ExecutionRecord): Promise<void> {
     if (this.closed || e.status !== 'RUNNING' || !e.checkpoint || this.running.has(e.executionArn)) return;
+    if (this.options.holdWhile?.()) {
+      this.scheduler.schedule(e.executionArn, this.now() + HOLD_RETRY_MS, () => void this.advance(e));
+      return;
+    }
     const controller = new AbortController();
     this.running.set(e.executionArn, controller);
     const history = this.recorder(e);
@@ -442,6 +553,8 @@ export class LocalStepFunctions {
                 retryDelayMs: this.options.retryDelayMs,
                 now: this.now,
                 signal: controller.signal,
+                callbacks: this.tokens,
+                mapRuns: this.mapRuns,
                 firstTask,
               },
               e.checkpoint,
@@ -494,6 +607,8 @@ export class LocalStepFunctions {
     }
     history.flush();
     this.save(e);
+    this.tokens.dropExecution(e.executionArn);
+    this.mapRuns.executionEnded(e.executionArn);
     for (const resolve of this.settled.get(e.executionArn) ?? []) resolve();
     this.settled.delete(e.executionArn);
     const machine = this.machines.get(e.stateMachineArn);

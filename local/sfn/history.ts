@@ -138,6 +138,69 @@ export class HistoryRecorder {
     const { resourceType, action } = splitResource(resource);
     this.add('TaskFailed', { taskFailedEventDetails: { resourceType, resource: action, error, cause } });
   }
+
+  // Callbacks (.waitForTaskToken): TaskSubmitted when the integration answered, TaskTimedOut on a timeout.
+  taskSubmitted(resource: string, output: unknown) {
+    const { resourceType, action } = splitResource(resource);
+    this.add('TaskSubmitted', {
+      taskSubmittedEventDetails: {
+        resourceType,
+        resource: action,
+        output: json(output),
+        outputDetails: { truncated: false },
+      },
+    });
+  }
+  taskTimedOut(resource: string, error: string, cause: string) {
+    const { resourceType, action } = splitResource(resource);
+    this.add('TaskTimedOut', { taskTimedOutEventDetails: { resourceType, resource: action, error, cause } });
+  }
+  // Activity tasks: Scheduled, Started (a worker took it), Succeeded / Failed / TimedOut.
+  activityScheduled(
+    resource: string,
+    input: unknown,
+    timeoutInSeconds?: number,
+    heartbeatInSeconds?: number,
+  ) {
+    this.add('ActivityScheduled', {
+      activityScheduledEventDetails: {
+        resource,
+        input: json(input),
+        inputDetails: { truncated: false },
+        timeoutInSeconds,
+        heartbeatInSeconds,
+      },
+    });
+  }
+  activityScheduleFailed(error: string, cause: string) {
+    this.add('ActivityScheduleFailed', { activityScheduleFailedEventDetails: { error, cause } });
+  }
+  activityStarted(workerName?: string) {
+    this.add('ActivityStarted', { activityStartedEventDetails: { workerName } });
+  }
+  activitySucceeded(output: string) {
+    this.add('ActivitySucceeded', {
+      activitySucceededEventDetails: { output, outputDetails: { truncated: false } },
+    });
+  }
+  activityFailed(error?: string, cause?: string) {
+    this.add('ActivityFailed', { activityFailedEventDetails: { error, cause } });
+  }
+  activityTimedOut(error: string, cause: string) {
+    this.add('ActivityTimedOut', { activityTimedOutEventDetails: { error, cause } });
+  }
+  executionRedriven(redriveCount: number) {
+    this.add('ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount } });
+  }
+  mapRunStarted(mapRunArn: string) {
+    this.add('MapRunStarted', { mapRunStartedEventDetails: { mapRunArn } });
+  }
+  mapRunSucceeded() {
+    this.add('MapRunSucceeded');
+  }
+  mapRunFailed(error?: string, cause?: string) {
+    this.add('MapRunFailed', { mapRunFailedEventDetails: { error, cause } });
+  }
 }
 
 /** `arn:aws:states:::dynamodb:putItem` → resourceType `dynamodb`, resource `putItem` (as AWS's events name them). */

@@ -1,5 +1,6 @@
 import { applyPath, type StateInfo } from './definition';
 import type { HistoryRecorder } from './history';
+import { isDistributed } from './mapRuns';
 
 /** The engine's event log entries this file reads (the package does not export its EventLog type). */
 export interface EngineEvent {
@@ -72,6 +73,9 @@ export class EventTranslator {
   private translate(event: EngineEvent): void {
     const h = this.history;
     if (event.type.startsWith('MapIteration')) {
+      // A distributed Map's items are child executions on AWS: no MapIteration events in the parent's history.
+      const map = this.compiled.states.get(event.parentState?.name ?? '')?.state;
+      if (map && isDistributed(map)) return;
       const outcome = event.type.slice('MapIteration'.length) as 'Started' | 'Succeeded' | 'Failed';
       h.mapIteration(outcome, event.parentState?.name ?? '', event.index ?? 0);
       return;

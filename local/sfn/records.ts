@@ -23,6 +23,30 @@ export interface StateMachineRecord {
   revisionId?: string;
   /** Earlier revisions that executions may still run (UpdateStateMachine keeps them). */
   revisions?: Record<string, { definition: string; roleArn: string; updateDate: number }>;
+  /** Published versions (PublishStateMachineVersion), oldest first, and the number the next one gets. */
+  versions?: StateMachineVersion[];
+  nextVersion?: number;
+  /** Aliases (CreateStateMachineAlias): each routes executions to one or two versions by weight. */
+  aliases?: StateMachineAlias[];
+}
+
+/** An immutable snapshot of one revision of a state machine. */
+export interface StateMachineVersion {
+  version: number;
+  definition: string;
+  roleArn: string;
+  /** The machine's revision it was published from (absent: the machine's first definition). */
+  revisionId?: string;
+  description?: string;
+  creationDate: number;
+}
+
+export interface StateMachineAlias {
+  name: string;
+  description?: string;
+  routingConfiguration: Array<{ stateMachineVersionArn: string; weight: number }>;
+  creationDate: number;
+  updateDate?: number;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -58,6 +82,12 @@ export interface ExecutionRecord {
   express?: boolean;
   /** How many history events the execution has; the events themselves live in the state store. */
   eventCount: number;
+  /** Started through a version or an alias ARN: the version it runs, and the alias that picked it. */
+  stateMachineVersionArn?: string;
+  stateMachineAliasArn?: string;
+  /** RedriveExecution: how many times, and when last. */
+  redriveCount?: number;
+  redriveDate?: number;
 }
 
 export type { HistoryEvent };

@@ -15,7 +15,18 @@ import { firstTasksFirst, type FirstTaskTicket } from './firstTasksFirst';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
+import { SfnError } from './errors';
 import { TaskFailure, type TaskResources } from './taskResources';
+import type { MapRuns } from './mapRuns';
+import { StateClock, withContextState } from './contextState';
+import {
+  isCallbackResource,
+  TASK_TOKEN_PLACEHOLDER,
+  taskToken,
+  withoutCallbackTimeouts,
+  withToken,
+  type TaskTokens,
+} from './callbacks';
 
 /** A machine's definition, parsed once, with one ASL engine per segment start (built on first use). */
 export class CompiledMachine {
@@ -34,7 +45,10 @@ export class CompiledMachine {
     let engine = this.segments.get(startAt);
     if (!engine) {
       // Validated as a whole at CreateStateMachine; a segment leaves states unreachable, so no validation here.
-      engine = new StateMachine(segmentDefinition(this.definition, startAt) as never, {
+      const definition = withoutCallbackTimeouts(
+        withContextState(segmentDefinition(this.definition, startAt)),
+      );
+      engine = new StateMachine(definition as never, {
         validationOptions: { noValidate: true },
       });
       this.segments.set(startAt, engine);
@@ -68,6 +82,10 @@ export interface SegmentDeps {
   signal: AbortSignal;
   /** The machine's TimeoutSeconds, as a time: past it the execution times out (States.Timeout). */
   deadline?: number;
+  /** Where `.waitForTaskToken` and activity tasks wait for their answer (callbacks.ts). */
+  callbacks?: TaskTokens;
+  /** Distributed Map runs (mapRuns.ts). */
+  mapRuns?: MapRuns;
   /** Holds what follows the segment's first task until a herd's first tasks are all called (firstTasksFirst.ts). */
   firstTask?: FirstTaskTicket;
 }
@@ -86,7 +104,8 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
     // A segment that starts at a top-level Wait pauses at once: no need to run the ASL engine for it.
     if (first?.topLevel && first.state.Type === 'Wait') return pauseAt(deps, start.state, start.input);
     const recorder = new EventTranslator(compiled, history);
-    const handlers = taskHandlers(deps, recorder);
+    const clock = new StateClock();
+    const handlers = taskHandlers(deps, recorder, clock);
     const retryOverrides =
       deps.retryDelayMs === undefined
         ? undefined
@@ -109,9 +128,19 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       deps.deadline === undefined
         ? undefined
         : setTimeout(() => stop({ kind: 'timedOut' }), Math.max(0, deps.deadline - deps.now()));
+    const mapRunContext = {
+      executionArn: e.executionArn,
+      stateMachineArn: machine.stateMachineArn,
+      machineName: machine.name,
+      states: compiled.states,
+      history,
+    };
     const logging = (async () => {
       for await (const event of run.eventLogs as AsyncIterable<EngineEvent>) {
+        clock.observe(event, deps.now());
+        deps.mapRuns?.before(event, mapRunContext);
         recorder.record(event);
+        deps.mapRuns?.after(event, mapRunContext);
         if (e.eventCount >= MAX_HISTORY_EVENTS)
           stop({
             kind: 'failed',
@@ -145,14 +174,30 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
 function pauseAt(deps: SegmentDeps, waitState: string, input: unknown): SegmentOutcome {
   const wait = deps.compiled.states.get(waitState)!.state;
   deps.history.stateEntered(waitState, 'Wait', input);
-  const { effective, output } = waitOutput(wait, input);
+  const enteredAt = deps.execution.eventCount;
+  let notBefore: number;
+  let output: unknown;
+  try {
+    const paths = waitOutput(wait, input);
+    output = paths.output;
+    notBefore = waitUntil(wait, paths.effective, deps.now(), deps.waitScale);
+  } catch (err) {
+    // AWS names the state and its entered event in a Wait's runtime error (LocalStack's test_wait.snapshot.json,
+    // recorded against AWS: "An error occurred while executing the state 'State_1' (entered at the event id #2). …").
+    if (err instanceof SfnError && err.type === 'States.Runtime')
+      throw new SfnError(
+        err.type,
+        `An error occurred while executing the state '${waitState}' (entered at the event id #${enteredAt}). ${err.message}`,
+      );
+    throw err;
+  }
   return {
     kind: 'paused',
     checkpoint: {
       // A Wait with End: true has no next state; the execution succeeds when the wait is over.
       state: wait.End ? null : (wait.Next ?? null),
       input: output,
-      notBefore: waitUntil(wait, effective, deps.now(), deps.waitScale),
+      notBefore,
       waitState,
     },
   };
@@ -183,13 +228,15 @@ function contextObject(e: ExecutionRecord, machine: StateMachineRecord) {
       Input: JSON.parse(e.input) as unknown,
       StartTime: new Date(e.startDate).toISOString(),
       RoleArn: machine.roleArn,
-      RedriveCount: 0,
+      RedriveCount: e.redriveCount ?? 0,
     },
     StateMachine: { Id: machine.stateMachineArn, Name: machine.name },
+    // A callback task's handler puts its own token where this placeholder lands (callbacks.ts).
+    Task: { Token: TASK_TOKEN_PLACEHOLDER },
   };
 }
 
-function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
+function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: StateClock) {
   const { execution: e, machine, compiled, history, tasks, signal } = deps;
   const mocks = e.testCase ? deps.mockConfig : undefined;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
@@ -203,14 +250,31 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator) {
     }
     if (state.Type !== 'Task' || state.Resource === WAIT_RESOURCE) continue;
     const resource = state.Resource!;
-    handlers[stateName] = async (input) => {
+    handlers[stateName] = async (raw) => {
       const attempt = e.invocations[stateName] ?? 0;
       e.invocations[stateName] = attempt + 1;
       // The engine queues its StateEntered event before calling us; its log is read asynchronously, so let
       // the reader catch up first and the history stays in order.
       await recorder.caughtUp(stateName);
+      const input = clock.fill(stateName, raw, deps.now());
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
       if (mocked) return tasks.mocked(resource, input, history, mocked);
+      if (deps.callbacks && isCallbackResource(resource)) {
+        const token = taskToken(e.executionArn, stateName, attempt, e.redriveCount);
+        return deps.callbacks.run({
+          executionArn: e.executionArn,
+          stateName,
+          resource,
+          token,
+          input: withToken(input, token),
+          history,
+          region: tasks.region,
+          timeoutSeconds: state.TimeoutSeconds,
+          heartbeatSeconds: state.HeartbeatSeconds as number | undefined,
+          signal,
+          submit: (r, i) => tasks.submit(r, i),
+        });
+      }
       return tasks.run(resource, input, history, state.TimeoutSeconds);
     };
   }

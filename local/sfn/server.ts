@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { ExecutionRecord, LocalStepFunctions, StateMachineRecord } from './engine';
 import { SfnError } from './errors';
+import { opsActions } from './opsApi';
 
 type Body = Record<string, unknown>;
 const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
@@ -230,6 +231,9 @@ export function sfnApi(engine: LocalStepFunctions) {
       })),
     }),
   };
+
+  // Activities, task tokens, versions and aliases, redrive and map runs (opsApi.ts); some wrap the ones above.
+  Object.assign(actions, opsActions(engine, { str, arn, page, tagList }, { ...actions }));
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const answer = (status: number, body: unknown) => {

@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import type { ExecutionRecord, HistoryEvent, StateMachineRecord } from './records';
 
 export interface SavedState {
@@ -33,7 +34,17 @@ export interface StateStore {
   readHistory(execution: ExecutionRecord): HistoryEvent[];
   /** Resolves when everything saved so far is on disk (writes are queued, in order, off the event loop). */
   flush(): Promise<void>;
+  /**
+   * Small records of other kinds (activities, task tokens, map runs: see opsState.ts), one per key, replaced
+   * whole; `loadRecords` answers every record of a kind saved so far.
+   */
+  saveRecord(kind: RecordKind, key: string, record: unknown): void;
+  deleteRecord(kind: RecordKind, key: string): void;
+  loadRecords<T>(kind: RecordKind): T[];
 }
+
+/** The kinds of small records saveRecord keeps (each a folder of the file store). */
+export type RecordKind = 'activities' | 'task-tokens' | 'map-runs';
 
 export class MemoryStateStore implements StateStore {
   private readonly machines = new Map<string, StateMachineRecord>();
@@ -65,6 +76,18 @@ export class MemoryStateStore implements StateStore {
     return latest(this.histories.get(execution.executionArn) ?? [], execution.eventCount);
   }
   async flush(): Promise<void> {}
+  private readonly records = new Map<string, Map<string, unknown>>();
+  saveRecord(kind: RecordKind, key: string, record: unknown): void {
+    const records = this.records.get(kind) ?? new Map<string, unknown>();
+    records.set(key, structuredClone(record));
+    this.records.set(kind, records);
+  }
+  deleteRecord(kind: RecordKind, key: string): void {
+    this.records.get(kind)?.delete(key);
+  }
+  loadRecords<T>(kind: RecordKind): T[] {
+    return structuredClone([...(this.records.get(kind)?.values() ?? [])]) as T[];
+  }
 }
 
 /**
@@ -97,7 +120,14 @@ export class FileStateStore implements StateStore {
   private writes = 0;
   private readonly drained: Array<() => void> = [];
 
-  constructor(private readonly dir: string) {
+  /**
+   * `onDamage` hears of every line load() could not read (the stack's start-up check names them, issue 22);
+   * a line cut short at the end is what a crash leaves, one in the middle is damage from outside.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly onDamage?: (file: string, found: string, action: string) => void,
+  ) {
     this.journal = join(dir, 'executions.jsonl');
   }
 
@@ -117,6 +147,7 @@ export class FileStateStore implements StateStore {
   async load(): Promise<SavedState> {
     const byArn = new Map<string, ExecutionRecord>();
     let lines = 0;
+    const damaged: number[] = [];
     let text = '';
     try {
       text = readFileSync(this.journal, 'utf8');
@@ -134,7 +165,8 @@ export class FileStateStore implements StateStore {
         const e = JSON.parse(line) as ExecutionRecord;
         byArn.set(e.executionArn, e);
       } catch {
-        // A line cut short by a crash.
+        // A line cut short by a crash (or damaged): its record's previous line, if any, still stands.
+        damaged.push(lines);
       }
     }
     // Folders of one file per execution, from earlier versions of this store, are read once and folded in.
@@ -143,7 +175,14 @@ export class FileStateStore implements StateStore {
     const executions = [...byArn.values()];
     // A torn last line (no newline) is rewritten away too, or the next append would be glued onto it.
     const torn = text.length > 0 && !text.endsWith('\n');
-    if (legacy.length > 0 || torn || lines > 2 * executions.length) this.compact(executions);
+    if (damaged.length > 0)
+      this.onDamage?.(
+        this.journal,
+        `${damaged.length} unreadable line(s) of ${lines} (line ${damaged.slice(0, 5).join(', ')}${damaged.length > 5 ? ', …' : ''})`,
+        `repaired: skipped (each record's previous line stands; the file is rewritten without them)`,
+      );
+    if (legacy.length > 0 || torn || damaged.length > 0 || lines > 2 * executions.length)
+      this.compact(executions);
     if (legacy.length > 0) rmSync(join(this.dir, 'executions'), { recursive: true, force: true });
     return { stateMachines: this.readAll<StateMachineRecord>('state-machines'), executions };
   }
@@ -156,6 +195,17 @@ export class FileStateStore implements StateStore {
     rmSync(join(this.dir, 'state-machines', `${machine.name}.json`), { force: true });
   }
 
+  // One small file per record, replaced atomically; keys (ARNs, tokens) are made file-name safe.
+  saveRecord(kind: RecordKind, key: string, record: unknown): void {
+    this.write(kind, recordFile(key), record);
+  }
+  deleteRecord(kind: RecordKind, key: string): void {
+    rmSync(join(this.dir, kind, `${recordFile(key)}.json`), { force: true });
+  }
+  loadRecords<T>(kind: RecordKind): T[] {
+    return this.readAll<T>(kind);
+  }
+
   saveExecution(execution: ExecutionRecord, options?: { durable?: boolean }): void {
     if (options?.durable) {
       // Only for a record's first line: later lines of the same record go through the stream, after it.
@@ -165,10 +215,14 @@ export class FileStateStore implements StateStore {
     }
     if (!this.journalStream) {
       mkdirSync(this.dir, { recursive: true });
-      this.journalStream = createWriteStream(this.journal, { flags: 'a' });
-      this.journalStream.on('error', (err) =>
-        console.error('local Step Functions: journal write failed', err),
-      );
+      const stream = createWriteStream(this.journal, { flags: 'a' });
+      // A failed stream (ENOSPC) is dropped, so the next change opens a new one instead of being lost on a
+      // destroyed stream; the record's earlier line stands on disk until then.
+      stream.on('error', (err) => {
+        console.error('local Step Functions: journal write failed', err);
+        if (this.journalStream === stream) this.journalStream = undefined;
+      });
+      this.journalStream = stream;
     }
     this.journalStream.write(`${JSON.stringify(execution)}\n`);
   }
@@ -201,7 +255,11 @@ export class FileStateStore implements StateStore {
       mkdirSync(join(this.dir, 'history'), { recursive: true });
       const file = join(this.dir, 'history', `${String(n).padStart(2, '0')}.jsonl`);
       const stream = createWriteStream(file, { flags: 'a' });
-      stream.on('error', (err) => console.error('local Step Functions: history write failed', err));
+      // As the journal's: a failed stream is dropped, the next events open a new one.
+      stream.on('error', (err) => {
+        console.error('local Step Functions: history write failed', err);
+        if (this.shards[n]?.stream === stream) this.shards[n] = undefined;
+      });
       shard = this.shards[n] = { file, stream, unwritten: [] };
     }
     return shard;
@@ -263,6 +321,9 @@ export class FileStateStore implements StateStore {
       .map((n) => JSON.parse(readFileSync(join(this.dir, kind, n), 'utf8')) as T);
   }
 }
+
+/** A record's key as a file name: a hash, since ARNs and task tokens hold ':' and may pass 255 bytes. */
+const recordFile = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** How many files histories are spread over: a GetExecutionHistory reads 1/64 of all histories. */
 const HISTORY_SHARDS = 64;

@@ -66,7 +66,7 @@ export class TaskResources {
   constructor(
     private readonly functions: Record<string, LocalFunction>,
     private readonly endpoints: TaskEndpoints,
-    private readonly region: string,
+    readonly region: string,
   ) {}
 
   close(): void {
@@ -174,6 +174,11 @@ export class TaskResources {
       else history.taskFailed(resource, e.name, e.message);
       throw err instanceof TaskFailure ? err : new TaskFailure(e.name, e.message, { cause: err });
     }
+  }
+
+  /** A callback task's call (lambda:invoke for lambda:invoke.waitForTaskToken): TaskSubmitted logs its answer. */
+  submit(resource: string, input: unknown): Promise<unknown> {
+    return this.integration(resource, input);
   }
 
   private async integration(resource: string, input: unknown): Promise<unknown> {

@@ -3,9 +3,26 @@ import { readAppConfig } from '../../infra/config';
 import { actionsOf, CONTEXT, statementsOf, synth } from '../support/stackTemplate';
 
 type Resource = { Properties: Record<string, unknown> };
+type Fn = { Properties: { Environment?: { Variables?: Record<string, unknown> } } };
+
+/** The lifecycle task functions' environments, by logical id. */
+const lifecycleEnvironments = (t: Template) =>
+  Object.entries(t.findResources('AWS::Lambda::Function'))
+    .filter(([id]) => id.startsWith('Lifecycle'))
+    .map(([id, fn]) => [id, (fn as Fn).Properties.Environment?.Variables ?? {}] as const);
+
+/** Secrets a deleted deployment kept (its outputs), for the new one to take over. */
+const RETAINED = {
+  retainedCertificateSecretArn:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:meeting-scheduler-old-certificate-AbCdEf',
+  retainedAccountSecretArn:
+    'arn:aws:secretsmanager:eu-west-1:123456789012:secret:meeting-scheduler-old-account-GhIjKl',
+};
 
 describe('wildcard certificate', () => {
   const template = synth().template!;
+  // One synth for the non-default settings: staging, and the secrets of a deleted deployment to take over.
+  const retained = synth({ acmeDirectory: 'staging', ...RETAINED }).template!;
   const certFunction = () => {
     const [id, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
       id.startsWith('CertificateRenewFunction'),
@@ -46,11 +63,28 @@ describe('wildcard certificate', () => {
   });
 
   test('acmeDirectory context: staging reaches the function; anything else names the key', () => {
-    const staging = synth({ acmeDirectory: 'staging' }).template!;
+    const staging = retained;
     staging.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ ACME_DIRECTORY: 'staging' }) },
     });
+    // …and the health check, whose probe then trusts the staging roots too (issue 23 #1); no other task.
+    const tasks = lifecycleEnvironments(staging);
+    expect(tasks.map(([id, env]) => [id.startsWith('LifecycleHealthCheck'), env.ACME_DIRECTORY])).toEqual(
+      expect.arrayContaining([
+        [true, 'staging'],
+        [false, undefined],
+      ]),
+    );
+    expect(tasks.filter(([, env]) => env.ACME_DIRECTORY !== undefined).map(([id]) => id)).toEqual([
+      expect.stringMatching(/^LifecycleHealthCheck/),
+    ]);
     expect(() => readAppConfig((k) => ({ ...CONTEXT, acmeDirectory: 'prod' })[k])).toThrow(/acmeDirectory/);
+  });
+
+  test('production (the default): no task function is told ACME_DIRECTORY, so probes trust public roots only', () => {
+    const tasks = lifecycleEnvironments(template);
+    expect(tasks.length).toBeGreaterThanOrEqual(4);
+    for (const [, env] of tasks) expect(env.ACME_DIRECTORY).toBeUndefined();
   });
 
   test('runs daily from an EventBridge schedule', () => {
@@ -165,14 +199,54 @@ describe('wildcard certificate', () => {
     expect(() => synth({ alarmTopicArn: 'ops-alerts' })).toThrow(/alarmTopicArn/);
   });
 
-  test('the certificate secret is an output, for the operators', () => {
+  test('both secrets are outputs, for the operators (and for a later deployment to take over)', () => {
     template.hasOutput('CertificateSecretArn', {
       Value: { Ref: Match.stringLikeRegexp('^CertificateSecret') },
     });
+    template.hasOutput('AccountSecretArn', {
+      Value: { Ref: Match.stringLikeRegexp('^CertificateAccountKey') },
+    });
   });
 
-  test('cdk-nag AwsSolutions: nothing unacknowledged in the certificate constructs', () => {
-    const { app } = synth({}, true);
+  test('both secrets survive the stack: retained on delete and on replacement (issue 23 #3)', () => {
+    const secrets = Object.entries(template.findResources('AWS::SecretsManager::Secret')).filter(([id]) =>
+      id.startsWith('Certificate'),
+    );
+    expect(secrets).toHaveLength(2);
+    for (const [, secret] of secrets)
+      expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('retained secrets of a deleted deployment: named to the function, readable, never writable', () => {
+    const env = (
+      Object.entries(retained.findResources('AWS::Lambda::Function')).find(([id]) =>
+        id.startsWith('CertificateRenewFunction'),
+      )![1] as Fn
+    ).Properties.Environment!.Variables!;
+    expect(env).toMatchObject({
+      PREVIOUS_CERTIFICATE_SECRET_ID: RETAINED.retainedCertificateSecretArn,
+      PREVIOUS_ACCOUNT_SECRET_ID: RETAINED.retainedAccountSecretArn,
+    });
+    const onRetained = statementsOf(retained, 'CertificateRenewRole').filter((s) =>
+      JSON.stringify(s.Resource).includes(':secret:meeting-scheduler-old'),
+    );
+    expect(onRetained).toEqual([
+      expect.objectContaining({
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: [RETAINED.retainedCertificateSecretArn, RETAINED.retainedAccountSecretArn],
+      }),
+    ]);
+    // Without them, nothing of the kind.
+    expect(certFunction().fn.Properties).not.toHaveProperty(
+      'Environment.Variables.PREVIOUS_CERTIFICATE_SECRET_ID',
+    );
+    expect(() =>
+      readAppConfig((k) => ({ ...CONTEXT, retainedCertificateSecretArn: 'old-certificate' })[k]),
+    ).toThrow(/retainedCertificateSecretArn/);
+  });
+
+  test('cdk-nag AwsSolutions: nothing unacknowledged in the certificate constructs (with retained secrets)', () => {
+    const { app } = synth(RETAINED, true);
     expect(() => app.synth()).not.toThrow();
   });
 });

@@ -277,6 +277,24 @@ describe('MeetingSchedulerStack', () => {
     expect(JSON.stringify(query[0].Resource)).toMatch(/\/index\/byStatus"\]\]\}$/);
   });
 
+  test('sweeper: lists the state machine’s executions and may stop only its executions (reconcile, issue 22)', () => {
+    const statements = statementsOf(template, 'SweeperRole');
+    const list = statements.filter((s) => actionsOf(s).includes('states:ListExecutions'));
+    expect(list).toHaveLength(1);
+    expect(list[0].Resource).toEqual({ Ref: expect.stringMatching(/^LifecycleStateMachine/) });
+    const stop = statements.filter((s) => actionsOf(s).includes('states:StopExecution'));
+    expect(stop).toHaveLength(1);
+    expect(JSON.stringify(stop[0].Resource)).toMatch(/:execution:/);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('outlived their meeting'),
+      Environment: {
+        Variables: Match.objectLike({
+          STATE_MACHINE_ARN: { Ref: Match.stringLikeRegexp('^LifecycleStateMachine') },
+        }),
+      },
+    });
+  });
+
   test('meeting servers: the instance role may read the certificate secret, and no other secret', () => {
     const reads = statementsOf(template, 'FleetInstanceRole').filter((s) =>
       actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
@@ -404,7 +422,10 @@ describe('MeetingSchedulerStack', () => {
       StringEquals: { 'ec2:CreateAction': 'RunInstances' },
     });
     expect(launch.some((s) => actionsOf(s).includes('iam:PassRole'))).toBe(true);
-    expect(launch.some((s) => actionsOf(s).includes('ec2:TerminateInstances'))).toBe(false);
+    // Only the server it started, when a cancel won the race (launchMeeting.ts): app-tagged instances only.
+    expect(
+      launch.filter((s) => actionsOf(s).includes('ec2:TerminateInstances')).map((s) => s.Condition),
+    ).toEqual([{ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } }]);
 
     const terminate = statementsOf(template, 'LifecycleTeardownRole').find((s) =>
       actionsOf(s).includes('ec2:TerminateInstances'),
@@ -417,7 +438,7 @@ describe('MeetingSchedulerStack', () => {
       send.some(
         (s) =>
           JSON.stringify(s.Condition) ===
-          JSON.stringify({ StringEquals: { 'aws:ResourceTag/app': 'meeting-scheduler' } }),
+          JSON.stringify({ StringEquals: { 'ssm:resourceTag/app': 'meeting-scheduler' } }),
       ),
     ).toBe(true);
   });
@@ -481,7 +502,12 @@ describe('MeetingSchedulerStack', () => {
       },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A'] },
     };
-    for (const role of ['LifecycleHealthCheckRole', 'LifecycleTeardownRole', 'SweeperRole']) {
+    for (const role of [
+      'LifecycleLaunchRole',
+      'LifecycleHealthCheckRole',
+      'LifecycleTeardownRole',
+      'SweeperRole',
+    ]) {
       const changes = statementsOf(template, role).filter((s) =>
         actionsOf(s).includes('route53:ChangeResourceRecordSets'),
       );

@@ -15,6 +15,7 @@ import {
   type DnsChallenge,
   type SecretStore,
 } from '../../functions/certificate/renewCertificate';
+import { probeFor } from '../../functions/shared/probeTrust';
 
 /**
  * The certificate function against a real ACME server: pebble (Let's Encrypt's test CA), resolving the DNS-01
@@ -274,6 +275,39 @@ test('close to expiry: renews with the same account and stores the new certifica
   expect(Date.parse(renewed.notAfter)).toBeGreaterThan(Date.parse(soon));
   expect(w.store.values.get('acme-account')).toBe(account);
   expect(w.dns.calls.map((c) => c.op)).toEqual(['set', 'remove']);
+}, 60_000);
+
+test('the health probe trusts a chain to a non-public root (here pebble’s) only when that root is configured', async () => {
+  // Issue 23 #1: with acmeDirectory=staging every probe failed this way, as Node trusts public roots only.
+  const w = world();
+  await renewCertificate(w.deps, OPTIONS);
+  const { certificate, privateKey } = w.stored();
+  const server = https.createServer({ cert: certificate, key: privateKey }, (req, res) =>
+    res.writeHead(req.url === '/health' ? 200 : 404).end(),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const target = {
+      address: '127.0.0.1',
+      port: (server.address() as { port: number }).port,
+      hostname: `m-1.${DOMAIN}`,
+      path: '/health',
+      timeoutMs: 5000,
+    };
+    const pebbleRoot = (await httpsGet(`https://127.0.0.1:${PORTS.acmeManagement}/roots/0`)).body;
+    await expect(probeFor('production')(target)).rejects.toThrow('unable to get local issuer certificate');
+    // Let's Encrypt's staging roots vouch for staging's chains, not for any other CA's.
+    await expect(probeFor('staging')(target)).rejects.toThrow('unable to get local issuer certificate');
+    await expect(probeFor('production', [pebbleRoot])(target)).resolves.toBe(200);
+    await expect(probeFor('staging', [pebbleRoot])(target)).resolves.toBe(200);
+    // The name is still checked: the root vouches for *.<domain>, not for another host.
+    await expect(
+      probeFor('production', [pebbleRoot])({ ...target, hostname: 'm-1.other.example' }),
+    ).rejects.toThrow(/altnames/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }, 60_000);
 
 describe.each<[string, (value: string) => string | undefined, RegExp]>([

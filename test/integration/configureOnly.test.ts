@@ -66,9 +66,10 @@ describe('configure-only boot (jitsi-configure.sh) with the real nginx and Proso
     expect(readFileSync(join(root.etc, 'jitsi/jicofo/jicofo.conf'), 'utf8')).toMatch(
       /^jicofo\.health\.enabled = true$/m,
     );
-    expect(readFileSync(join(root.etc, 'jitsi/videobridge/jvb.conf'), 'utf8')).toMatch(
-      /^videobridge\.apis\.rest\.enabled = true$/m,
-    );
+    // /about/health is on by default; the COLIBRI REST API (videobridge.apis.rest) stays off (issue 23 #4).
+    const jvb = readFileSync(join(root.etc, 'jitsi/videobridge/jvb.conf'), 'utf8');
+    expect(jvb).toMatch(/^videobridge\.http-servers\.private\.host = 127\.0\.0\.1$/m);
+    expect(jvb).not.toMatch(/apis\.rest|rest\.enabled/);
     expect(readFileSync(join(root.dir, 'restarted'), 'utf8')).toBe('jicofo\njitsi-videobridge2\n');
   });
 

@@ -298,4 +298,49 @@ describe('meeting lifecycle paths', () => {
     expect(record).toMatchObject({ status: 'FAILED', statusReason: 'not allowed to describe instances' });
     expect(aws.liveInstances()).toEqual([]);
   });
+
+  // Issue 22: a stop that came too late (or never) must not page the executions-failed alarm.
+  test('an execution of an older revision ends quietly: its launch finds the meeting moved, nothing is torn down', async () => {
+    const { aws, deps } = fleetWorld(store);
+    const meeting = await scheduleMeeting(store);
+    await store.reschedule(meeting.id, 0, {
+      revision: 1,
+      executionName: `${meeting.executionName}-r1`,
+      status: 'SCHEDULED',
+    });
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered).toEqual(
+      expect.arrayContaining(['Launch', 'LaunchFailed', 'Teardown', 'MeetingDone']),
+    );
+    expect(run.entered).not.toContain('MeetingFailed');
+    expect(await store.get(meeting.id)).toMatchObject({ status: 'SCHEDULED', revision: 1 });
+    expect(aws.liveInstances()).toEqual([]);
+  });
+
+  test('an execution whose meeting does not exist ends quietly, with one teardown attempt', async () => {
+    const { deps } = fleetWorld(store);
+    const meeting = await scheduleMeeting(store);
+    const gone = { ...inputFor(meeting), meetingId: crypto.randomUUID() };
+    const run = await runLifecycle(gone, taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered.filter((s) => s === 'Teardown')).toHaveLength(1);
+    expect(run.entered).not.toContain('TeardownFailed');
+  });
+
+  test('an execution whose meeting was cancelled before its stop arrived ends quietly; the meeting stays CANCELLED', async () => {
+    const { deps } = fleetWorld(store);
+    const meeting = await scheduleMeeting(store);
+    await store.transition(meeting.id, 'CANCELLED', { statusReason: 'cancelled by request' });
+    const run = await runLifecycle(inputFor(meeting), taskHandlers(deps));
+
+    expect(run.succeeded).toBe(true);
+    expect(run.entered).not.toContain('MeetingFailed');
+    expect(await store.get(meeting.id)).toMatchObject({
+      status: 'CANCELLED',
+      statusReason: 'cancelled by request',
+    });
+  });
 });

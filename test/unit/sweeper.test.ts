@@ -1,4 +1,7 @@
 import { sweep } from '../../functions/sweeper/sweep';
+import type { LifecycleExecutions } from '../../functions/sweeper/reconcile';
+import { executionArnFor } from '../../functions/shared/executions';
+import { executionNameFor } from '../../functions/shared/meeting';
 import { launchMeeting } from '../../functions/launch/launchMeeting';
 import { instanceMinutes } from '../../functions/shared/metrics';
 import { telemetry } from '../../functions/shared/observability';
@@ -316,5 +319,74 @@ describe('sweeper: meetings whose lifecycle ended', () => {
       .commandCalls(ChangeResourceRecordSetsCommand)
       .map((c) => c.args[0].input.ChangeBatch?.Changes?.length);
     expect(batches).toEqual([1000, 202]);
+  });
+
+  // Issue 22, as the AWS sweeper runs it: no restart (it does not know the lifecycle's timings).
+  test('reconcile on AWS: stops executions of missing, superseded and cancelled meetings; closes a meeting whose execution is missing', async () => {
+    const { deps } = fleetWorld(store);
+    const sm = 'arn:aws:states:us-east-1:123456789012:stateMachine:meeting-lifecycle';
+    const arnOf = (name: string) => executionArnFor(sm, name);
+    const moved = await scheduleMeeting(store);
+    await store.reschedule(moved.id, 0, {
+      revision: 1,
+      executionName: executionNameFor(moved.id, 1),
+      status: 'SCHEDULED',
+    });
+    const cancelled = await scheduleMeeting(store);
+    await store.transition(cancelled.id, 'CANCELLED');
+    const lost = await scheduleMeeting(store); // its execution is nowhere
+    const gone = '99999999-9999-4999-8999-999999999999';
+    const running = [
+      executionNameFor(moved.id, 0),
+      executionNameFor(moved.id, 1),
+      executionNameFor(cancelled.id),
+      executionNameFor(gone),
+      'someone-elses-execution',
+    ].map((name) => ({ name, executionArn: arnOf(name) }));
+    const stopped: string[] = [];
+    const executions: LifecycleExecutions = {
+      stateMachineArn: sm,
+      listRunning: async () => running,
+      status: async (arn) => (arn === arnOf(lost.executionName) ? 'MISSING' : 'RUNNING'),
+      stop: async (arn) => void stopped.push(arn),
+    };
+    jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const later = new Date(Date.now() + 16 * 60_000); // past the grace of the meetings' last write
+    const swept = await sweep(deps, {
+      now: later,
+      maxLifetimeMs: 12 * 3600_000,
+      graceMs: 15 * 60_000,
+      executions,
+    });
+    jest.restoreAllMocks();
+
+    expect(stopped.sort()).toEqual(
+      [executionNameFor(moved.id, 0), executionNameFor(cancelled.id), executionNameFor(gone)]
+        .map(arnOf)
+        .sort(),
+    );
+    const reason = `lifecycle execution ${lost.executionName} missing while SCHEDULED`;
+    expect(swept).toEqual(
+      expect.arrayContaining([
+        {
+          meetingId: moved.id,
+          reason: 'execution stopped: superseded by revision 1',
+          executionArn: arnOf(executionNameFor(moved.id, 0)),
+        },
+        {
+          meetingId: cancelled.id,
+          reason: 'execution stopped: meeting cancelled',
+          executionArn: arnOf(cancelled.executionName),
+        },
+        {
+          meetingId: gone,
+          reason: 'execution stopped: meeting does not exist',
+          executionArn: arnOf(executionNameFor(gone)),
+        },
+        { meetingId: lost.id, reason, terminatedInstanceIds: [] },
+      ]),
+    );
+    expect(await store.get(lost.id)).toMatchObject({ status: 'FAILED', statusReason: `swept: ${reason}` });
+    expect(await store.get(moved.id)).toMatchObject({ status: 'SCHEDULED', revision: 1 });
   });
 });

@@ -37,6 +37,11 @@ describe('task handlers: logs and metrics as Lambda writes them', () => {
     const ec2 = mockClient(sdk.EC2Client);
     ec2.on(sdk.DescribeInstancesCommand).resolves({ Reservations: [] });
     if (runInstances) ec2.on(sdk.RunInstancesCommand).resolves({ Instances: [{ InstanceId: 'i-0abc' }] });
+    // The sweeper reconciles executions: every open meeting's execution is running.
+    const sfnSdk = await import('@aws-sdk/client-sfn');
+    const sfn = mockClient(sfnSdk.SFNClient);
+    sfn.on(sfnSdk.ListExecutionsCommand).resolves({ executions: [] });
+    sfn.on(sfnSdk.DescribeExecutionCommand).resolves({ status: 'RUNNING' });
     return (await import(path)) as T;
   }
 
@@ -50,6 +55,7 @@ describe('task handlers: logs and metrics as Lambda writes them', () => {
       SUBNET_IDS: 'subnet-1',
       HOSTED_ZONE_ID: 'Z1',
       MAX_INSTANCE_HOURS: '12',
+      STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:meeting-lifecycle',
       LOG_LEVEL: 'INFO',
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,

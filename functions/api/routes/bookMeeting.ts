@@ -4,7 +4,7 @@ import { capacityProblem } from '../admission';
 import { meetingIdFor, newMeeting, requestHash, validateBooking } from '../booking';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
-import { startLifecycle } from '../lifecycle';
+import { startLifecycle, stopLifecycle } from '../lifecycle';
 import { meetingView } from '../meetingView';
 import { readJsonBody } from '../requestBody';
 
@@ -77,7 +77,18 @@ export async function bookMeeting(req: ApiRequest, deps: ApiDeps): Promise<ApiRe
       }
       throw err;
     }
-    record = await store.update(id, { executionArn });
+    // Recorded only while the meeting is still open at this revision (issue 22): a reschedule or cancel that
+    // reached it first (an Idempotency-Key makes its id known early) owns it, and this execution is stopped.
+    const recorded = await store.updateOpen(id, record.revision, { executionArn });
+    if (!recorded) {
+      await stopLifecycle(
+        deps.sfn,
+        executionArn,
+        'MeetingChanged',
+        'superseded before the booking recorded it',
+      );
+      record = await store.mustGet(id);
+    } else record = recorded;
   }
   return json(201, meetingView(record, config, req.origin), { location: `/meetings/${id}` });
 }

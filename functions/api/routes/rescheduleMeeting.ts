@@ -5,7 +5,8 @@ import { capacityProblem, type LaunchRequest } from '../admission';
 import { checkStart, fieldErrors, meetingTimes, RescheduleRequest } from '../booking';
 import type { ApiDeps } from '../deps';
 import { type ApiRequest, type ApiResponse, json, problem, validationProblem } from '../http';
-import { startLifecycle, stopLifecycle } from '../lifecycle';
+import { conflict, expectedRevision } from '../conflict';
+import { startLifecycle, stopLifecycle, stopRevision } from '../lifecycle';
 import { meetingView } from '../meetingView';
 import { readJsonBody } from '../requestBody';
 
@@ -14,6 +15,13 @@ import { readJsonBody } from '../requestBody';
  * execution is named with the new revision; the old one is stopped, and its late tasks see the new revision
  * and do nothing. A server already running is torn down when the new launch time is still ahead; when the
  * meeting is imminent anyway it is kept and the new execution finds it.
+ *
+ * Serialized per meeting (issue 22): the conditional write on the revision decides the winner before any
+ * execution is touched; a loser gets 409 with the current revision. The winner stops the previous revision's
+ * execution by name, starts its own, and records it only while its revision is still the meeting's and the
+ * meeting is open: when a later reschedule or a cancel won meanwhile, it stops what it started and answers 409
+ * too, so whatever the interleaving one execution runs, the current revision's, and every 200 names a revision
+ * that was current when it answered. A crash between the steps is repaired by the sweeper (reconcile.ts).
  */
 export async function rescheduleMeeting(
   req: ApiRequest,
@@ -26,14 +34,15 @@ export async function rescheduleMeeting(
   const parsed = RescheduleRequest.safeParse(read.body);
   if (!parsed.success) return validationProblem(fieldErrors(parsed.error));
   const change = parsed.data;
+  const expected = expectedRevision(req.headers['if-match']);
+  if (!expected.ok) return expected.response;
   const record = await store.get(id);
   if (!record) return problem(404, 'NotFound', 'no such meeting');
+  if (expected.revision !== undefined && expected.revision !== record.revision) {
+    return conflict(`meeting is at revision ${record.revision}, not ${expected.revision}`, record);
+  }
   if (!['SCHEDULED', 'LAUNCHING', 'READY'].includes(record.status)) {
-    return problem(
-      409,
-      'Conflict',
-      `meeting is ${record.status}; only meetings that have not started can be moved`,
-    );
+    return conflict(`meeting is ${record.status}; only meetings that have not started can be moved`, record);
   }
   const now = deps.now();
   const duration = change.durationMinutes ?? record.durationMinutes;
@@ -70,7 +79,7 @@ export async function rescheduleMeeting(
   });
   if (!updated) {
     if (admitted) await deps.admission!.giveBack(admitted.taken);
-    return problem(409, 'Conflict', 'the meeting changed meanwhile; read it again and retry');
+    return conflict('the meeting changed meanwhile; read it again and retry', await store.get(id));
   }
   // The new hold replaced the old one on the record under the revision check, so only this request frees what
   // the old one held and the new one does not.
@@ -79,16 +88,23 @@ export async function rescheduleMeeting(
   const t = (deps.telemetry ?? silentTelemetry).forMeeting({ meetingId: id, revision });
   t.metric('MeetingsRescheduled', 1);
   t.logger.info('meeting rescheduled', { startTime: updated.startTime, serverTornDown: tearDown });
-  await stopLifecycle(
-    deps.sfn,
-    record.executionArn,
-    'MeetingRescheduled',
-    `rescheduled to revision ${revision}`,
-  );
+  await stopRevision(deps.sfn, config, record, 'MeetingRescheduled', `rescheduled to revision ${revision}`);
   if (tearDown)
     await deps.teardown({ meetingId: id, outcome: 'RESCHEDULED', reason: 'rescheduled', revision });
   const executionArn = await startLifecycle(deps.sfn, config, updated);
-  const final = await store.update(id, { executionArn });
+  const final = await store.updateOpen(id, revision, { executionArn });
+  if (!final) {
+    // Superseded between the write and now: whoever won may have looked for this execution before it existed.
+    const current = await store.get(id);
+    await stopLifecycle(
+      deps.sfn,
+      executionArn,
+      'MeetingRescheduled',
+      `superseded: meeting is ${current?.status ?? 'gone'} at revision ${current?.revision ?? '?'}`,
+    );
+    t.logger.info('reschedule superseded before it answered', { currentRevision: current?.revision });
+    return conflict('the meeting changed meanwhile; read it again and retry', current);
+  }
   return json(200, meetingView(final, config, req.origin));
 }
 
