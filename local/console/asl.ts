@@ -20,6 +20,21 @@ export interface AslState {
   Timestamp?: string;
   TimestampPath?: string;
   Resource?: string;
+  /** JSONata (AWS, 2024): the state's query language, overriding the machine's; its Arguments and Output. */
+  QueryLanguage?: string;
+  Arguments?: unknown;
+  Output?: unknown;
+  /** Variables: what the state assigns (AWS, 2024). */
+  Assign?: Record<string, unknown>;
+  Items?: unknown;
+  /** JSONPath's input and output processing. */
+  InputPath?: string | null;
+  Parameters?: unknown;
+  ItemSelector?: unknown;
+  ItemsPath?: string;
+  ResultSelector?: unknown;
+  ResultPath?: string | null;
+  OutputPath?: string | null;
 }
 
 export type AslChoiceRule = { Next?: string; Variable?: string; Condition?: string } & Record<
@@ -34,6 +49,8 @@ export interface AslScope {
 
 export interface AslDefinition extends AslScope {
   Comment?: string;
+  /** The machine's query language: JSONPath (the default) or JSONata. */
+  QueryLanguage?: string;
 }
 
 /** Parses a definition as DescribeStateMachine returns it; a clear error names what is missing. */

@@ -15,6 +15,8 @@ import { html, type Html } from './html';
 import { warmUp } from './layout';
 import { executionPage, executionPanel, graphOf, legend } from './pages/execution';
 import { errorPage } from './pages/shell';
+import { definitionStatesTable } from './pages/stateDetails';
+import { parseDefinition } from './asl';
 import { confirmPage, isExecutionOf, meetingPage } from './pages/meeting';
 import { meetingsPage } from './pages/meetings';
 import { DEFAULT_LOAD_HOURS, LOAD_HOURS, loadPage } from './pages/load';
@@ -52,6 +54,7 @@ const STATIC: Record<string, { type: string; body: Buffer }> = Object.fromEntrie
   [
     ['console.css', 'text/css; charset=utf-8'],
     ['console.js', 'text/javascript; charset=utf-8'],
+    ['graph.js', 'text/javascript; charset=utf-8'],
   ].map(([file, type]) => [file, { type, body: readFileSync(join(__dirname, 'static', file)) }]),
 );
 
@@ -120,8 +123,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
         throw new HttpError(400, `status must be one of ${EXECUTION_STATUSES.join(', ')}`);
       const machine = await reader.describeStateMachine(arn);
       const graph = await graphOf(machine.definition!, new Map(), now(), `Definition of ${machine.name}`);
+      const states = definitionStatesTable(parseDefinition(machine.definition!));
       const executions = await reader.executions(arn, status as ExecutionStatus | undefined, 200);
-      return stateMachinePage({ machine, graph, legend: legend(), executions, status });
+      return stateMachinePage({ machine, graph, legend: legend(), states, executions, status });
     }
     if (req.method === 'GET' && path === '/executions/view') {
       const arn = required(q('arn'), 'arn');

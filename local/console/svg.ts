@@ -53,6 +53,8 @@ export function renderGraph(graph: PlacedGraph, runs: Map<string, StateRun>, now
     viewBox="0 0 ${w} ${h}"
     width="${w}"
     height="${h}"
+    data-width="${w}"
+    data-height="${h}"
     role="group"
     aria-label="${title}"
   >

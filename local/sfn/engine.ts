@@ -6,6 +6,7 @@ import { forSchemaValidator } from './languageValidation';
 import { HistoryRecorder, type HistoryEvent } from './history';
 import type { MockConfig } from './mockConfig';
 import type { ExecutionRecord, StateMachineRecord } from './records';
+import { FirstTaskGate } from './firstTasksFirst';
 import { Scheduler } from './scheduler';
 import { CompiledMachine, runSegment, type SegmentOutcome } from './segmentRunner';
 import type { SavedState, StateStore } from './stateStore';
@@ -66,6 +67,7 @@ export class LocalStepFunctions {
   private readonly running = new Map<string, AbortController>();
   private readonly settled = new Map<string, Array<() => void>>();
   private readonly scheduler: Scheduler;
+  private readonly firstTasks: FirstTaskGate;
   private readonly tasks: TaskResources;
   private closed = false;
   private readonly now: () => number;
@@ -78,6 +80,7 @@ export class LocalStepFunctions {
   constructor(private readonly options: EngineOptions) {
     this.now = options.now ?? (() => Date.now());
     this.scheduler = new Scheduler(this.now);
+    this.firstTasks = new FirstTaskGate(() => this.scheduler.nextAt(), this.now);
     this.tasks = new TaskResources(options.functions, options, options.region);
     const scale = options.waitScale ?? 1;
     if (!(scale > 0 && scale <= 1)) throw new Error(`waitScale must be in (0, 1], got ${scale}`);
@@ -530,6 +533,8 @@ export class LocalStepFunctions {
     const controller = new AbortController();
     this.running.set(e.executionArn, controller);
     const history = this.recorder(e);
+    // Due at its wake-up time; a new execution's first segment (notBefore 0) at its start.
+    const firstTask = this.firstTasks.enter(Math.max(e.checkpoint.notBefore, e.startDate));
     let outcome: SegmentOutcome;
     try {
       const machine = this.machineOf(e);
@@ -553,12 +558,15 @@ export class LocalStepFunctions {
                 signal: controller.signal,
                 callbacks: this.tokens,
                 mapRuns: this.mapRuns,
+                firstTask,
               },
               e.checkpoint,
             );
     } catch (err) {
       outcome = { kind: 'failed', error: 'States.Runtime', cause: (err as Error)?.message ?? String(err) };
     }
+    // A segment without tasks (or that failed before its first) keeps no herd waiting.
+    firstTask.arrive();
     if (this.running.get(e.executionArn) === controller) this.running.delete(e.executionArn);
     // Aborted by StopExecution (already finished) or by close() (resumes at the next start): nothing to save.
     if (outcome.kind === 'aborted' || controller.signal.aborted || e.status !== 'RUNNING') return;

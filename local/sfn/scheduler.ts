@@ -28,6 +28,11 @@ export class Scheduler {
     return this.byKey.size;
   }
 
+  /** When the earliest wake-up not run yet is due (Infinity: none); a herd is started batch by batch. */
+  nextAt(): number {
+    return this.peek()?.at ?? Infinity;
+  }
+
   /** Runs `run` at `at` (ms since the epoch), replacing what was scheduled under `key`. */
   schedule(key: string, at: number, run: () => void): void {
     if (this.closed) return;

@@ -11,6 +11,7 @@ import {
   type StateInfo,
 } from './definition';
 import type { HistoryRecorder } from './history';
+import { firstTasksFirst, type FirstTaskTicket } from './firstTasksFirst';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
@@ -89,6 +90,8 @@ export interface SegmentDeps {
   callbacks?: TaskTokens;
   /** Distributed Map runs (mapRuns.ts). */
   mapRuns?: MapRuns;
+  /** Holds what follows the segment's first task until a herd's first tasks are all called (firstTasksFirst.ts). */
+  firstTask?: FirstTaskTicket;
 }
 
 /**
@@ -313,7 +316,7 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: State
       return tasks.run(resource, input, history, timeout);
     };
   }
-  return handlers;
+  return deps.firstTask ? firstTasksFirst(handlers, deps.firstTask) : handlers;
 }
 
 /** Sleeps until `until` (in chunks below setTimeout's limit); an abort ends the sleep with a failure. */

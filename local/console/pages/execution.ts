@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { allStates, parseDefinition } from '../asl';
+import { allStates, parseDefinition, type AslDefinition } from '../asl';
 import { definitionGraph } from '../graphModel';
 import { html, trusted, type Html } from '../html';
 import { cachedLayout } from '../layout';
@@ -7,7 +7,9 @@ import { STATUS_LOOK } from '../palette';
 import type { StepFunctionsReader } from '../stepFunctionsReader';
 import { stateRuns, STATE_STATUSES, type StateRun } from '../stateStatus';
 import { renderGraph, statusText } from '../svg';
+import { graphViewer } from './graphViewer';
 import { page, prettyJson, statusBadge, when } from './shell';
+import { stateDefinition } from './stateDetails';
 
 export function legend(): Html {
   return html`<ul class="legend" aria-label="Legend">
@@ -72,16 +74,15 @@ export async function executionPanel(
         <a href="/executions/view?arn=${encodeURIComponent(executionArn)}"><code>${executionArn}</code></a>
       </dd>
     </dl>
-    ${h(level + 1, 'Graph')} ${legend()}
-    <div class="graph-scroll">${graph}</div>
-    ${h(level + 1, 'States')} ${statesTable(Object.keys(states), states, runs, now)}
+    ${h(level + 1, 'Graph')} ${legend()} ${graphViewer(graph, `Graph of ${execution.name}`)}
+    ${h(level + 1, 'States')} ${statesTable(definition, states, runs, now)}
     ${h(level + 1, html`Events (${events.length})`)} ${eventsTable(events)}
   </div>`;
   return { html: body, running, execution, machine, runs };
 }
 
 function statesTable(
-  names: string[],
+  definition: AslDefinition,
   states: ReturnType<typeof allStates>,
   runs: Map<string, StateRun>,
   now: Date,
@@ -94,10 +95,11 @@ function statesTable(
         <th scope="col">Status</th>
         <th scope="col">Entered</th>
         <th scope="col">Input and output</th>
+        <th scope="col">Definition</th>
       </tr>
     </thead>
     <tbody>
-      ${names.map((name) => {
+      ${Object.keys(states).map((name) => {
         const run = runs.get(name) ?? { status: 'not-reached' as const, entered: 0, retries: 0 };
         return html`<tr id="state-${name}" data-state-row="${name}" data-state-status="${run.status}">
           <th scope="row">${name}</th>
@@ -127,6 +129,7 @@ function statesTable(
                 : '—'
             }
           </td>
+          <td>${stateDefinition(name, states[name], definition)}</td>
         </tr>`;
       })}
     </tbody>

@@ -1,7 +1,7 @@
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { html, type Html } from '../html';
 
-/** The page around every view: one stylesheet and one script, both from /static (a strict CSP allows nothing else). */
+/** The page around every view: one stylesheet and two scripts, all from /static (a strict CSP allows nothing else). */
 export function page(title: string, body: Html): string {
   return html`<!doctype html>
     <html lang="en">
@@ -11,6 +11,7 @@ export function page(title: string, body: Html): string {
         <title>${title} · meeting-scheduler console</title>
         <link rel="stylesheet" href="/static/console.css" />
         <script src="/static/console.js" defer></script>
+        <script src="/static/graph.js" defer></script>
       </head>
       <body>
         <header class="top">

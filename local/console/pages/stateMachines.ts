@@ -4,6 +4,7 @@ import type {
   StateMachineListItem,
 } from '@aws-sdk/client-sfn';
 import { html, type Html } from '../html';
+import { graphViewer } from './graphViewer';
 import { executionRow, page, when } from './shell';
 
 export const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'] as const;
@@ -43,6 +44,8 @@ export function stateMachinePage(args: {
   machine: DescribeStateMachineCommandOutput;
   graph: Html;
   legend: Html;
+  /** The states with their definitions (stateDetails.ts). */
+  states: Html;
   executions: ExecutionListItem[];
   status: string | undefined;
 }): string {
@@ -53,8 +56,9 @@ export function stateMachinePage(args: {
     html`<h1>State machine ${machine.name}</h1>
       <p><code>${arn}</code></p>
       <h2>Definition</h2>
-      ${args.legend}
-      <div class="graph-scroll">${args.graph}</div>
+      ${args.legend} ${graphViewer(args.graph, `Graph of ${machine.name}`)}
+      <h2>States</h2>
+      ${args.states}
       <h2>Executions</h2>
       <form class="filter" method="get" action="/state-machines/view">
         <input type="hidden" name="arn" value="${arn}" />

@@ -31,7 +31,10 @@
         });
         var note = adopted.querySelector('.updated');
         if (note) note.textContent = 'Updated ' + new Date().toLocaleTimeString() + '.';
+        // graph.js keeps each graph's zoom and scroll across the swap (it listens to these two events).
+        document.dispatchEvent(new CustomEvent('live:replacing'));
         current.replaceWith(adopted);
+        document.dispatchEvent(new CustomEvent('live:replaced'));
       })
       .catch(function () {
         // The stack may be restarting: try again at the next tick.
