@@ -1,6 +1,5 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsStepFunctions } from '../support/awsCli';
 import { type Browser } from 'playwright-core';
 import { lifecycleInput } from '../../functions/api/booking';
 import type { LocalStack } from '../../local/stack';
@@ -337,22 +336,10 @@ describe('local stack: meeting lifecycle end to end', () => {
   test.concurrent('the AWS CLI lists and describes a meeting execution', async () => {
     await setUp();
     const m = await book(stack, 7200);
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-    };
-    // Asynchronously: the endpoint lives in this very process, so a blocking spawn would deadlock it.
     const cli = async (...args: string[]) => {
-      const res = await promisify(execFile)(
-        'aws',
-        ['stepfunctions', ...args, '--endpoint-url', stack.sfnUrl, '--output', 'json'],
-        { env },
-      );
+      const res = await awsStepFunctions(stack.sfnUrl, args);
       expect(res.stderr).toBe('');
-      return JSON.parse(res.stdout) as Record<string, unknown>;
+      return res.output;
     };
     const listed = await cli(
       'list-executions',

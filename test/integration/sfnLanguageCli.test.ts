@@ -1,5 +1,4 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsStepFunctions } from '../support/awsCli';
 import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
 
 /**
@@ -17,22 +16,8 @@ describe('Variables and JSONata through the AWS CLI', () => {
   afterAll(() => local.close());
 
   test('the AWS CLI creates and runs a JSONata machine with variables', async () => {
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-    };
-    // Asynchronously: the endpoint lives in this very process, so a blocking spawn would deadlock it.
-    const cli = async (...args: string[]) => {
-      const res = await promisify(execFile)(
-        'aws',
-        ['stepfunctions', ...args, '--endpoint-url', local.url, '--output', 'json'],
-        { env },
-      );
-      return JSON.parse(res.stdout) as Record<string, string>;
-    };
+    const cli = async (...args: string[]) =>
+      (await awsStepFunctions(local.url, args)).output as Record<string, string>;
     const definition = {
       ...JSONATA,
       StartAt: 'Greet',

@@ -18,8 +18,7 @@ import {
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsStepFunctions } from '../support/awsCli';
 import { LOCAL_CREDENTIALS } from '../../local/dynamo';
 import { fnArn, ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
 
@@ -303,29 +302,13 @@ describe('Step Functions operations, through @aws-sdk/client-sfn', () => {
   });
 });
 
-const run = promisify(execFile);
-
 describe('Step Functions operations, through the AWS CLI', () => {
   let local: LocalSfn;
   beforeAll(async () => {
     local = await startLocalSfn();
   });
   afterAll(() => local.close());
-  const aws = async (...args: string[]) => {
-    const { stdout } = await run(
-      'aws',
-      ['stepfunctions', ...args, '--endpoint-url', local.url, '--output', 'json'],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_DEFAULT_REGION: 'us-east-1',
-        },
-      },
-    );
-    return stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {};
-  };
+  const aws = async (...args: string[]) => (await awsStepFunctions(local.url, args)).output;
   const awsFails = (...args: string[]) =>
     aws(...args).then(
       () => '',

@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { awsStepFunctions } from '../support/awsCli';
 import { publishVersion } from '../../local/sfn/versions';
 import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
-
-const run = promisify(execFile);
 
 /** Activities and task tokens, versions and aliases, redrive and map runs, through the AWS CLI (v1). */
 describe('the newer operations through the AWS CLI', () => {
@@ -22,21 +19,7 @@ describe('the newer operations through the AWS CLI', () => {
     });
   });
   afterAll(() => local.close());
-  const aws = async (...args: string[]) => {
-    const { stdout } = await run(
-      'aws',
-      ['stepfunctions', ...args, '--endpoint-url', local.url, '--output', 'json'],
-      {
-        env: {
-          ...process.env,
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
-          AWS_DEFAULT_REGION: 'us-east-1',
-        },
-      },
-    );
-    return (stdout ? JSON.parse(stdout) : {}) as Record<string, unknown>;
-  };
+  const aws = async (...args: string[]) => (await awsStepFunctions(local.url, args)).output;
 
   test('an activity task answered with send-task-success; an alias of a published version; a redrive', async () => {
     // Set up and checked through the engine; the five operations under test go through the CLI (it is slow to start).
