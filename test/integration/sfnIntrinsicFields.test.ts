@@ -1,26 +1,15 @@
-import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { settleOnEngine, startLocalSfn, type LocalSfn } from '../support/localSfn';
 
 /** Intrinsic functions where the ASL engine took only integers or only paths (patches/aws-local-stepfunctions…). */
 describe('intrinsic functions: MathRandom with decimals, Fail ErrorPath/CausePath', () => {
   let local: LocalSfn;
-  let n = 0;
   beforeAll(async () => {
     local = await startLocalSfn();
   });
   afterAll(() => local.close());
 
-  async function run(states: object, input: unknown) {
-    const m = local.engine.createStateMachine({
-      name: `intrinsics-${n++}`,
-      definition: JSON.stringify({ StartAt: 'S', States: states }),
-      roleArn: ROLE,
-    });
-    const e = local.engine.startExecution({
-      stateMachineArn: m.stateMachineArn,
-      input: JSON.stringify(input),
-    });
-    return local.engine.whenSettled(e.executionArn);
-  }
+  const run = (states: object, input: unknown) =>
+    settleOnEngine(local, { StartAt: 'S', States: states }, input);
 
   // Developer guide, "Intrinsic functions" (States.MathRandom): "If you specify a non-integer value for the start
   // number or end number argument, Step Functions will round it off to the nearest integer"

@@ -1,4 +1,4 @@
-import { fnArn, ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { fnArn, ROLE, settleOnEngine, startLocalSfn, type LocalSfn } from '../support/localSfn';
 
 const FLAKY = fnArn('flaky');
 
@@ -8,7 +8,6 @@ const FLAKY = fnArn('flaky');
  */
 describe('JSONPath differences from AWS, closed', () => {
   let local: LocalSfn;
-  let n = 0;
   const seen: unknown[] = [];
   beforeAll(async () => {
     local = await startLocalSfn({
@@ -26,18 +25,7 @@ describe('JSONPath differences from AWS, closed', () => {
   });
   afterAll(() => local.close());
 
-  async function run(definition: object, input: unknown) {
-    const m = local.engine.createStateMachine({
-      name: `differences-${n++}`,
-      definition: JSON.stringify(definition),
-      roleArn: ROLE,
-    });
-    const e = local.engine.startExecution({
-      stateMachineArn: m.stateMachineArn,
-      input: JSON.stringify(input),
-    });
-    return local.engine.whenSettled(e.executionArn);
-  }
+  const run = (definition: object, input: unknown) => settleOnEngine(local, definition, input);
 
   // Developer guide, "Accessing execution data from the Context object": $$.State holds the state's Name, its
   // EnteredTime and its RetryCount (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).

@@ -1,4 +1,4 @@
-import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { settleOnEngine, startLocalSfn, type LocalSfn } from '../support/localSfn';
 
 /**
  * Distributed Map's tolerated failure thresholds and the path fields read at run time, on the real ASL engine
@@ -14,7 +14,6 @@ import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
  */
 describe('distributed Map: tolerated failure thresholds and path values', () => {
   let local: LocalSfn;
-  let n = 0;
   beforeAll(async () => {
     local = await startLocalSfn({ waitScale: 0.001 });
   });
@@ -48,18 +47,7 @@ describe('distributed Map: tolerated failure thresholds and path values', () => 
     },
   });
 
-  async function run(definition: object, input: unknown) {
-    const m = local.engine.createStateMachine({
-      name: `thresholds-${n++}`,
-      definition: JSON.stringify(definition),
-      roleArn: ROLE,
-    });
-    const e = local.engine.startExecution({
-      stateMachineArn: m.stateMachineArn,
-      input: JSON.stringify(input),
-    });
-    return local.engine.whenSettled(e.executionArn);
-  }
+  const run = (definition: object, input: unknown) => settleOnEngine(local, definition, input);
 
   /** Four items, `bad` of them failing. */
   const items = (bad: number) => Array.from({ length: 4 }, (_, i) => ({ ok: i >= bad, i }));

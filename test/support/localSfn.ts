@@ -62,3 +62,19 @@ export async function until<T>(check: () => Promise<T> | T, timeoutMs = 30_000):
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+let settledMachines = 0;
+
+/**
+ * Creates a machine on the engine directly (no HTTP), runs one execution and answers how it settled: for the
+ * semantics tests, which read the engine's own record of the end.
+ */
+export function settleOnEngine(local: LocalSfn, definition: object, input: unknown) {
+  const m = local.engine.createStateMachine({
+    name: `settle-${++settledMachines}`,
+    definition: JSON.stringify(definition),
+    roleArn: ROLE,
+  });
+  const e = local.engine.startExecution({ stateMachineArn: m.stateMachineArn, input: JSON.stringify(input) });
+  return local.engine.whenSettled(e.executionArn);
+}
