@@ -30,7 +30,9 @@ describe('local stack: meeting lifecycle end to end', () => {
   let ready: Promise<void> | undefined;
   const setUp = () =>
     (ready ??= (async () => {
-      stack = await startStack();
+      // The attendance check 20 s after the start (FAST's 6 s was too tight): the first page of a just-started
+      // Chromium on a busy machine joined after it, and the meeting became a NO_SHOW under the test (seen in CI).
+      stack = await startStack({ timings: { ...FAST, attendanceCheckDelaySeconds: 20 } });
       browser = await launchChromium();
     })());
   afterAll(async () => {
