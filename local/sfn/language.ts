@@ -221,12 +221,13 @@ async function assignments(
   jsonata: boolean,
   $: unknown,
   context: Context,
+  field = 'Assign',
 ) {
   const values: Variables = {};
   for (const template of templates) {
     if (template === undefined) continue;
     const evaluated = jsonata
-      ? await evaluate(template, b, 'Assign')
+      ? await evaluate(template, b, field)
       : asl.processPayloadTemplate(template, $, context);
     Object.assign(values, evaluated);
   }
@@ -254,10 +255,20 @@ async function languageExecute(
       : this.processInput(input, context);
     const step = await runState.call(this, def, raw, effective, context, options, entry, jsonata);
     const after = bindings(scope, raw, ctx, step.hasResult ? { result: step.stateResult } : {});
-    const values = await assignments(step.assign, after, jsonata, step.stateResult, context);
+    const values = await assignments(
+      step.assign,
+      after,
+      jsonata,
+      step.stateResult,
+      context,
+      step.assignField,
+    );
     let output: unknown;
     if (jsonata)
-      output = step.output !== undefined ? await evaluate(step.output, after, 'Output') : step.stateResult;
+      output =
+        step.output !== undefined
+          ? await evaluate(step.output, after, step.outputField ?? 'Output')
+          : step.stateResult;
     scope.assign(values);
     noteAssigned(context, this.stateName, values);
     if (!jsonata) output = this.processResult(step.stateResult, raw, context);
@@ -280,13 +291,15 @@ async function languageExecute(
     }
     const caught = this.catchError(error);
     if (!caught.nextState || !caught.errorOutput) throw error;
-    const catcher = (def.Catch as Array<Record<string, unknown>>)[caught.catcherIndex ?? 0];
+    const index = caught.catcherIndex ?? 0;
+    const catcher = (def.Catch as Array<Record<string, unknown>>)[index];
     const errorOutput = caught.errorOutput;
     const b = bindings(scope, raw, ctx, { errorOutput });
-    const values = await assignments([catcher.Assign], b, jsonata, errorOutput, context);
+    const at = `Catch[${index}]/`;
+    const values = await assignments([catcher.Assign], b, jsonata, errorOutput, context, `${at}Assign`);
     const output = jsonata
       ? catcher.Output !== undefined
-        ? await evaluate(catcher.Output, b, 'Output')
+        ? await evaluate(catcher.Output, b, `${at}Output`)
         : errorOutput
       : asl.processResultPath(catcher.ResultPath as string | undefined, raw, errorOutput);
     scope.assign(values);
@@ -301,6 +314,9 @@ interface Step extends StepResult {
   hasResult: boolean;
   assign: unknown[];
   output?: unknown;
+  /** AWS's names of the Assign and Output fields when not the state's own (a Choice rule's: Choices[i]/Assign). */
+  assignField?: string;
+  outputField?: string;
 }
 
 /** The state itself, between its input processing and its Assign/Output. */
@@ -406,10 +422,10 @@ async function choose(
   name: string,
 ): Promise<Step> {
   const NO_MATCH = '\u0000no match';
-  for (const rule of (def.Choices ?? []) as Array<Record<string, unknown>>) {
+  for (const [i, rule] of ((def.Choices ?? []) as Array<Record<string, unknown>>).entries()) {
     let matched: boolean;
     if (jsonata) {
-      const condition = await evaluate(rule.Condition, entry, 'Condition');
+      const condition = await evaluate(rule.Condition, entry, `Choices[${i}]/Condition`);
       if (typeof condition !== 'boolean')
         throw new QueryEvaluationError(
           `The Condition of a choice rule of ${name} must evaluate to a boolean, got ${JSON.stringify(condition)}`,
@@ -430,6 +446,8 @@ async function choose(
         // just the rule's assignedVariables when a rule matches).
         assign: [rule.Assign],
         output: rule.Output ?? def.Output,
+        assignField: `Choices[${i}]/Assign`,
+        outputField: rule.Output === undefined ? 'Output' : `Choices[${i}]/Output`,
       };
   }
   if (typeof def.Default !== 'string') throw new asl.StatesNoChoiceMatchedError();
