@@ -4,6 +4,7 @@ import { WAIT_RESOURCE, type State } from './definition';
 import { evaluate, QueryEvaluationError, type Bindings } from './jsonata';
 import { AssignedLog, Scope, variablePath, type Variables } from './variables';
 import { nestedWaitUntil } from './languageWait';
+import { withScaledTimeout } from './taskTimeouts';
 
 /**
  * Variables and JSONata on the ASL engine. The engine runs JSONPath states itself; this hooks into its
@@ -152,6 +153,11 @@ P.executeMapState = function (def, raw, input, context, name, options) {
 };
 P.executeParallelState = function (def, raw, input, context, name, options) {
   return original.parallel(def, raw, input, context, name, withChildScope(options, context));
+};
+// A Task's TimeoutSeconds runs at SFN_WAIT_SCALE, as Waits do (taskTimeouts.ts).
+P.executeTaskState = function (def, raw, input, context, name, options) {
+  const scale = (context[WAIT_ENV] as WaitEnv | undefined)?.waitScale ?? 1;
+  return original.task(withScaledTimeout(def, input, context, scale), raw, input, context, name, options);
 };
 P.execute = function (this: Executor, input, context, options) {
   return usesLanguage(this.stateDefinition)
@@ -358,7 +364,7 @@ async function runState(
         ? await evaluate(def.TimeoutSeconds, entry, 'TimeoutSeconds')
         : def.TimeoutSeconds;
       const task = { ...def, ...(timeout === undefined ? {} : { TimeoutSeconds: timeout as number }) };
-      return plain(await original.task(task, raw, input, context, name, options), true);
+      return plain(await P.executeTaskState(task, raw, input, context, name, options), true);
     }
     case 'Map': {
       if (!jsonata) return plain(await P.executeMapState(def, raw, input, context, name, options), true);
