@@ -9,9 +9,12 @@ import { runMachine } from '../support/sfnRun';
  * - "Failure to return a result - JSON cannot represent an undefined value expression, so the expression
  *   {% $data.thisFieldDoesNotExist %} would result in an error. In each case, the interpreter will throw the
  *   error: States.QueryEvaluationError." (same page, "Handling expression errors"). The cause names the expression
- *   without its {% %} and the field as a path below the state: AWS's own cause, quoted in umccr's
- *   orcabus code, reads "The JSONata expression '$states.input.pushLocation' specified for the field
- *   'Arguments/Input/pushLocation' returned nothing (undefined)."
+ *   without its {% %} and the field as a path below the state, as AWS recorded it in LocalStack's
+ *   tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.snapshot.json
+ *   (test_undefined_reference, aws.validated): "An error occurred while executing the state 'State0' (entered at
+ *   the event id #2). The JSONata expression '$doesNotExist' specified for the field 'Output/result' returned
+ *   nothing (undefined)." This engine gives the sentence after the state prefix (the prefix, and the
+ *   EvaluationFailed event AWS logs before ExecutionFailed, are not done yet), hence `toContain`.
  */
 const ECHO = fnArn('echo');
 const JSONATA = { QueryLanguage: 'JSONata' };
