@@ -9,9 +9,15 @@ import jsonata from 'jsonata';
  * $parse, and removes $eval.
  */
 
-/** A failed or undefined JSONata evaluation (AWS's error name; Retry and Catch can match it). */
+/**
+ * A failed or undefined JSONata evaluation (AWS's error name; Retry and Catch can match it). `location` is the
+ * field as AWS names it in the EvaluationFailed event ("Output/result", "Arguments/FunctionName").
+ */
 export class QueryEvaluationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly location?: string,
+  ) {
     super(message);
     this.name = 'States.QueryEvaluationError';
   }
@@ -50,18 +56,23 @@ export async function evaluate(template: unknown, bindings: Bindings, field: str
       const e = err as { message?: string; code?: string };
       throw new QueryEvaluationError(
         `An error occurred while evaluating ${field}: ${e.code ?? ''} ${e.message ?? ''}`.trim(),
+        field,
       );
     }
+    // AWS quotes the expression without its {% %} and names nested fields with slashes (LocalStack's
+    // test_assign_reference_variables snapshot, recorded against AWS: "The JSONata expression '$doesNotExist'
+    // specified for the field 'Output/result' returned nothing (undefined).").
     if (value === undefined)
       throw new QueryEvaluationError(
-        `The JSONata expression '${template}' specified for the field '${field}' returned nothing (undefined).`,
+        `The JSONata expression '${template.slice(2, -2).trim()}' specified for the field '${field}' returned nothing (undefined).`,
+        field,
       );
     return toJson(value);
   }
   if (Array.isArray(template)) return Promise.all(template.map((v) => evaluate(v, bindings, field)));
   if (typeof template === 'object' && template !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(template)) out[k] = await evaluate(v, bindings, `${field}.${k}`);
+    for (const [k, v] of Object.entries(template)) out[k] = await evaluate(v, bindings, `${field}/${k}`);
     return out;
   }
   return template;

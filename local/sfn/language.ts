@@ -89,6 +89,8 @@ interface ExecOptions {
   runOptions?: RunOptions;
   abortSignal?: AbortSignal;
   eventLogger: {
+    /** The logger's generic dispatch (its nested Map/Parallel loggers forward unknown event types as they are). */
+    dispatch(event: object): void;
     dispatchStateFailedEvent(name: string, type: string, input: unknown, error: unknown): void;
     dispatchStateRetriedEvent(
       name: string,
@@ -264,6 +266,13 @@ async function languageExecute(
     return { stateResult: output, nextState: step.nextState, isEndState: step.isEndState };
   } catch (error) {
     const events = options.eventLogger;
+    // AWS logs EvaluationFailed for a failed JSONata expression (historyTranslator.ts names the state in it).
+    if (error instanceof QueryEvaluationError)
+      events.dispatch({
+        type: 'EvaluationFailed',
+        state: { name: this.stateName, type: def.Type, input },
+        error,
+      });
     events.dispatchStateFailedEvent(this.stateName, def.Type, input, error);
     const retry = this.shouldRetry(error, options.runOptions?.overrides?.retryIntervalOverrides);
     if (retry.shouldRetry) {

@@ -1,0 +1,46 @@
+import { startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { runMachine } from '../support/sfnRun';
+
+/**
+ * JSONata behaviour measured against AWS with the conformance corpus (npm run conformance): each test states in
+ * its own words what the recorded AWS execution did, and cites the AWS page that documents the event or field.
+ */
+describe('JSONata as AWS records it', () => {
+  let local: LocalSfn;
+  beforeAll(async () => {
+    local = await startLocalSfn({ retryDelayMs: 1, waitScale: 0.001 });
+  });
+  afterAll(() => local.close());
+
+  test('an expression that yields nothing logs EvaluationFailed naming the state, its entered event and the field', async () => {
+    // AWS (API_EvaluationFailedEventDetails: state, error, cause, location) logs the event right after the
+    // state's entered event; the cause names the state and that event's id, quotes the expression without
+    // its {% %}, and names a nested field with a slash; the execution fails with the same error and cause.
+    const run = await runMachine(local, {
+      QueryLanguage: 'JSONata',
+      StartAt: 'First',
+      States: {
+        First: { Type: 'Pass', Next: 'Second' },
+        Second: { Type: 'Pass', Output: { total: '{%  $missing  %}' }, End: true },
+      },
+    });
+    const cause =
+      "An error occurred while executing the state 'Second' (entered at the event id #4). " +
+      "The JSONata expression '$missing' specified for the field 'Output/total' returned nothing (undefined).";
+    expect(run.events.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'PassStateEntered',
+      'PassStateExited',
+      'PassStateEntered',
+      'EvaluationFailed',
+      'ExecutionFailed',
+    ]);
+    expect(run.events[4].evaluationFailedEventDetails).toEqual({
+      state: 'Second',
+      error: 'States.QueryEvaluationError',
+      cause,
+      location: 'Output/total',
+    });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError', cause });
+  });
+});
