@@ -107,9 +107,11 @@ function registerStepFunctionsFunctions(expr: jsonata.Expression): void {
     (start: number, end: number, step: number) => {
       const out: number[] = [];
       for (let i = start; step > 0 ? i <= end : i >= end; i += step) out.push(i);
-      return out;
+      // A range of one number is that number, as a JSONata sequence of one (LocalStack's test_array_jsonata
+      // snapshot, recorded against AWS: $range(1, 9, 9) gives 1, $range(0, 9, 3) gives [0,3,6,9]).
+      return out.length === 1 ? out[0] : out;
     },
-    '<nnn:a>',
+    '<nnn:x>',
   );
   expr.registerFunction(
     'hash',

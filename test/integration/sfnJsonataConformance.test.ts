@@ -43,4 +43,17 @@ describe('JSONata as AWS records it', () => {
     });
     expect(run).toMatchObject({ status: 'FAILED', error: 'States.QueryEvaluationError', cause });
   });
+
+  test('$range gives an array of numbers, and a range of one number that number', async () => {
+    // $range(start, end, step) is one of the functions Step Functions adds to JSONata (transforming-data.html);
+    // the recorded executions gave [0,3,6,9] for (0, 9, 3) and the bare number 1 for (1, 9, 9).
+    const range = (args: string) =>
+      runMachine(local, {
+        QueryLanguage: 'JSONata',
+        StartAt: 'R',
+        States: { R: { Type: 'Pass', Output: `{% $range(${args}) %}`, End: true } },
+      });
+    expect((await range('0, 9, 3')).output).toEqual([0, 3, 6, 9]);
+    expect((await range('1, 9, 9')).output).toBe(1);
+  });
 });
