@@ -188,6 +188,8 @@ function bindings(
 }
 
 const enteredAt = new WeakMap<Executor, number>();
+/** JSONata errors whose EvaluationFailed event is logged (by the state that evaluated the expression). */
+const evaluationLogged = new WeakSet<Error>();
 
 /**
  * `$states.context` of a state: the context object with `State` (Name, EnteredTime, and RetryCount for states
@@ -266,13 +268,16 @@ async function languageExecute(
     return { stateResult: output, nextState: step.nextState, isEndState: step.isEndState };
   } catch (error) {
     const events = options.eventLogger;
-    // AWS logs EvaluationFailed for a failed JSONata expression (historyTranslator.ts names the state in it).
-    if (error instanceof QueryEvaluationError)
+    // AWS logs EvaluationFailed for a failed JSONata expression (historyTranslator.ts names the state in it),
+    // once: a Map or Parallel the error propagates through does not log it again.
+    if (error instanceof QueryEvaluationError && !evaluationLogged.has(error)) {
+      evaluationLogged.add(error);
       events.dispatch({
         type: 'EvaluationFailed',
         state: { name: this.stateName, type: def.Type, input },
         error,
       });
+    }
     events.dispatchStateFailedEvent(this.stateName, def.Type, input, error);
     const retry = this.shouldRetry(error, options.runOptions?.overrides?.retryIntervalOverrides);
     if (retry.shouldRetry) {

@@ -56,4 +56,49 @@ describe('JSONata as AWS records it', () => {
     expect((await range('0, 9, 3')).output).toEqual([0, 3, 6, 9]);
     expect((await range('1, 9, 9')).output).toBe(1);
   });
+
+  test('a failed Map iteration fails the Map at once, and its EvaluationFailed is logged once', async () => {
+    // The recorded Map (MaxConcurrency 1, three items) whose first iteration's Pass had an expression that
+    // yielded nothing: EvaluationFailed in the iteration, MapIterationFailed, MapStateFailed, ExecutionFailed;
+    // the other items never started and the Map logged no EvaluationFailed of its own.
+    const run = await runMachine(
+      local,
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            Items: '{% $states.input.items %}',
+            MaxConcurrency: 1,
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'INLINE' },
+              StartAt: 'Item',
+              States: { Item: { Type: 'Pass', Output: { v: '{% $nothing %}' }, End: true } },
+            },
+            End: true,
+          },
+        },
+      },
+      { items: [1, 2, 3] },
+    );
+    expect(run.events.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapIterationStarted',
+      'PassStateEntered',
+      'EvaluationFailed',
+      'MapIterationFailed',
+      'MapStateFailed',
+      'ExecutionFailed',
+    ]);
+    expect(run).toMatchObject({
+      status: 'FAILED',
+      error: 'States.QueryEvaluationError',
+      cause:
+        "An error occurred while executing the state 'Item' (entered at the event id #5). " +
+        "The JSONata expression '$nothing' specified for the field 'Output/v' returned nothing (undefined).",
+    });
+  });
 });
