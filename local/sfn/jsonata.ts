@@ -46,7 +46,11 @@ export interface Bindings {
   variables: Record<string, unknown>;
 }
 
-/** Evaluates a JSONata field: expressions anywhere in it, literals left as they are. */
+/**
+ * Evaluates a JSONata field: expressions anywhere in it, literals left as they are. `field` names it below the
+ * state as AWS's causes do: `/` before each object key, `[i]` for each array index (`Arguments/Input/x`,
+ * `Output/list[1]`, `Choices[0]/Assign/x`).
+ */
 export async function evaluate(template: unknown, bindings: Bindings, field: string): Promise<unknown> {
   if (isExpression(template)) {
     let value: unknown;
@@ -59,9 +63,10 @@ export async function evaluate(template: unknown, bindings: Bindings, field: str
         field,
       );
     }
-    // AWS quotes the expression without its {% %} and names nested fields with slashes (LocalStack's
-    // test_assign_reference_variables snapshot, recorded against AWS: "The JSONata expression '$doesNotExist'
-    // specified for the field 'Output/result' returned nothing (undefined).").
+    // "JSON cannot represent an undefined value" (transforming-data.html, "Handling expression errors"). AWS's
+    // cause quotes the expression without its {% %}: "The JSONata expression '$states.input.pushLocation' specified
+    // for the field 'Arguments/Input/pushLocation' returned nothing (undefined)." (an AWS cause quoted in
+    // umccr/orcabus).
     if (value === undefined)
       throw new QueryEvaluationError(
         `The JSONata expression '${template.slice(2, -2).trim()}' specified for the field '${field}' returned nothing (undefined).`,
@@ -69,7 +74,8 @@ export async function evaluate(template: unknown, bindings: Bindings, field: str
       );
     return toJson(value);
   }
-  if (Array.isArray(template)) return Promise.all(template.map((v) => evaluate(v, bindings, field)));
+  if (Array.isArray(template))
+    return Promise.all(template.map((v, i) => evaluate(v, bindings, `${field}[${i}]`)));
   if (typeof template === 'object' && template !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(template)) out[k] = await evaluate(v, bindings, `${field}/${k}`);
