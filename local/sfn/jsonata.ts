@@ -9,9 +9,15 @@ import jsonata from 'jsonata';
  * $parse, and removes $eval.
  */
 
-/** A failed or undefined JSONata evaluation (AWS's error name; Retry and Catch can match it). */
+/**
+ * A failed or undefined JSONata evaluation (AWS's error name; Retry and Catch can match it). `location` is the
+ * field as AWS names it in the EvaluationFailed event ("Output/result", "Arguments/FunctionName").
+ */
 export class QueryEvaluationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly location?: string,
+  ) {
     super(message);
     this.name = 'States.QueryEvaluationError';
   }
@@ -54,6 +60,7 @@ export async function evaluate(template: unknown, bindings: Bindings, field: str
       const e = err as { message?: string; code?: string };
       throw new QueryEvaluationError(
         `An error occurred while evaluating ${field}: ${e.code ?? ''} ${e.message ?? ''}`.trim(),
+        field,
       );
     }
     // "JSON cannot represent an undefined value" (transforming-data.html, "Handling expression errors"). AWS's
@@ -63,6 +70,7 @@ export async function evaluate(template: unknown, bindings: Bindings, field: str
     if (value === undefined)
       throw new QueryEvaluationError(
         `The JSONata expression '${template.slice(2, -2).trim()}' specified for the field '${field}' returned nothing (undefined).`,
+        field,
       );
     return toJson(value);
   }
@@ -105,9 +113,11 @@ function registerStepFunctionsFunctions(expr: jsonata.Expression): void {
     (start: number, end: number, step: number) => {
       const out: number[] = [];
       for (let i = start; step > 0 ? i <= end : i >= end; i += step) out.push(i);
-      return out;
+      // A range of one number is that number, as a JSONata sequence of one (LocalStack's test_array_jsonata
+      // snapshot, recorded against AWS: $range(1, 9, 9) gives 1, $range(0, 9, 3) gives [0,3,6,9]).
+      return out.length === 1 ? out[0] : out;
     },
-    '<nnn:a>',
+    '<nnn:x>',
   );
   expr.registerFunction(
     'hash',

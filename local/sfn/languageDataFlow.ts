@@ -1,11 +1,14 @@
 import { asl } from './aslInternals';
-import { evaluate } from './jsonata';
+import { evaluate, QueryEvaluationError } from './jsonata';
 import { assignments, noteAssigned } from './languageAssign';
 import { bindings, stateContext } from './languageBindings';
 import { scopeOf, type Context } from './languageContext';
 import type { ExecOptions, Executor, StepResult } from './languageExecutor';
 import { runState } from './languageStep';
 import { isJsonata } from './languageUsage';
+
+/** JSONata errors whose EvaluationFailed event is logged (by the state that evaluated the expression). */
+const evaluationLogged = new WeakSet<Error>();
 
 /**
  * One state's data flow, in place of the engine's StateExecutor.execute (language.ts):
@@ -57,6 +60,16 @@ export async function languageExecute(
     return { stateResult: output, nextState: step.nextState, isEndState: step.isEndState };
   } catch (error) {
     const events = options.eventLogger;
+    // AWS logs EvaluationFailed for a failed JSONata expression (historyTranslator.ts names the state in it),
+    // once: a Map or Parallel the error propagates through does not log it again.
+    if (error instanceof QueryEvaluationError && !evaluationLogged.has(error)) {
+      evaluationLogged.add(error);
+      events.dispatch({
+        type: 'EvaluationFailed',
+        state: { name: this.stateName, type: def.Type, input },
+        error,
+      });
+    }
     events.dispatchStateFailedEvent(this.stateName, def.Type, input, error);
     const retry = this.shouldRetry(error, options.runOptions?.overrides?.retryIntervalOverrides);
     if (retry.shouldRetry) {

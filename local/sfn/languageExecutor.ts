@@ -15,6 +15,8 @@ export interface ExecOptions {
   runOptions?: RunOptions;
   abortSignal?: AbortSignal;
   eventLogger: {
+    /** The logger's generic dispatch (its nested Map/Parallel loggers forward unknown event types as they are). */
+    dispatch(event: object): void;
     dispatchStateFailedEvent(name: string, type: string, input: unknown, error: unknown): void;
     dispatchStateRetriedEvent(
       name: string,

@@ -13,8 +13,8 @@ import { runMachine } from '../support/sfnRun';
  *   tests/aws/services/stepfunctions/v2/assign/test_assign_reference_variables.snapshot.json
  *   (test_undefined_reference, aws.validated): "An error occurred while executing the state 'State0' (entered at
  *   the event id #2). The JSONata expression '$doesNotExist' specified for the field 'Output/result' returned
- *   nothing (undefined)." This engine gives the sentence after the state prefix (the prefix, and the
- *   EvaluationFailed event AWS logs before ExecutionFailed, are not done yet), hence `toContain`.
+ *   nothing (undefined)." The tests here check the sentence after the state prefix (`toContain`); the prefix
+ *   and the EvaluationFailed event AWS logs before ExecutionFailed are checked in sfnJsonataConformance.test.ts.
  */
 const ECHO = fnArn('echo');
 const JSONATA = { QueryLanguage: 'JSONata' };
