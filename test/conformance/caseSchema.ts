@@ -22,6 +22,8 @@ export const ConformanceCase = z
     input: z.unknown().default({}),
     needs: z.array(z.string().min(1)).default([]),
     lambdas: z.record(z.string().min(1), LambdaSpec).default({}),
+    /** Keys the recorded test itself does not verify (LocalStack's skip_snapshot_verify), skipped at any depth. */
+    ignoreKeys: z.array(z.string().min(1)).default([]),
     expected: z
       .object({
         status: z.enum(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'CREATION_FAILED']),

@@ -130,7 +130,7 @@ export function judge(c: ConformanceCase, actual: ActualRun): CaseOutcome {
       differences.push(`creation message: expected ${brief(want.message)}, got ${brief(got.message)}`);
   } else {
     if (x.output !== undefined) {
-      const d = firstDifference(x.output, actual.output);
+      const d = firstDifference(x.output, actual.output, '$', new Set(c.ignoreKeys));
       if (d) differences.push(`output ${d}`);
     }
     for (const key of ['error', 'cause'] as const) {

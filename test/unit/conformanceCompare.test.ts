@@ -18,6 +18,47 @@ describe('conformance comparison', () => {
     expect(matchesRecordedString('a.b', 'axb')).toBe(false);
   });
 
+  it('the recorded account 111111111111 stands for any 12 digits; dates and the role are whole-value wildcards', () => {
+    expect(
+      matchesRecordedString(
+        'arn:aws:lambda:<region>:111111111111:function:f',
+        'arn:aws:lambda:us-east-1:000000000000:function:f',
+      ),
+    ).toBe(true);
+    expect(
+      matchesRecordedString(
+        'arn:aws:lambda:<region>:111111111111:function:f',
+        'arn:aws:lambda:us-east-1:0000:function:f',
+      ),
+    ).toBe(false);
+    expect(
+      firstDifference(
+        { StartTime: 'date', RoleArn: 'snf_role_arn' },
+        { StartTime: '2026-01-01T00:00:00Z', RoleArn: 'arn:aws:iam::0:role/x' },
+      ),
+    ).toBeUndefined();
+  });
+
+  it('keys the recorded test does not verify are skipped at any depth', () => {
+    const ignore = new Set(['SdkHttpMetadata']);
+    expect(
+      firstDifference(
+        { r: { SdkHttpMetadata: { a: 1 }, StatusCode: 200 } },
+        { r: { StatusCode: 200 } },
+        '$',
+        ignore,
+      ),
+    ).toBeUndefined();
+    expect(
+      firstDifference(
+        { r: { StatusCode: 200 } },
+        { r: { StatusCode: 500, SdkHttpMetadata: {} } },
+        '$',
+        ignore,
+      ),
+    ).toBe('$.r.StatusCode: expected 200, got 500');
+  });
+
   it('names the path of the first difference, a missing key and an unexpected one', () => {
     expect(firstDifference({ a: { b: [1, 2] } }, { a: { b: [1, 3] } })).toBe('$.a.b[1]: expected 2, got 3');
     expect(firstDifference({ a: 1, b: 2 }, { a: 1 })).toBe('$.b: missing (expected 2)');
