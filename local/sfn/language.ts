@@ -154,6 +154,7 @@ P.executeParallelState = function (def, raw, input, context, name, options) {
   return original.parallel(def, raw, input, context, name, withChildScope(options, context));
 };
 P.execute = function (this: Executor, input, context, options) {
+  if (typeof context === 'object' && context !== null) running.set(context, this);
   return usesLanguage(this.stateDefinition)
     ? languageExecute.call(this, input, context, options)
     : original.execute.call(this, input, context, options);
@@ -161,7 +162,21 @@ P.execute = function (this: Executor, input, context, options) {
 
 // `$name` in any JSONPath path (Parameters, Choice Variable, InputPath, intrinsics, …) reads a variable.
 const query: JsonPathQuery = asl.getJsonPathQuery();
+/**
+ * The state each context object is running now. The engine shares one context object across a run's states
+ * (and gives each Map iteration and Parallel branch its own), so `$$` in a JSONPath path is answered with the
+ * context object of the state being run: `$$.State` (Name, EnteredTime, RetryCount when it retries) as well as
+ * Execution and StateMachine. AWS records `$$` of a Pass state as Execution, StateMachine and State {Name,
+ * EnteredTime} (LocalStack's context_object and base snapshots, recorded against AWS; developer guide,
+ * "Accessing execution data from the Context object":
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+ */
+const running = new WeakMap<object, Executor>();
 asl.setJsonPathQuery((path, json, context, options) => {
+  if (typeof path === 'string' && path.startsWith('$$') && typeof context === 'object' && context !== null) {
+    const executor = running.get(context);
+    if (executor) return query(path, json, stateContext(executor, context as Context), options);
+  }
   const ref = typeof path === 'string' ? variablePath(path) : undefined;
   if (!ref) return query(path, json, context, options);
   const scope = scopeOf(context);
