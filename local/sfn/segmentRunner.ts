@@ -17,6 +17,7 @@ import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
 import { SfnError } from './errors';
 import { ASSIGNED, SCOPE, WAIT_ENV } from './language';
+import './mapEventOrder';
 import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
 import { AssignedLog, Scope } from './variables';

@@ -55,4 +55,36 @@ describe('JSONPath behaviours as AWS recorded them', () => {
     expect(Object.keys(output.state).sort()).toEqual(['EnteredTime', 'Name']);
     expect(Number.isNaN(Date.parse(output.state.EnteredTime))).toBe(false);
   });
+
+  // Recorded (test_map_state, MaxConcurrency 1): every iteration's MapIterationSucceeded comes before the next
+  // iteration's MapIterationStarted.
+  test('with MaxConcurrency 1, an iteration ends in the history before the next one starts', async () => {
+    const { done, types } = await run(
+      {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            MaxConcurrency: 1,
+            ItemProcessor: { StartAt: 'Item', States: { Item: { Type: 'Pass', End: true } } },
+            End: true,
+          },
+        },
+      },
+      [1, 2, 3],
+    );
+    expect(done.status).toBe('SUCCEEDED');
+    const iteration = ['MapIterationStarted', 'PassStateEntered', 'PassStateExited', 'MapIterationSucceeded'];
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'MapStateEntered',
+      'MapStateStarted',
+      ...iteration,
+      ...iteration,
+      ...iteration,
+      'MapStateSucceeded',
+      'MapStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
 });
