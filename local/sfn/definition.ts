@@ -166,6 +166,8 @@ export function applyPath(path: string | null | undefined, value: unknown): unkn
   return out;
 }
 
+const OFFSET_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 /**
  * When a Wait state with this (effective) input ends. `scale` (SFN_WAIT_SCALE) shrinks every wait, relative
  * timestamps included: a wait of d ms ends after d × scale ms.
@@ -191,11 +193,15 @@ export function waitUntil(wait: State, input: unknown, now: number, scale = 1): 
   }
   if (wait.TimestampPath !== undefined) {
     const ts = readJsonPath(input, wait.TimestampPath);
-    const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
+    // The timestamp must carry its offset (RFC 3339: "Z" or ±hh:mm; developer guide, "Wait workflow state":
+    // https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html). Without one, AWS fails the state
+    // with this cause, the value shown after "==" (LocalStack's test_wait.py::test_wait_timestamppath, suffixes
+    // "", ".000", ".000000", recorded against AWS); Date.parse would read it as local time instead.
+    const ms = typeof ts === 'string' && OFFSET_DATE_TIME.test(ts) ? Date.parse(ts) : NaN;
     if (Number.isNaN(ms))
       throw new SfnError(
         'States.Runtime',
-        `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${wait.TimestampPath}`,
+        `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${wait.TimestampPath} == ${typeof ts === 'object' ? JSON.stringify(ts) : String(ts)}`,
       );
     return after(ms - now);
   }

@@ -87,4 +87,24 @@ describe('JSONPath behaviours as AWS recorded them', () => {
       'ExecutionSucceeded',
     ]);
   });
+  // Recorded (test_wait_timestamppath): a TimestampPath value with "Z" and any number of fractional digits ends
+  // the Wait (a past time: at once); without an offset ("", ".000", ".000000") the state fails with States.Runtime,
+  // naming the state, its entered event and the value.
+  test('a TimestampPath value must carry its offset', async () => {
+    const wait = {
+      StartAt: 'State_1',
+      States: { State_1: { Type: 'Wait', TimestampPath: '$.start_at', End: true } },
+    };
+    for (const ok of ['2023-12-11T22:01:34Z', '2023-12-11T22:01:34.0000000Z', '2023-12-11T22:01:34.00Z'])
+      expect((await run(wait, { start_at: ok })).done.status).toBe('SUCCEEDED');
+    for (const bad of ['2023-12-11T22:01:34', '2023-12-11T22:01:34.000']) {
+      const { done, types } = await run(wait, { start_at: bad });
+      expect(done).toMatchObject({
+        status: 'FAILED',
+        error: 'States.Runtime',
+        cause: `An error occurred while executing the state 'State_1' (entered at the event id #2). The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: $.start_at == ${bad}`,
+      });
+      expect(types).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionFailed']);
+    }
+  });
 });
