@@ -107,4 +107,21 @@ describe('JSONPath behaviours as AWS recorded them', () => {
       expect(types).toEqual(['ExecutionStarted', 'WaitStateEntered', 'ExecutionFailed']);
     }
   });
+  // Recorded (test_assign_base.py, BASE_CONSTANT_LITERALS): a JSONPath Assign whose literal list holds null and
+  // strings that look like JSONata or paths is accepted at creation and assigned exactly as written.
+  test('a literal list in a JSONPath Assign may hold null and "{% %}"-looking strings', async () => {
+    const lst = [null, 0, '{% $varname %}', '$$', "States.Format('{}', $varname)", [], { constant: 0 }];
+    const { done } = await run(
+      {
+        StartAt: 'State0',
+        States: {
+          State0: { Type: 'Pass', Assign: { constant_lst: lst }, Next: 'State1' },
+          State1: { Type: 'Pass', Parameters: { 'value.$': '$constant_lst' }, End: true },
+        },
+      },
+      {},
+    );
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!)).toEqual({ value: lst });
+  });
 });
