@@ -124,4 +124,52 @@ describe('JSONPath behaviours as AWS recorded them', () => {
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output!)).toEqual({ value: lst });
   });
+  // Recorded (test_map_state_break_condition, MaxConcurrency 1): the iteration that fails is the last one started;
+  // its MapIterationFailed is followed by MapStateFailed and ExecutionFailed.
+  test('a failed iteration of a Map without a threshold is the last one started', async () => {
+    const { done, types } = await run(
+      {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            MaxConcurrency: 1,
+            ItemProcessor: {
+              StartAt: 'Check',
+              States: {
+                Check: {
+                  Type: 'Choice',
+                  Choices: [{ Variable: '$', NumericEquals: 2, Next: 'Break' }],
+                  Default: 'Keep',
+                },
+                Break: { Type: 'Fail', Error: 'SomeFailure', Cause: 'two' },
+                Keep: { Type: 'Pass', End: true },
+              },
+            },
+            End: true,
+          },
+        },
+      },
+      [1, 2, 3, 4],
+    );
+    expect(done).toMatchObject({ status: 'FAILED', error: 'SomeFailure', cause: 'two' });
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapIterationStarted',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'PassStateEntered',
+      'PassStateExited',
+      'MapIterationSucceeded',
+      'MapIterationStarted',
+      'ChoiceStateEntered',
+      'ChoiceStateExited',
+      'FailStateEntered',
+      'MapIterationFailed',
+      'MapStateFailed',
+      'ExecutionFailed',
+    ]);
+  });
 });
