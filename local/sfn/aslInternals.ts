@@ -59,10 +59,23 @@ function load(): Internals {
       throw new Error(
         `aws-local-stepfunctions changed: ${name} not found in ${file} (local/sfn/aslInternals.ts)`,
       );
+  // A failed iteration stops the Map from starting the ones still queued behind MaxConcurrency: AWS fails the
+  // Map at once (LocalStack's test_error_output snapshot, recorded against AWS: after an iteration fails, the
+  // history goes on with MapIterationFailed and MapStateFailed, no further MapIterationStarted). The bundle
+  // stops them only when a tolerated-failure threshold is set.
+  const STOP_ON_FAILURE = 'if (!tolerance.any) return run;';
+  if (!source.includes(STOP_ON_FAILURE))
+    throw new Error(
+      `aws-local-stepfunctions changed: ${STOP_ON_FAILURE} not found in ${file} (local/sfn/aslInternals.ts)`,
+    );
+  const patched = source.replace(
+    STOP_ON_FAILURE,
+    'if (!tolerance.any) return run.catch((error) => { stopped = true; throw error; });',
+  );
   // Compiled in this realm (not through node:module), so the bundle sees the same globals as the engine —
   // under Jest that is the test's sandbox, where polyfills.ts added Promise.withResolvers.
   const copy = { exports: {} as { __internals?: Internals } };
-  const body = new Function('exports', 'require', 'module', '__filename', '__dirname', source + EXPORTS);
+  const body = new Function('exports', 'require', 'module', '__filename', '__dirname', patched + EXPORTS);
   body(copy.exports, createRequire(file), copy, file, dirname(file));
   return copy.exports.__internals!;
 }

@@ -158,7 +158,10 @@ export class MapRuns {
 
   /**
    * UpdateMapRun: the run's settings as DescribeMapRun answers them. The items already run in-process under the
-   * state's own settings; a change is recorded, not applied to a run in progress.
+   * state's own settings; a change is recorded, not applied to a run in progress (AWS applies it live). Applying
+   * it would mean reaching inside the ASL engine's MapStateAction.execute, where the concurrency limiter (p-limit
+   * 3.1, whose concurrency is fixed when made) and the tolerated-failure check are locals: a change to the patched
+   * bundle, not to this engine.
    */
   update(
     mapRunArn: string,

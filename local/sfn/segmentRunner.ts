@@ -16,7 +16,9 @@ import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
 import { SfnError } from './errors';
-import { ASSIGNED, SCOPE, WAIT_ENV } from './language';
+// Installs Variables and JSONata on the engine's private copy before any engine is built here.
+import './language';
+import { ASSIGNED, SCOPE, WAIT_ENV } from './languageContext';
 import './mapEventOrder';
 import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
