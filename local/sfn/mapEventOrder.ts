@@ -33,35 +33,8 @@ P.forwardEventsToRootEventLogger = function (this: object, logger, logs, index, 
   return done;
 };
 
-/**
- * A Map without a tolerated-failure threshold fails with its first failed iteration, and AWS starts no further
- * iteration after it (test_map_state_break_condition, MaxConcurrency 1, recorded against AWS: the failed
- * iteration's MapIterationFailed, then MapStateFailed). The library marks the Map stopped only once the failure
- * has reached it, after the concurrency limiter had already started the next item.
- */
-const firstFailure = new WeakMap<object, { error: unknown }>();
-const TOLERANCE = [
-  'ToleratedFailureCount',
-  'ToleratedFailureCountPath',
-  'ToleratedFailurePercentage',
-  'ToleratedFailurePercentagePath',
-];
-
-P.processItem = function (
-  this: { stateDefinition: Record<string, unknown> },
-  machine,
-  item,
-  input,
-  context,
-  index,
-  ...rest
-) {
-  const failure = firstFailure.get(this);
-  if (failure) return Promise.reject(failure.error);
+P.processItem = function (this: object, machine, item, input, context, index, ...rest) {
   const result = processItem.call(this, machine, item, input, context, index, ...rest);
   const done = forwarding.get(this)?.get(index);
-  return (done ? result.finally(() => done) : result).catch((error: unknown) => {
-    if (!TOLERANCE.some((field) => field in this.stateDefinition)) firstFailure.set(this, { error });
-    throw error;
-  });
+  return done ? result.finally(() => done) : result;
 };
