@@ -33,6 +33,18 @@ export interface Definition {
 export interface StateInfo {
   state: State;
   topLevel: boolean;
+  /**
+   * Inside a distributed Map's ItemProcessor (at any depth): each item runs as a child execution on AWS, so its
+   * states and tasks have no events in the parent's history ("Using Map state in Distributed mode": the Map
+   * Run's child workflow executions).
+   */
+  inChildExecution: boolean;
+}
+
+/** A Map state whose ItemProcessor runs in DISTRIBUTED mode (ASL: ProcessorConfig.Mode). */
+export function isDistributed(state: State): boolean {
+  const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
+  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 }
 
 /** The key of the marker a segment ends with when it reaches a top-level Wait state. */
@@ -77,7 +89,7 @@ function checkScope(scope: Definition, where: string): void {
  */
 export function statesOf(definition: Definition): Map<string, StateInfo> {
   const all = new Map<string, StateInfo>();
-  const visit = (scope: Definition, topLevel: boolean, where: string) => {
+  const visit = (scope: Definition, topLevel: boolean, where: string, inChildExecution = false) => {
     checkScope(scope, where);
     for (const [name, state] of Object.entries(scope.States)) {
       if (typeof state !== 'object' || state === null || typeof state.Type !== 'string')
@@ -90,12 +102,13 @@ export function statesOf(definition: Definition): Map<string, StateInfo> {
           'InvalidDefinition',
           `Invalid State Machine Definition: DUPLICATE_STATE_NAME: state names must be unique (${name})`,
         );
-      all.set(name, { state, topLevel });
+      all.set(name, { state, topLevel, inChildExecution });
       if (state.Type === 'Parallel')
-        (state.Branches ?? []).forEach((b, i) => visit(b, false, `branch ${i} of ${name}`));
+        (state.Branches ?? []).forEach((b, i) => visit(b, false, `branch ${i} of ${name}`, inChildExecution));
       if (state.Type === 'Map') {
         const processor = state.ItemProcessor ?? state.Iterator;
-        if (processor) visit(processor, false, `the ItemProcessor of ${name}`);
+        if (processor)
+          visit(processor, false, `the ItemProcessor of ${name}`, inChildExecution || isDistributed(state));
       }
     }
   };

@@ -172,4 +172,39 @@ describe('JSONPath behaviours as AWS recorded them', () => {
       'ExecutionFailed',
     ]);
   });
+  // Recorded (test_map_state_config_distributed_reentrant): a distributed Map's items run as child executions, so
+  // the parent's history has MapStateStarted, MapRunStarted, MapRunSucceeded, MapStateSucceeded and none of the
+  // items' states.
+  test('a distributed Map logs its Map Run, not its items’ states', async () => {
+    const { done, types } = await run(
+      {
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            MaxConcurrency: 1,
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+              StartAt: 'Item',
+              States: { Item: { Type: 'Pass', End: true } },
+            },
+            End: true,
+          },
+        },
+      },
+      [0, 1, 2, 3],
+    );
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!)).toEqual([0, 1, 2, 3]);
+    expect(types).toEqual([
+      'ExecutionStarted',
+      'MapStateEntered',
+      'MapStateStarted',
+      'MapRunStarted',
+      'MapRunSucceeded',
+      'MapStateSucceeded',
+      'MapStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
 });
