@@ -19,8 +19,13 @@ export interface JsonPathQuery {
 export interface StateExecutorClass {
   prototype: Record<string, (...args: never[]) => unknown>;
 }
+/** The library's Map state action, as far as mapEventOrder.ts uses it. */
+export interface MapStateActionClass {
+  prototype: Record<string, (...args: never[]) => unknown>;
+}
 interface Internals {
   StateMachine: typeof PlainStateMachine;
+  MapStateAction: MapStateActionClass;
   StateExecutor: StateExecutorClass;
   StatesRuntimeError: new (message?: string) => Error;
   ExecutionError: new (cause: unknown) => Error;
@@ -35,7 +40,7 @@ interface Internals {
 
 const EXPORTS = `
 module.exports.__internals = {
-  StateMachine, StateExecutor, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
+  StateMachine, StateExecutor, MapStateAction, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
   processPayloadTemplate, processResultPath, sleep,
   getJsonPathQuery: () => jsonPathQuery,
   setJsonPathQuery: (query) => { jsonPathQuery = query; },
@@ -46,6 +51,7 @@ function load(): Internals {
   const source = readFileSync(file, 'utf8');
   for (const name of [
     'var StateExecutor = class',
+    'var MapStateAction = class',
     'function jsonPathQuery(',
     'function processPayloadTemplate(',
   ])

@@ -1,7 +1,6 @@
-import { applyPath, type StateInfo } from './definition';
+import { applyPath, isDistributed, type StateInfo } from './definition';
 import type { HistoryRecorder } from './history';
 import type { AssignedLog } from './variables';
-import { isDistributed } from './mapRuns';
 
 /** The engine's event log entries this file reads (the package does not export its EventLog type). */
 export interface EngineEvent {
@@ -112,8 +111,8 @@ export class EventTranslator {
     const h = this.history;
     if (event.type.startsWith('MapIteration')) {
       // A distributed Map's items are child executions on AWS: no MapIteration events in the parent's history.
-      const map = this.compiled.states.get(event.parentState?.name ?? '')?.state;
-      if (map && isDistributed(map)) return;
+      const map = this.compiled.states.get(event.parentState?.name ?? '');
+      if (map && (isDistributed(map.state) || map.inChildExecution)) return;
       const outcome = event.type.slice('MapIteration'.length) as 'Started' | 'Succeeded' | 'Failed';
       h.mapIteration(outcome, event.parentState?.name ?? '', event.index ?? 0);
       return;
@@ -121,7 +120,8 @@ export class EventTranslator {
     const name = event.state?.name;
     if (!name) return;
     const info = this.compiled.states.get(name);
-    if (!info) return;
+    // States of a distributed Map's items run in child executions: not in this history.
+    if (!info || info.inChildExecution) return;
     const type = info.state.Type;
     // A top-level Wait's marker: the runner logs its entry with the Wait's input when the segment pauses.
     if (type === 'Wait' && info.topLevel) return;

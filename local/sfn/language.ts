@@ -1,5 +1,6 @@
 import { asl, type JsonPathQuery } from './aslInternals';
 import { PARENT, SCOPE, scopeOf, WAIT_ENV, type Context, type WaitEnv } from './languageContext';
+import { stateContext } from './languageBindings';
 import { languageExecute } from './languageDataFlow';
 import { original, P, type ExecOptions, type Executor } from './languageExecutor';
 import { usesLanguage } from './languageUsage';
@@ -33,7 +34,18 @@ P.executeTaskState = function (def, raw, input, context, name, options) {
   const scale = (context[WAIT_ENV] as WaitEnv | undefined)?.waitScale ?? 1;
   return original.task(withScaledTimeout(def, input, context, scale), raw, input, context, name, options);
 };
+/**
+ * The state each context object is running now. The engine shares one context object across a run's states
+ * (and gives each Map iteration and Parallel branch its own), so `$$` in a JSONPath path is answered with the
+ * context object of the state being run: `$$.State` (Name, EnteredTime, RetryCount when it retries) as well as
+ * Execution and StateMachine. AWS records `$$` of a Pass state as Execution, StateMachine and State {Name,
+ * EnteredTime} (LocalStack's context_object and base snapshots, recorded against AWS; developer guide,
+ * "Accessing execution data from the Context object":
+ * https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+ */
+const running = new WeakMap<object, Executor>();
 P.execute = function (this: Executor, input, context, options) {
+  if (typeof context === 'object' && context !== null) running.set(context, this);
   return usesLanguage(this.stateDefinition)
     ? languageExecute.call(this, input, context, options)
     : original.execute.call(this, input, context, options);
@@ -42,6 +54,10 @@ P.execute = function (this: Executor, input, context, options) {
 // `$name` in any JSONPath path (Parameters, Choice Variable, InputPath, intrinsics, …) reads a variable.
 const query: JsonPathQuery = asl.getJsonPathQuery();
 asl.setJsonPathQuery((path, json, context, options) => {
+  if (typeof path === 'string' && path.startsWith('$$') && typeof context === 'object' && context !== null) {
+    const executor = running.get(context);
+    if (executor) return query(path, json, stateContext(executor, context as Context), options);
+  }
   const ref = typeof path === 'string' ? variablePath(path) : undefined;
   if (!ref) return query(path, json, context, options);
   const scope = scopeOf(context);

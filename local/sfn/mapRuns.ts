@@ -1,15 +1,16 @@
-import { applyPath, statesOf, type Definition, type State, type StateInfo } from './definition';
+import {
+  applyPath,
+  isDistributed,
+  statesOf,
+  type Definition,
+  type State,
+  type StateInfo,
+} from './definition';
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
 import type { EngineEvent } from './historyTranslator';
 import type { MapRunRecord } from './opsRecords';
 import type { StateStore } from './stateStore';
-
-/** A Map state whose ItemProcessor runs in DISTRIBUTED mode (ASL: ProcessorConfig.Mode). */
-export function isDistributed(state: State): boolean {
-  const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
-  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
-}
 
 /**
  * The definition as the ASL engine's validator should see it. A distributed Map's ToleratedFailurePercentage is
