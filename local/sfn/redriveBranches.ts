@@ -57,7 +57,14 @@ export class BranchKeeper {
 /** The run each Map/Parallel action (one per state entry, retries included) records into. */
 const runs = new WeakMap<object, { keeper: BranchKeeper; run: KeptBranches }>();
 
-type Execute = (input: unknown, context: Ctx, options: unknown) => Promise<unknown>;
+interface Running {
+  executionAbortFuncs?: Array<() => void>;
+}
+interface ActionOptions {
+  runOptions?: { _rootAbortSignal?: AbortSignal };
+}
+
+type Execute = (input: unknown, context: Ctx, options: ActionOptions) => Promise<unknown>;
 interface Action {
   stateName: string;
   stateDefinition: { Branches?: unknown[] };
@@ -66,21 +73,15 @@ interface Action {
 /** Wraps `execute` of an action class: a run begins with its input and, on success, leaves nothing kept. */
 function wrapExecute(proto: Record<string, unknown>): void {
   const execute = proto.execute as Execute;
-  proto.execute = async function (this: Action, input: unknown, context: Ctx, options: unknown) {
+  proto.execute = async function (this: Action, input: unknown, context: Ctx, options: ActionOptions) {
     const keeper = context?.[KEEPER] as BranchKeeper | undefined;
     const run = keeper?.begin(this.stateName, input);
     if (keeper && run) runs.set(this, { keeper, run });
     const result = await execute.call(this, input, context, options);
-    if (keeper && run) keeper.end(run);
+    // An aborted run's iterations resolve with null under noThrowOnAbort, so the state "succeeds": keep its record.
+    if (keeper && run && !options?.runOptions?._rootAbortSignal?.aborted) keeper.end(run);
     return result;
   };
-}
-
-interface Running {
-  executionAbortFuncs?: Array<() => void>;
-}
-interface ActionOptions {
-  runOptions?: { _rootAbortSignal?: AbortSignal };
 }
 
 /**

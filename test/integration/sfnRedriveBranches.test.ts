@@ -4,6 +4,7 @@ import {
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
   StartExecutionCommand,
+  StopExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { mkdtempSync } from 'node:fs';
@@ -21,17 +22,17 @@ import { fnArn, ROLE, startLocalSfn, until, type LocalSfn } from '../support/loc
 const FLAKY = fnArn('flaky');
 
 /**
- * One Lambda function for every branch and item: `key` names the branch or item. A key in `failOnce` fails on its
- * first call, once `ready` says the branches or items that succeed have ended (else the failure aborts them, and
+ * One Lambda function for every branch and item: `key` names the branch or item. A key in `failures` fails on its
+ * first calls (that many), each once `ready` says the branches or items that succeed have ended (else the failure aborts them, and
  * aborted ones rerun too, on AWS as here). It answers its key and the execution's RedriveCount.
  */
-function flaky(failOnce: string[], ready: (kept: number, returned: Set<string>) => boolean) {
+function flaky(failures: Record<string, number>, ready: (kept: number, returned: Set<string>) => boolean) {
   const calls: Record<string, number> = {};
   const returned = new Set<string>();
   const fn = async (input: unknown) => {
     const { key, exec, redrive } = input as { key: string; exec: string; redrive: number };
     calls[key] = (calls[key] ?? 0) + 1;
-    if (failOnce.includes(key) && calls[key] === 1) {
+    if (calls[key] <= (failures[key] ?? 0)) {
       // How many outputs the engine holds for the running Map/Parallel: the test waits on its own record
       // (history events are written when the segment ends, too late to wait on).
       await until(
@@ -91,15 +92,20 @@ async function historyOf(local: LocalSfn, executionArn: string): Promise<History
 const afterRedrive = (events: HistoryEvent[]) =>
   events.slice(events.map((e) => e.type).lastIndexOf('ExecutionRedriven') + 1);
 
-async function failThenRedrive(local: LocalSfn, name: string, definition: object, input: unknown) {
+async function start(local: LocalSfn, name: string, definition: object, input: unknown) {
   const { stateMachineArn } = await local.sfn.send(
     new CreateStateMachineCommand({ name, roleArn: ROLE, definition: JSON.stringify(definition) }),
   );
   const { executionArn } = await local.sfn.send(
     new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }),
   );
-  await local.engine.whenSettled(executionArn!);
   return executionArn!;
+}
+
+async function failThenRedrive(local: LocalSfn, name: string, definition: object, input: unknown) {
+  const executionArn = await start(local, name, definition, input);
+  await local.engine.whenSettled(executionArn);
+  return executionArn;
 }
 
 async function redriveToEnd(local: LocalSfn, executionArn: string) {
@@ -110,7 +116,7 @@ async function redriveToEnd(local: LocalSfn, executionArn: string) {
 
 describe('RedriveExecution of a Parallel and an inline Map', () => {
   let local: LocalSfn;
-  let current = flaky([], () => true);
+  let current = flaky({}, () => true);
   beforeAll(async () => {
     local = await startLocalSfn({ functions: { [FLAKY]: (input) => current.fn(input) } });
     engine = local.engine;
@@ -118,7 +124,7 @@ describe('RedriveExecution of a Parallel and an inline Map', () => {
   afterAll(() => local.close());
 
   test('a Parallel whose branch 2 failed reruns branch 2 only; the output keeps the branch order', async () => {
-    current = flaky(['two'], (kept) => kept === 2);
+    current = flaky({ two: 1 }, (kept) => kept === 2);
     const executionArn = await failThenRedrive(local, 'parallel-redrive', PARALLEL, {});
     expect(await local.sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({
       status: 'FAILED',
@@ -142,8 +148,54 @@ describe('RedriveExecution of a Parallel and an inline Map', () => {
     );
   });
 
+  test('a branch that fails again is redriven again; the kept outputs stay kept', async () => {
+    current = flaky({ two: 2 }, (kept) => kept === 2);
+    const executionArn = await failThenRedrive(local, 'parallel-twice', PARALLEL, {});
+    expect((await redriveToEnd(local, executionArn)).status).toBe('FAILED');
+    const done = await redriveToEnd(local, executionArn);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', redriveCount: 2 });
+    expect(current.calls).toEqual({ one: 1, two: 3, three: 1 });
+    expect(JSON.parse(done.output!)).toEqual([
+      { key: 'one', redrive: 0 },
+      { key: 'two', redrive: 2 },
+      { key: 'three', redrive: 0 },
+    ]);
+  });
+
+  test('a Parallel stopped while branch 2 runs: the redrive reruns the aborted branch only', async () => {
+    const calls: Record<string, number> = {};
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    current = {
+      calls,
+      fn: async (input) => {
+        const { key, redrive } = input as { key: string; redrive: number };
+        calls[key] = (calls[key] ?? 0) + 1;
+        if (key === 'two' && calls[key] === 1) await held;
+        return { key, redrive };
+      },
+    };
+    const executionArn = await start(local, 'parallel-stopped', PARALLEL, {});
+    await until(
+      () =>
+        calls.two === 1 &&
+        Object.keys(local.engine.describeExecution(executionArn).keptBranches?.results ?? {}).length === 2,
+    );
+    await local.sfn.send(new StopExecutionCommand({ executionArn }));
+    release(); // branch 2's first call answers after the stop: its aborted run is not kept
+    expect((await local.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('ABORTED');
+    const done = await redriveToEnd(local, executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(calls).toEqual({ one: 1, two: 2, three: 1 });
+    expect(JSON.parse(done.output!)).toEqual([
+      { key: 'one', redrive: 0 },
+      { key: 'two', redrive: 1 },
+      { key: 'three', redrive: 0 },
+    ]);
+  });
+
   test('an inline Map of 5 items whose items 2 and 4 failed reruns those two only, in order', async () => {
-    current = flaky(['item2', 'item4'], (kept) => kept === 3);
+    current = flaky({ item2: 1, item4: 1 }, (kept) => kept === 3);
     const executionArn = await failThenRedrive(local, 'map-redrive', MAP, [1, 2, 3, 4, 5]);
     expect((await local.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
     const done = await redriveToEnd(local, executionArn);
@@ -174,7 +226,7 @@ describe('RedriveExecution of a Parallel and an inline Map', () => {
       },
     };
     // Inner's item 2 fails once, after Solo and Inner's item 1 ended.
-    current = flaky(['item2'], (kept, returned) => kept === 1 && returned.has('item1'));
+    current = flaky({ item2: 1 }, (kept, returned) => kept === 1 && returned.has('item1'));
     const executionArn = await failThenRedrive(local, 'nested-redrive', nested, [1, 2]);
     expect((await local.sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('FAILED');
     const done = await redriveToEnd(local, executionArn);
@@ -193,7 +245,7 @@ describe('RedriveExecution of a Parallel and an inline Map', () => {
 describe('RedriveExecution of a Parallel across a restart (file store)', () => {
   test('the outputs of the branches that succeeded survive the restart and are not recomputed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sfn-redrive-branches-'));
-    const current = flaky(['two'], (kept) => kept === 2);
+    const current = flaky({ two: 1 }, (kept) => kept === 2);
     const on = async () => {
       const local = await startLocalSfn({
         store: new FileStateStore(dir),
