@@ -55,7 +55,7 @@ export class BranchKeeper {
 }
 
 /** The run each Map/Parallel action (one per state entry, retries included) records into. */
-const runs = new WeakMap<object, { keeper: BranchKeeper; run: KeptBranches }>();
+const runs = new WeakMap<object, KeptBranches>();
 
 interface Running {
   executionAbortFuncs?: Array<() => void>;
@@ -76,7 +76,7 @@ function wrapExecute(proto: Record<string, unknown>): void {
   proto.execute = async function (this: Action, input: unknown, context: Ctx, options: ActionOptions) {
     const keeper = context?.[KEEPER] as BranchKeeper | undefined;
     const run = keeper?.begin(this.stateName, input);
-    if (keeper && run) runs.set(this, { keeper, run });
+    if (run) runs.set(this, run);
     const result = await execute.call(this, input, context, options);
     // An aborted run's iterations resolve with null under noThrowOnAbort, so the state "succeeds": keep its record.
     if (keeper && run && !options?.runOptions?._rootAbortSignal?.aborted) keeper.end(run);
@@ -95,7 +95,7 @@ function kept(
   options: ActionOptions | undefined,
   run: () => Promise<unknown>,
 ): Promise<unknown> {
-  const record = runs.get(action)?.run;
+  const record = runs.get(action);
   if (!record) return run();
   const key = String(index);
   if (key in record.results) return Promise.resolve(record.results[key]);
