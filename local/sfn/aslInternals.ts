@@ -26,6 +26,8 @@ export interface MapStateActionClass {
 interface Internals {
   StateMachine: typeof PlainStateMachine;
   MapStateAction: MapStateActionClass;
+  /** The library's Parallel state action, as far as redriveBranches.ts uses it. */
+  ParallelStateAction: MapStateActionClass;
   StateExecutor: StateExecutorClass;
   StatesRuntimeError: new (message?: string) => Error;
   ExecutionError: new (cause: unknown) => Error;
@@ -40,7 +42,7 @@ interface Internals {
 
 const EXPORTS = `
 module.exports.__internals = {
-  StateMachine, StateExecutor, MapStateAction, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
+  StateMachine, StateExecutor, MapStateAction, ParallelStateAction, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
   processPayloadTemplate, processResultPath, sleep,
   getJsonPathQuery: () => jsonPathQuery,
   setJsonPathQuery: (query) => { jsonPathQuery = query; },
@@ -52,6 +54,7 @@ function load(): Internals {
   for (const name of [
     'var StateExecutor = class',
     'var MapStateAction = class',
+    'var ParallelStateAction = class',
     'function jsonPathQuery(',
     'function processPayloadTemplate(',
   ])

@@ -452,6 +452,9 @@ export class LocalStepFunctions {
     const compiled = this.compiledFor(this.machineOf(e));
     const from = redrivePoint(this.history(arn), compiled.states, compiled.definition.StartAt, e.input);
     this.tokens.dropExecution(arn);
+    // The failed Map/Parallel it goes on from reruns only its failed or aborted iterations/branches.
+    if (e.keptBranches?.state === from.state) e.keptBranches.reuse = true;
+    else delete e.keptBranches;
     Object.assign(e, {
       status: 'RUNNING',
       stopDate: undefined,
@@ -590,6 +593,7 @@ export class LocalStepFunctions {
     e.stopDate = this.now();
     e.checkpoint = undefined;
     if (outcome.kind === 'succeeded') {
+      delete e.keptBranches;
       e.status = 'SUCCEEDED';
       e.output = JSON.stringify(outcome.output ?? null);
       history.executionSucceeded(e.output);

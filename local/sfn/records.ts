@@ -92,6 +92,19 @@ export interface ExecutionRecord {
   /** RedriveExecution: how many times, and when last. */
   redriveCount?: number;
   redriveDate?: number;
+  /** The outputs of the iterations/branches that succeeded in the last run of a top-level inline Map or Parallel. */
+  keptBranches?: KeptBranches;
+}
+
+/** What a redrive of a failed inline Map or Parallel does not run again (redriveBranches.ts). */
+export interface KeptBranches {
+  state: string;
+  /** SHA-256 of the state's effective input: the outputs are reused only for the same input. */
+  input: string;
+  /** Output of each iteration or branch that succeeded, by its index. */
+  results: Record<string, unknown>;
+  /** Set by RedriveExecution when it goes on from `state`: its next run reuses `results`. */
+  reuse?: boolean;
 }
 
 export type { HistoryEvent };

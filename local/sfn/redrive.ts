@@ -26,7 +26,7 @@ export function redriveBlocker(e: ExecutionRecord, now: number): string | undefi
 
 /**
  * Where a redrive goes on: the last top-level state the history shows entered and not exited, with the input
- * it entered with (its nested Map iterations and Parallel branches run again whole: a limit of this engine);
+ * it entered with (an inline Map or Parallel there reruns only its failed iterations/branches: redriveBranches.ts);
  * the machine's start with the execution's input when no state was entered.
  */
 export function redrivePoint(

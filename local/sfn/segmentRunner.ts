@@ -20,6 +20,7 @@ import { SfnError } from './errors';
 import './language';
 import { ASSIGNED, SCOPE, WAIT_ENV } from './languageContext';
 import './mapEventOrder';
+import { BranchKeeper, KEEPER } from './redriveBranches';
 import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
 import { AssignedLog, Scope } from './variables';
@@ -115,6 +116,7 @@ export async function runSegment(deps: SegmentDeps, start: Checkpoint): Promise<
       [SCOPE]: scope,
       [WAIT_ENV]: { now: deps.now, waitScale: deps.waitScale },
       [ASSIGNED]: assigned,
+      [KEEPER]: new BranchKeeper(e, compiled.states),
     };
     const first = compiled.states.get(start.state);
     // A segment that starts at a top-level Wait pauses at once: no need to run the ASL engine for it.
