@@ -102,14 +102,8 @@ if [ ! -f "$BAKED_MARKER" ]; then
   echo 'deb [signed-by=/usr/share/keyrings/prosody-debian-packages.key] http://packages.prosody.im/debian jammy main' \
     >/etc/apt/sources.list.d/prosody.list
   apt_get update
-  # The answers jitsi-configure.sh gives too, needed here already: apt configures the packages as it installs.
-  debconf-set-selections <<SELECTIONS
-jitsi-videobridge2 jitsi-videobridge/jvb-hostname string ${fqdn}
-jitsi-meet-web-config jitsi-meet/cert-choice select I want to use my own certificate
-jitsi-meet-web-config jitsi-meet/cert-path-crt string ${tls_dir}/fullchain.pem
-jitsi-meet-web-config jitsi-meet/cert-path-key string ${tls_dir}/privkey.pem
-jitsi-meet-web-config jitsi-meet/jaas-choice boolean false
-SELECTIONS
+  # debconf's answers first (the same jitsi-configure.sh gives again below): apt configures as it installs.
+  "${here}/jitsi-configure.sh" --answers-only "$fqdn" "$room" "$tls_dir"
   apt_get install -y jitsi-meet
 fi
 

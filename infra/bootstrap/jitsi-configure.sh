@@ -4,6 +4,8 @@
 # restarts the services. Reads nothing from the network. Both boot paths end here (jitsi-bootstrap.sh), after
 # the certificate is installed in TLS_DIR.
 #   jitsi-configure.sh FQDN ROOM TLS_DIR
+#   jitsi-configure.sh --answers-only FQDN ROOM TLS_DIR   (only debconf's answers: the apt path gives them
+#                                                          before it installs, as apt configures as it goes)
 # Prints "configure step <name>: <ms> ms" per step (the boot-time figures in the README come from these), and
 # on failure one last line "configure failed: <reason>" on stderr and exits 1.
 # ETC_DIR, WEB_ROOT and HTTPS_PORT default to a real server's; the tests and `npm run bench -- boot` point them
@@ -11,6 +13,11 @@
 # -E: the ERR trap fires inside the step functions too.
 set -Eeuo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+answers_only=false
+if [ "${1:-}" = --answers-only ]; then
+  answers_only=true
+  shift
+fi
 fqdn=$1
 room=$2
 tls_dir=$3
@@ -37,7 +44,7 @@ timed() {
 # "I want to use my own certificate": jitsi-meet-web-config then uses ours and asks nobody for one. On a baked
 # image jitsi's packages were only unpacked (infra/image/bake-jitsi.sh), so their postinst scripts, which write
 # every hostname-specific file (Prosody host, Jicofo, videobridge, config.js), run now with these answers.
-jitsi_packages() {
+debconf_answers() {
   debconf-set-selections <<SELECTIONS
 jitsi-videobridge2 jitsi-videobridge/jvb-hostname string ${fqdn}
 jitsi-meet-web-config jitsi-meet/cert-choice select I want to use my own certificate
@@ -45,6 +52,14 @@ jitsi-meet-web-config jitsi-meet/cert-path-crt string ${tls_dir}/fullchain.pem
 jitsi-meet-web-config jitsi-meet/cert-path-key string ${tls_dir}/privkey.pem
 jitsi-meet-web-config jitsi-meet/jaas-choice boolean false
 SELECTIONS
+}
+if $answers_only; then
+  debconf_answers
+  exit 0
+fi
+
+jitsi_packages() {
+  debconf_answers
   # Nothing pending after the apt fallback installed them: then this is a no-op.
   DEBIAN_FRONTEND=noninteractive dpkg --configure --pending || die "jitsi's packages did not configure for ${fqdn}"
 }

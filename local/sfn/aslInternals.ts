@@ -20,8 +20,13 @@ export interface JsonPathQuery {
 export interface StateExecutorClass {
   prototype: Record<string, (...args: never[]) => unknown>;
 }
+/** The library's Map state action, as far as mapEventOrder.ts uses it. */
+export interface MapStateActionClass {
+  prototype: Record<string, (...args: never[]) => unknown>;
+}
 interface Internals {
   StateMachine: typeof PlainStateMachine;
+  MapStateAction: MapStateActionClass;
   StateExecutor: StateExecutorClass;
   StatesRuntimeError: new (message?: string) => Error;
   ExecutionError: new (cause: unknown) => Error;
@@ -36,7 +41,7 @@ interface Internals {
 
 const EXPORTS = `
 module.exports.__internals = {
-  StateMachine, StateExecutor, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
+  StateMachine, StateExecutor, MapStateAction, StatesRuntimeError, ExecutionError, StatesNoChoiceMatchedError, FailStateError,
   processPayloadTemplate, processResultPath, sleep,
   getJsonPathQuery: () => jsonPathQuery,
   setJsonPathQuery: (query) => { jsonPathQuery = query; },
@@ -47,6 +52,7 @@ function load(): Internals {
   const source = readFileSync(file, 'utf8');
   for (const name of [
     'var StateExecutor = class',
+    'var MapStateAction = class',
     'function jsonPathQuery(',
     'function processPayloadTemplate(',
   ])
@@ -54,10 +60,23 @@ function load(): Internals {
       throw new Error(
         `aws-local-stepfunctions changed: ${name} not found in ${file} (local/sfn/aslInternals.ts)`,
       );
+  // A failed iteration stops the Map from starting the ones still queued behind MaxConcurrency: AWS fails the
+  // Map at once (LocalStack's test_error_output snapshot, recorded against AWS: after an iteration fails, the
+  // history goes on with MapIterationFailed and MapStateFailed, no further MapIterationStarted). The bundle
+  // stops them only when a tolerated-failure threshold is set.
+  const STOP_ON_FAILURE = 'if (!tolerance.any) return run;';
+  if (!source.includes(STOP_ON_FAILURE))
+    throw new Error(
+      `aws-local-stepfunctions changed: ${STOP_ON_FAILURE} not found in ${file} (local/sfn/aslInternals.ts)`,
+    );
+  const patched = source.replace(
+    STOP_ON_FAILURE,
+    'if (!tolerance.any) return run.catch((error) => { stopped = true; throw error; });',
+  );
   // Compiled in this realm (not through node:module), so the bundle sees the same globals as the engine —
   // under Jest that is the test's sandbox, where polyfills.ts added Promise.withResolvers.
   const copy = { exports: {} as { __internals?: Internals } };
-  const body = new Function('exports', 'require', 'module', '__filename', '__dirname', source + EXPORTS);
+  const body = new Function('exports', 'require', 'module', '__filename', '__dirname', patched + EXPORTS);
   // The copy's jsonpath-plus answers scalars without throwing (jsonPathNoThrow.ts: a herd's hot path).
   const realRequire = createRequire(file);
   const jsonPathPlus = withoutThrow(realRequire('jsonpath-plus') as JsonPathPlus);

@@ -100,6 +100,8 @@ export class TaskTokens {
     private readonly store: StateStore,
     private readonly activities: Activities,
     private readonly now: () => number,
+    /** SFN_WAIT_SCALE: HeartbeatSeconds and TimeoutSeconds last this fraction of their length, as Waits do. */
+    private readonly waitScale: number,
     /** Whether an execution exists, and whether it still runs (a token of an ended one has timed out). */
     private readonly executionStatus: (executionArn: string) => string | undefined,
   ) {}
@@ -214,12 +216,12 @@ export class TaskTokens {
         clearTimeout(heartbeat);
         heartbeat = setTimeout(
           () => expire('States.HeartbeatTimeout', 'The task did not send a heartbeat in time.'),
-          task.heartbeatSeconds * 1000,
+          task.heartbeatSeconds * 1000 * this.waitScale,
         );
       };
       const onAbort = () => settle({ error: new TaskFailure('States.Runtime', 'aborted') });
       if (task.timeoutSeconds !== undefined) {
-        const left = record.scheduledAt + task.timeoutSeconds * 1000 - this.now();
+        const left = record.scheduledAt + task.timeoutSeconds * 1000 * this.waitScale - this.now();
         timeout = setTimeout(
           () => expire('States.Timeout', 'The task did not answer within its TimeoutSeconds.'),
           Math.min(Math.max(0, left), 2_147_483_647),

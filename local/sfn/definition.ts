@@ -33,6 +33,18 @@ export interface Definition {
 export interface StateInfo {
   state: State;
   topLevel: boolean;
+  /**
+   * Inside a distributed Map's ItemProcessor (at any depth): each item runs as a child execution on AWS, so its
+   * states and tasks have no events in the parent's history ("Using Map state in Distributed mode": the Map
+   * Run's child workflow executions).
+   */
+  inChildExecution: boolean;
+}
+
+/** A Map state whose ItemProcessor runs in DISTRIBUTED mode (ASL: ProcessorConfig.Mode). */
+export function isDistributed(state: State): boolean {
+  const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
+  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
 }
 
 /** The key of the marker a segment ends with when it reaches a top-level Wait state. */
@@ -77,7 +89,7 @@ function checkScope(scope: Definition, where: string): void {
  */
 export function statesOf(definition: Definition): Map<string, StateInfo> {
   const all = new Map<string, StateInfo>();
-  const visit = (scope: Definition, topLevel: boolean, where: string) => {
+  const visit = (scope: Definition, topLevel: boolean, where: string, inChildExecution = false) => {
     checkScope(scope, where);
     for (const [name, state] of Object.entries(scope.States)) {
       if (typeof state !== 'object' || state === null || typeof state.Type !== 'string')
@@ -90,12 +102,13 @@ export function statesOf(definition: Definition): Map<string, StateInfo> {
           'InvalidDefinition',
           `Invalid State Machine Definition: DUPLICATE_STATE_NAME: state names must be unique (${name})`,
         );
-      all.set(name, { state, topLevel });
+      all.set(name, { state, topLevel, inChildExecution });
       if (state.Type === 'Parallel')
-        (state.Branches ?? []).forEach((b, i) => visit(b, false, `branch ${i} of ${name}`));
+        (state.Branches ?? []).forEach((b, i) => visit(b, false, `branch ${i} of ${name}`, inChildExecution));
       if (state.Type === 'Map') {
         const processor = state.ItemProcessor ?? state.Iterator;
-        if (processor) visit(processor, false, `the ItemProcessor of ${name}`);
+        if (processor)
+          visit(processor, false, `the ItemProcessor of ${name}`, inChildExecution || isDistributed(state));
       }
     }
   };
@@ -166,6 +179,8 @@ export function applyPath(path: string | null | undefined, value: unknown): unkn
   return out;
 }
 
+const OFFSET_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 /**
  * When a Wait state with this (effective) input ends. `scale` (SFN_WAIT_SCALE) shrinks every wait, relative
  * timestamps included: a wait of d ms ends after d × scale ms.
@@ -191,11 +206,15 @@ export function waitUntil(wait: State, input: unknown, now: number, scale = 1): 
   }
   if (wait.TimestampPath !== undefined) {
     const ts = readJsonPath(input, wait.TimestampPath);
-    const ms = typeof ts === 'string' ? Date.parse(ts) : NaN;
+    // The timestamp must carry its offset (RFC 3339: "Z" or ±hh:mm; developer guide, "Wait workflow state":
+    // https://docs.aws.amazon.com/step-functions/latest/dg/state-wait.html). Without one, AWS fails the state
+    // with this cause, the value shown after "==" (LocalStack's test_wait.py::test_wait_timestamppath, suffixes
+    // "", ".000", ".000000", recorded against AWS); Date.parse would read it as local time instead.
+    const ms = typeof ts === 'string' && OFFSET_DATE_TIME.test(ts) ? Date.parse(ts) : NaN;
     if (Number.isNaN(ms))
       throw new SfnError(
         'States.Runtime',
-        `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${wait.TimestampPath}`,
+        `The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: ${wait.TimestampPath} == ${typeof ts === 'object' ? JSON.stringify(ts) : String(ts)}`,
       );
     return after(ms - now);
   }

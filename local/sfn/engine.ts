@@ -91,6 +91,7 @@ export class LocalStepFunctions {
       options.store,
       this.activities,
       this.now,
+      this.waitScale,
       (arn) => this.executions.get(arn)?.status,
     );
     this.mapRuns = new MapRuns(options.store, arnPrefix, this.now);

@@ -33,12 +33,13 @@ export class HistoryRecorder {
     this.sink(events);
   }
 
-  private add(type: string, details: Record<string, unknown> = {}): void {
+  private add(type: string, details: Record<string, unknown> = {}): number {
     const id = ++this.execution.eventCount;
     // AWS links each event to the one before it, except the start of the chain: ExecutionStarted and the
     // first state's entered event both answer previousEventId 0.
     const previousEventId = id <= 2 ? 0 : id - 1;
     this.buffer.push({ id, previousEventId, timestamp: this.now(), type, ...details });
+    return id;
   }
 
   executionStarted(input: string, roleArn: string) {
@@ -60,10 +61,15 @@ export class HistoryRecorder {
   executionAborted(error?: string, cause?: string) {
     this.add('ExecutionAborted', { executionAbortedEventDetails: { error, cause } });
   }
-  stateEntered(name: string, type: string, input: unknown) {
-    this.add(`${type}StateEntered`, {
+  /** Answers the event's id (AWS names it in a state's runtime errors: "entered at the event id #2"). */
+  stateEntered(name: string, type: string, input: unknown): number {
+    return this.add(`${type}StateEntered`, {
       stateEnteredEventDetails: { name, input: json(input), inputDetails: { truncated: false } },
     });
+  }
+  /** A JSONata expression failed (API_EvaluationFailedEventDetails: state, error, cause, location). */
+  evaluationFailed(state: string, error: string, cause: string, location?: string) {
+    this.add('EvaluationFailed', { evaluationFailedEventDetails: { state, error, cause, location } });
   }
   stateExited(name: string, type: string, output: unknown, assignedVariables?: Record<string, string>) {
     // Fail states have no exit event in AWS; the execution fails instead.

@@ -1,7 +1,6 @@
-import { applyPath, type StateInfo } from './definition';
+import { applyPath, isDistributed, type StateInfo } from './definition';
 import type { HistoryRecorder } from './history';
 import type { AssignedLog } from './variables';
-import { isDistributed } from './mapRuns';
 
 /** The engine's event log entries this file reads (the package does not export its EventLog type). */
 export interface EngineEvent {
@@ -10,6 +9,8 @@ export interface EngineEvent {
   parentState?: { name: string };
   index?: number;
   Error?: string;
+  /** EvaluationFailed (language.ts dispatches it): the JSONata error, whose message gets the state's prefix. */
+  error?: Error & { location?: string };
 }
 
 /**
@@ -31,6 +32,8 @@ export class EventTranslator {
   private readonly entered = new Map<string, number>();
   private readonly claimed = new Map<string, number>();
   private readonly waiters = new Map<string, Array<() => void>>();
+  /** The id of each state's latest StateEntered event, which AWS names in the state's evaluation errors. */
+  private readonly enteredIds = new Map<string, number>();
 
   /** Resolves once the StateEntered event of this task call is recorded (the reader runs behind the engine). */
   caughtUp(name: string): Promise<void> {
@@ -89,12 +92,27 @@ export class EventTranslator {
     }
   }
 
+  /**
+   * A JSONata expression of the state failed: AWS logs EvaluationFailed, and its cause (the execution's too, if
+   * nothing catches it) names the state and its entered event — LocalStack's test_assign_reference_variables
+   * snapshot, recorded against AWS: "An error occurred while executing the state 'State0' (entered at the event
+   * id #2). The JSONata expression '$doesNotExist' specified for the field 'Output' returned nothing (undefined)."
+   * The error object is the one the execution fails with; the segment reads it after this log is drained.
+   */
+  private evaluationFailed(name: string, error: EngineEvent['error']): void {
+    if (!error) return;
+    const prefix = `An error occurred while executing the state '${name}' (entered at the event id #${this.enteredIds.get(name) ?? 0}). `;
+    if (!error.message.startsWith('An error occurred while executing the state'))
+      error.message = prefix + error.message;
+    this.history.evaluationFailed(name, error.name, error.message, error.location);
+  }
+
   private translate(event: EngineEvent): void {
     const h = this.history;
     if (event.type.startsWith('MapIteration')) {
       // A distributed Map's items are child executions on AWS: no MapIteration events in the parent's history.
-      const map = this.compiled.states.get(event.parentState?.name ?? '')?.state;
-      if (map && isDistributed(map)) return;
+      const map = this.compiled.states.get(event.parentState?.name ?? '');
+      if (map && (isDistributed(map.state) || map.inChildExecution)) return;
       const outcome = event.type.slice('MapIteration'.length) as 'Started' | 'Succeeded' | 'Failed';
       h.mapIteration(outcome, event.parentState?.name ?? '', event.index ?? 0);
       return;
@@ -102,14 +120,15 @@ export class EventTranslator {
     const name = event.state?.name;
     if (!name) return;
     const info = this.compiled.states.get(name);
-    if (!info) return;
+    // States of a distributed Map's items run in child executions: not in this history.
+    if (!info || info.inChildExecution) return;
     const type = info.state.Type;
     // A top-level Wait's marker: the runner logs its entry with the Wait's input when the segment pauses.
     if (type === 'Wait' && info.topLevel) return;
     const group = type === 'Map' || type === 'Parallel' ? type : undefined;
     switch (event.type) {
       case 'StateEntered':
-        h.stateEntered(name, type, event.state!.input);
+        this.enteredIds.set(name, h.stateEntered(name, type, event.state!.input));
         if (group) h.stateStarted(group, group === 'Map' ? itemCount(info, event.state!.input) : undefined);
         break;
       case 'StateCaught':
@@ -125,6 +144,9 @@ export class EventTranslator {
         if (group === 'Map') this.pendingFailure.add(name);
         else if (group) h.stateOutcome(group, 'Failed');
         if (group) this.failed.add(name);
+        break;
+      case 'EvaluationFailed':
+        this.evaluationFailed(name, event.error);
         break;
       case 'StateRetried':
         if (group) {

@@ -9,9 +9,15 @@ import jsonata from 'jsonata';
  * $parse, and removes $eval.
  */
 
-/** A failed or undefined JSONata evaluation (AWS's error name; Retry and Catch can match it). */
+/**
+ * A failed or undefined JSONata evaluation (AWS's error name; Retry and Catch can match it). `location` is the
+ * field as AWS names it in the EvaluationFailed event ("Output/result", "Arguments/FunctionName").
+ */
 export class QueryEvaluationError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly location?: string,
+  ) {
     super(message);
     this.name = 'States.QueryEvaluationError';
   }
@@ -40,7 +46,11 @@ export interface Bindings {
   variables: Record<string, unknown>;
 }
 
-/** Evaluates a JSONata field: expressions anywhere in it, literals left as they are. */
+/**
+ * Evaluates a JSONata field: expressions anywhere in it, literals left as they are. `field` names it below the
+ * state as AWS's causes do: `/` before each object key, `[i]` for each array index (`Arguments/Input/x`,
+ * `Output/list[1]`, `Choices[0]/Assign/x`).
+ */
 export async function evaluate(template: unknown, bindings: Bindings, field: string): Promise<unknown> {
   if (isExpression(template)) {
     let value: unknown;
@@ -50,18 +60,25 @@ export async function evaluate(template: unknown, bindings: Bindings, field: str
       const e = err as { message?: string; code?: string };
       throw new QueryEvaluationError(
         `An error occurred while evaluating ${field}: ${e.code ?? ''} ${e.message ?? ''}`.trim(),
+        field,
       );
     }
+    // "JSON cannot represent an undefined value" (transforming-data.html, "Handling expression errors"). AWS's
+    // cause quotes the expression without its {% %}: "The JSONata expression '$states.input.pushLocation' specified
+    // for the field 'Arguments/Input/pushLocation' returned nothing (undefined)." (an AWS cause quoted in
+    // umccr/orcabus).
     if (value === undefined)
       throw new QueryEvaluationError(
-        `The JSONata expression '${template}' specified for the field '${field}' returned nothing (undefined).`,
+        `The JSONata expression '${template.slice(2, -2).trim()}' specified for the field '${field}' returned nothing (undefined).`,
+        field,
       );
     return toJson(value);
   }
-  if (Array.isArray(template)) return Promise.all(template.map((v) => evaluate(v, bindings, field)));
+  if (Array.isArray(template))
+    return Promise.all(template.map((v, i) => evaluate(v, bindings, `${field}[${i}]`)));
   if (typeof template === 'object' && template !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(template)) out[k] = await evaluate(v, bindings, `${field}.${k}`);
+    for (const [k, v] of Object.entries(template)) out[k] = await evaluate(v, bindings, `${field}/${k}`);
     return out;
   }
   return template;
@@ -96,9 +113,11 @@ function registerStepFunctionsFunctions(expr: jsonata.Expression): void {
     (start: number, end: number, step: number) => {
       const out: number[] = [];
       for (let i = start; step > 0 ? i <= end : i >= end; i += step) out.push(i);
-      return out;
+      // A range of one number is that number, as a JSONata sequence of one (LocalStack's test_array_jsonata
+      // snapshot, recorded against AWS: $range(1, 9, 9) gives 1, $range(0, 9, 3) gives [0,3,6,9]).
+      return out.length === 1 ? out[0] : out;
     },
-    '<nnn:a>',
+    '<nnn:x>',
   );
   expr.registerFunction(
     'hash',

@@ -181,12 +181,21 @@ export function withQueryLanguage(definition: Definition): Definition {
  */
 export function forSchemaValidator(definition: Definition): Definition {
   const plain = (v: unknown) => isExpression(v) || (typeof v === 'object' && v !== null && !Array.isArray(v));
-  const fix = (scope: Definition): Definition => ({
+  const fix = (scope: Definition, machineJsonata: boolean): Definition => ({
     ...scope,
     States: Object.fromEntries(
       Object.entries(scope.States ?? {}).map(([name, s]) => {
         if (typeof s !== 'object' || s === null) return [name, s];
         const state: State = { ...s };
+        if (!(machineJsonata || isJsonataState(state))) {
+          for (const field of PAYLOAD_TEMPLATES)
+            if (field in state) state[field] = arrayItemsAccepted(state[field]);
+          for (const list of ['Choices', 'Catch'])
+            if (Array.isArray(state[list]))
+              state[list] = (state[list] as Record<string, unknown>[]).map((r) =>
+                'Assign' in r ? { ...r, Assign: arrayItemsAccepted(r.Assign) } : r,
+              );
+        }
         for (const field of ['Output', 'Arguments'])
           if (field in state && !plain(state[field])) state[field] = {};
         if (Array.isArray(state.Choices))
@@ -197,11 +206,40 @@ export function forSchemaValidator(definition: Definition): Definition {
           state.Catch = state.Catch.map((c: Record<string, unknown>) =>
             'Output' in c && !plain(c.Output) ? { ...c, Output: {} } : c,
           );
-        if (state.Branches) state.Branches = state.Branches.map(fix);
-        if (state.ItemProcessor) state.ItemProcessor = fix(state.ItemProcessor);
+        const inner = (d: Definition) => fix(d, machineJsonata);
+        if (state.Branches) state.Branches = state.Branches.map(inner);
+        if (state.ItemProcessor) state.ItemProcessor = inner(state.ItemProcessor);
         return [name, state];
       }),
     ),
   });
-  return fix(definition);
+  return fix(definition, definition.QueryLanguage === 'JSONata');
+}
+
+/** A JSONPath state's payload templates (Parameters, ResultSelector, ItemSelector, Assign). */
+const PAYLOAD_TEMPLATES = ['Parameters', 'ResultSelector', 'ItemSelector', 'Assign'];
+
+function isJsonataState(state: State): boolean {
+  return state.QueryLanguage === 'JSONata';
+}
+
+/**
+ * A JSONPath payload template with the array items asl-validator refuses made acceptable to it. AWS takes any
+ * JSON value as an item of a literal array in a JSONPath template: null, and strings that look like `{% %}`
+ * (kept as plain strings: JSONPath does not evaluate them), as LocalStack's assign snapshots record
+ * (test_assign_base.py, BASE_CONSTANT_LITERALS and BASE_VAR: `[null, …, "{% $varname %}", …]` accepted and
+ * assigned as written). The validator's schema allows neither inside an array; it only sees this copy.
+ */
+function arrayItemsAccepted(template: unknown, inArray = false): unknown {
+  if (Array.isArray(template)) return template.map((v) => arrayItemsAccepted(v, true));
+  if (typeof template === 'object' && template !== null)
+    return Object.fromEntries(Object.entries(template).map(([k, v]) => [k, arrayItemsAccepted(v)]));
+  if (!inArray) return template;
+  if (template === null) return 0;
+  if (
+    typeof template === 'string' &&
+    (template === '' || template.startsWith('{% ') || template.endsWith(' %}'))
+  )
+    return 'literal';
+  return template;
 }

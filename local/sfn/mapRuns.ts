@@ -1,15 +1,16 @@
-import { applyPath, statesOf, type Definition, type State, type StateInfo } from './definition';
+import {
+  applyPath,
+  isDistributed,
+  statesOf,
+  type Definition,
+  type State,
+  type StateInfo,
+} from './definition';
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
 import type { EngineEvent } from './historyTranslator';
 import type { MapRunRecord } from './opsRecords';
 import type { StateStore } from './stateStore';
-
-/** A Map state whose ItemProcessor runs in DISTRIBUTED mode (ASL: ProcessorConfig.Mode). */
-export function isDistributed(state: State): boolean {
-  const processor = state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined;
-  return state.Type === 'Map' && processor?.ProcessorConfig?.Mode === 'DISTRIBUTED';
-}
 
 /**
  * The definition as the ASL engine's validator should see it. A distributed Map's ToleratedFailurePercentage is
@@ -158,7 +159,10 @@ export class MapRuns {
 
   /**
    * UpdateMapRun: the run's settings as DescribeMapRun answers them. The items already run in-process under the
-   * state's own settings; a change is recorded, not applied to a run in progress.
+   * state's own settings; a change is recorded, not applied to a run in progress (AWS applies it live). Applying
+   * it would mean reaching inside the ASL engine's MapStateAction.execute, where the concurrency limiter (p-limit
+   * 3.1, whose concurrency is fixed when made) and the tolerated-failure check are locals: a change to the patched
+   * bundle, not to this engine.
    */
   update(
     mapRunArn: string,

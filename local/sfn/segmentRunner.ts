@@ -10,13 +10,16 @@ import {
   type Definition,
   type StateInfo,
 } from './definition';
-import type { HistoryRecorder } from './history';
+import { HistoryRecorder } from './history';
 import { firstTasksFirst, type FirstTaskTicket } from './firstTasksFirst';
 import { EventTranslator, type EngineEvent } from './historyTranslator';
 import { mockedResult, type MockConfig } from './mockConfig';
 import type { Checkpoint, ExecutionRecord, StateMachineRecord } from './records';
 import { SfnError } from './errors';
-import { ASSIGNED, SCOPE, WAIT_ENV } from './language';
+// Installs Variables and JSONata on the engine's private copy before any engine is built here.
+import './language';
+import { ASSIGNED, SCOPE, WAIT_ENV } from './languageContext';
+import './mapEventOrder';
 import { enterWait } from './languageWait';
 import { TaskFailure, type TaskResources } from './taskResources';
 import { AssignedLog, Scope } from './variables';
@@ -276,7 +279,7 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: State
   const { execution: e, machine, compiled, history, tasks, signal } = deps;
   const mocks = e.testCase ? deps.mockConfig : undefined;
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  for (const [stateName, { state, topLevel }] of compiled.states) {
+  for (const [stateName, { state, topLevel, inChildExecution }] of compiled.states) {
     if (state.Type === 'Wait' && !topLevel) {
       handlers[stateName] = async (input) => {
         const until = waitUntil(state, input, deps.now(), deps.waitScale);
@@ -293,8 +296,12 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: State
       // the reader catch up first and the history stays in order.
       await recorder.caughtUp(stateName);
       const input = clock.fill(stateName, raw, deps.now());
+      // A distributed Map's item is a child execution on AWS: its task's events are not in this history.
+      const log = inChildExecution
+        ? new HistoryRecorder({ eventCount: 0 }, () => undefined, deps.now)
+        : history;
       const mocked = mocks && mockedResult(mocks, machine.name, e.testCase!, stateName, attempt);
-      if (mocked) return tasks.mocked(resource, input, history, mocked);
+      if (mocked) return tasks.mocked(resource, input, log, mocked);
       // A JSONata TimeoutSeconds may be an expression: the history then names no timeout.
       const timeout = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
       if (deps.callbacks && isCallbackResource(resource)) {
@@ -305,7 +312,7 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: State
           resource,
           token,
           input: withToken(input, token),
-          history,
+          history: log,
           region: tasks.region,
           timeoutSeconds: timeout,
           heartbeatSeconds: state.HeartbeatSeconds as number | undefined,
@@ -313,7 +320,7 @@ function taskHandlers(deps: SegmentDeps, recorder: EventTranslator, clock: State
           submit: (r, i) => tasks.submit(r, i),
         });
       }
-      return tasks.run(resource, input, history, timeout);
+      return tasks.run(resource, input, log, timeout);
     };
   }
   return deps.firstTask ? firstTasksFirst(handlers, deps.firstTask) : handlers;

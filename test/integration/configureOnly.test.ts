@@ -129,3 +129,19 @@ describe('configure-only boot: failures end with one reason line', () => {
     }
   }, 30_000);
 });
+
+describe('jitsi-configure.sh --answers-only (the apt fallback, before it installs)', () => {
+  test("gives debconf the meeting's answers and does nothing else", async () => {
+    const root = await makeConfigureRoot(DOMAIN);
+    const run = runConfigure(root, FQDN, ROOM, {}, ['--answers-only']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const debconf = readFileSync(join(root.dir, 'debconf'), 'utf8');
+    expect(debconf).toContain(`jitsi-videobridge2 jitsi-videobridge/jvb-hostname string ${FQDN}`);
+    expect(debconf).toContain('jitsi-meet/cert-choice select I want to use my own certificate');
+    // Nothing configured, rendered or restarted: apt's install configures, then the full run does the rest.
+    expect(run.stdout).toBe('');
+    expect(existsSync(join(root.dir, 'dpkg.log'))).toBe(false);
+    expect(existsSync(join(root.dir, 'restarted'))).toBe(false);
+  });
+});

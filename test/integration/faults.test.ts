@@ -83,13 +83,19 @@ describe('fault injection: the process killed mid-lifecycle', () => {
     await first.crash();
 
     const second = await start(dataDir);
+    // A paced launch keeps its place within its launch minute (functions/api/booking.ts, lifecycleInput): the
+    // attendance check can come up to 59 s after start + 8 s, so the wait is measured from the execution's own.
+    const input = JSON.parse(
+      (await second.sfn.send(new DescribeExecutionCommand({ executionArn: booked.executionArn }))).input ??
+        '{}',
+    ) as { attendanceCheckAt: string };
     const described = await until(
       'the execution to end',
       async () => {
         const d = await second.sfn.send(new DescribeExecutionCommand({ executionArn: booked.executionArn }));
         return d.status !== 'RUNNING' && d;
       },
-      60_000,
+      Date.parse(input.attendanceCheckAt) + 45_000 - Date.now(),
     );
     expect(described.status).toBe('SUCCEEDED');
     expect(await status(second.api)).toBe('NO_SHOW');

@@ -141,16 +141,17 @@ export async function expectNoStrayServers(stack: LocalStack) {
 }
 
 /**
- * A one-minute meeting starting in two seconds, written through the DynamoDB API, its execution started through
+ * A one-minute meeting starting in two seconds (with the stack's timings: `timings` must be the ones the stack
+ * was started with), written through the DynamoDB API, its execution started through
  * the Step Functions API as `stateMachineArn#testCase` (mocked task results), and recorded as the API would.
  */
-export async function startMocked(stack: LocalStack, testCase: string) {
+export async function startMocked(stack: LocalStack, testCase: string, timings: Timings = FAST) {
   const meeting = newMeeting({
     id: crypto.randomUUID(),
     booking: { teacherName: 'Ada', studentName: 'Ben', startTime: 'x', durationMinutes: 1 },
     start: new Date(Date.now() + 2000),
     now: new Date(),
-    timings: FAST,
+    timings,
     jitsiDomain: 'meet.localhost',
   });
   if (!(await stack.store.create(meeting))) throw new Error('meeting id taken');
@@ -158,7 +159,7 @@ export async function startMocked(stack: LocalStack, testCase: string) {
     new StartExecutionCommand({
       stateMachineArn: `${stack.stateMachineArn}#${testCase}`,
       name: meeting.executionName,
-      input: JSON.stringify(lifecycleInput(meeting, FAST)),
+      input: JSON.stringify(lifecycleInput(meeting, timings)),
     }),
   );
   if (!executionArn) throw new Error('StartExecution answered no executionArn');

@@ -136,159 +136,166 @@ describe('join page in a browser (local stack)', () => {
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
   }
 
-  test('the whole lifecycle for teacher and student: scheduled, starting, ready → join reaches the room, ended', async () => {
-    await setUp();
-    // An offset wins over timeZone for the instant; timeZone is kept as the booking's own zone.
-    const m = await book(stack, 20, {
-      title: 'Algebra: fractions',
-      timeZone: BOOKED_ZONE,
-      teacherName: 'Ada',
-      studentName: 'Bo &amp; "Co"',
-    });
-    const record = (await api(stack, 'GET', `/meetings/${m.id}`)).body as Record<string, string>;
-    const { context, problems } = await phone();
-    const teacher = await context.newPage();
-    const student = await context.newPage();
-    const teacherResponse = await teacher.goto(m.teacherLink);
-    await student.goto(m.studentLink);
+  test.concurrent(
+    'the whole lifecycle for teacher and student: scheduled, starting, ready → join reaches the room, ended',
+    async () => {
+      await setUp();
+      // An offset wins over timeZone for the instant; timeZone is kept as the booking's own zone.
+      const m = await book(stack, 20, {
+        title: 'Algebra: fractions',
+        timeZone: BOOKED_ZONE,
+        teacherName: 'Ada',
+        studentName: 'Bo &amp; "Co"',
+      });
+      const record = (await api(stack, 'GET', `/meetings/${m.id}`)).body as Record<string, string>;
+      const { context, problems } = await phone();
+      const teacher = await context.newPage();
+      const student = await context.newPage();
+      const teacherResponse = await teacher.goto(m.teacherLink);
+      await student.goto(m.studentLink);
 
-    // Headers of the page itself.
-    const headers = teacherResponse!.headers();
-    expect(headers['content-security-policy']).toMatch(/default-src 'none'.*script-src 'self'/);
-    expect(headers['x-content-type-options']).toBe('nosniff');
-    expect(headers['referrer-policy']).toBe('no-referrer');
+      // Headers of the page itself.
+      const headers = teacherResponse!.headers();
+      expect(headers['content-security-policy']).toMatch(/default-src 'none'.*script-src 'self'/);
+      expect(headers['x-content-type-options']).toBe('nosniff');
+      expect(headers['referrer-policy']).toBe('no-referrer');
 
-    // Before the launch: the room's opening time and the start in the viewer's zone, the booking's zone too.
-    expect(await phaseOf(teacher)).toBe('scheduled');
-    expect(await text(teacher, 'h1')).toBe('Algebra: fractions');
-    expect(await text(teacher, '.role')).toBe('You are the teacher: Ada');
-    expect(await text(student, '.role')).toBe('You are the student: Bo &amp; "Co"');
-    expect(await text(teacher, '#badge')).toBe('Scheduled');
-    expect(await text(teacher, '#headline')).toBe(
-      `The room opens at ${inViewerZone(record.launchAt, { hour: '2-digit', minute: '2-digit' })}`,
-    );
-    expect(await text(teacher, '#start')).toBe(inViewerZone(record.startTime, LONG));
-    expect(await text(teacher, '#start-zone')).toBe(`(your time: ${VIEWER_ZONE})`);
-    expect(await text(teacher, '#booked')).toContain(`(${BOOKED_ZONE})`);
-    expect(await text(teacher, '#countdown')).toMatch(/^starts in \d+ s$/);
-    expect(await teacher.isVisible('#join-link')).toBe(false);
-    await expectAccessible(teacher);
-    await teacher.screenshot({ path: join(OUT, '1-scheduled-teacher.png'), fullPage: true });
+      // Before the launch: the room's opening time and the start in the viewer's zone, the booking's zone too.
+      expect(await phaseOf(teacher)).toBe('scheduled');
+      expect(await text(teacher, 'h1')).toBe('Algebra: fractions');
+      expect(await text(teacher, '.role')).toBe('You are the teacher: Ada');
+      expect(await text(student, '.role')).toBe('You are the student: Bo &amp; "Co"');
+      expect(await text(teacher, '#badge')).toBe('Scheduled');
+      expect(await text(teacher, '#headline')).toBe(
+        `The room opens at ${inViewerZone(record.launchAt, { hour: '2-digit', minute: '2-digit' })}`,
+      );
+      expect(await text(teacher, '#start')).toBe(inViewerZone(record.startTime, LONG));
+      expect(await text(teacher, '#start-zone')).toBe(`(your time: ${VIEWER_ZONE})`);
+      expect(await text(teacher, '#booked')).toContain(`(${BOOKED_ZONE})`);
+      expect(await text(teacher, '#countdown')).toMatch(/^starts in \d+ s$/);
+      expect(await teacher.isVisible('#join-link')).toBe(false);
+      await expectAccessible(teacher);
+      await teacher.screenshot({ path: join(OUT, '1-scheduled-teacher.png'), fullPage: true });
 
-    // The launch: the server is starting.
-    for (const page of [student, teacher]) {
-      await waitForPhase(page, 'starting');
-      expect(await text(page, '#headline')).toBe('The server is starting');
-      expect(await text(page, '#badge')).toBe('Starting');
-      expect(await page.isVisible('#join-link')).toBe(false);
-      await expectAccessible(page);
-    }
-    await student.screenshot({ path: join(OUT, '2-starting-student.png'), fullPage: true });
+      // The launch: the server is starting.
+      for (const page of [student, teacher]) {
+        await waitForPhase(page, 'starting');
+        expect(await text(page, '#headline')).toBe('The server is starting');
+        expect(await text(page, '#badge')).toBe('Starting');
+        expect(await page.isVisible('#join-link')).toBe(false);
+        await expectAccessible(page);
+      }
+      await student.screenshot({ path: join(OUT, '2-starting-student.png'), fullPage: true });
 
-    // Ready: a join button carrying the participant's name (Jitsi's #userInfo.displayName, JSON-quoted).
-    await waitForPhase(student, 'ready');
-    await waitForPhase(teacher, 'ready');
-    expect(await text(student, '#headline')).toBe('Ready: join');
-    expect(await text(student, '#join-link')).toBe('Join the meeting as Bo &amp; "Co"');
-    const studentHref = (await student.getAttribute('#join-link', 'href'))!;
-    expect(studentHref).toBe(
-      `${stack.apiUrl}/rooms/${m.id}/${new URL(m.roomUrl).pathname.split('/').pop()}` +
-        `#userInfo.displayName=${encodeURIComponent(JSON.stringify('Bo &amp; "Co"'))}`,
-    );
-    expect(await teacher.getAttribute('#join-link', 'href')).toContain(
-      `#userInfo.displayName=${encodeURIComponent('"Ada"')}`,
-    );
-    await expectAccessible(student);
-    const button = await student.$eval('#join-link', (el) => {
-      const s = getComputedStyle(el);
-      return { fg: s.color, bg: s.backgroundColor };
-    });
-    expect(contrast(button.fg, button.bg)).toBeGreaterThanOrEqual(4.5);
-    await student.screenshot({ path: join(OUT, '3-ready-student.png'), fullPage: true });
-    await teacher.screenshot({ path: join(OUT, '3-ready-teacher.png') });
-    expect(await cspViolations(student)).toEqual([]);
+      // Ready: a join button carrying the participant's name (Jitsi's #userInfo.displayName, JSON-quoted).
+      await waitForPhase(student, 'ready');
+      await waitForPhase(teacher, 'ready');
+      expect(await text(student, '#headline')).toBe('Ready: join');
+      expect(await text(student, '#join-link')).toBe('Join the meeting as Bo &amp; "Co"');
+      const studentHref = (await student.getAttribute('#join-link', 'href'))!;
+      expect(studentHref).toBe(
+        `${stack.apiUrl}/rooms/${m.id}/${new URL(m.roomUrl).pathname.split('/').pop()}` +
+          `#userInfo.displayName=${encodeURIComponent(JSON.stringify('Bo &amp; "Co"'))}`,
+      );
+      expect(await teacher.getAttribute('#join-link', 'href')).toContain(
+        `#userInfo.displayName=${encodeURIComponent('"Ada"')}`,
+      );
+      await expectAccessible(student);
+      const button = await student.$eval('#join-link', (el) => {
+        const s = getComputedStyle(el);
+        return { fg: s.color, bg: s.backgroundColor };
+      });
+      expect(contrast(button.fg, button.bg)).toBeGreaterThanOrEqual(4.5);
+      await student.screenshot({ path: join(OUT, '3-ready-student.png'), fullPage: true });
+      await teacher.screenshot({ path: join(OUT, '3-ready-teacher.png') });
+      expect(await cspViolations(student)).toEqual([]);
 
-    // The student follows the button into the room (the stand-in serves the room page) and joins.
-    await Promise.all([student.waitForURL(/127\.0\.0\.1:\d+\/[0-9a-f]{32}/), student.click('#join-link')]);
-    expect(await text(student, 'h1')).toBe('Meeting room');
-    await student.click('#join');
-    await student.waitForFunction(() => document.getElementById('count')?.textContent === '1');
+      // The student follows the button into the room (the stand-in serves the room page) and joins.
+      await Promise.all([student.waitForURL(/127\.0\.0\.1:\d+\/[0-9a-f]{32}/), student.click('#join-link')]);
+      expect(await text(student, 'h1')).toBe('Meeting room');
+      await student.click('#join');
+      await student.waitForFunction(() => document.getElementById('count')?.textContent === '1');
 
-    // The attendance check sees someone: the teacher's page says the student may be waiting.
-    await until('IN_PROGRESS', async () => (await meetingStatus(stack, m.id)) === 'IN_PROGRESS');
-    await teacher.waitForFunction(
-      () =>
-        document.getElementById('detail')?.textContent ===
-        'Someone is in the room already: the student may be waiting.',
-    );
-    // The teacher joins from a second tab, keeping this one to watch the end.
-    const teacherJoin = await context.newPage();
-    await teacherJoin.goto(m.teacherLink);
-    await Promise.all([
-      teacherJoin.waitForURL(/127\.0\.0\.1:\d+\/[0-9a-f]{32}/),
-      teacherJoin.click('#join-link'),
-    ]);
-    expect(await text(teacherJoin, 'h1')).toBe('Meeting room');
-    await teacherJoin.click('#join');
-    await teacherJoin.waitForFunction(() => document.getElementById('count')?.textContent === '2');
+      // The attendance check sees someone: the teacher's page says the student may be waiting.
+      await until('IN_PROGRESS', async () => (await meetingStatus(stack, m.id)) === 'IN_PROGRESS');
+      await teacher.waitForFunction(
+        () =>
+          document.getElementById('detail')?.textContent ===
+          'Someone is in the room already: the student may be waiting.',
+      );
+      // The teacher joins from a second tab, keeping this one to watch the end.
+      const teacherJoin = await context.newPage();
+      await teacherJoin.goto(m.teacherLink);
+      await Promise.all([
+        teacherJoin.waitForURL(/127\.0\.0\.1:\d+\/[0-9a-f]{32}/),
+        teacherJoin.click('#join-link'),
+      ]);
+      expect(await text(teacherJoin, 'h1')).toBe('Meeting room');
+      await teacherJoin.click('#join');
+      await teacherJoin.waitForFunction(() => document.getElementById('count')?.textContent === '2');
 
-    // Both leave: two empty room checks end the lesson early (COMPLETED, "everyone left") rather than a minute
-    // of overrun past endAt, which the lifecycle tests cover; the page says it ended and stops asking.
-    await teacherJoin.click('#leave');
-    await student.click('#leave');
-    await student.waitForFunction(() => document.getElementById('count')?.textContent === '0');
-    await waitForPhase(teacher, 'ended', 150_000);
-    expect(await text(teacher, '#headline')).toBe('Ended');
-    expect(await text(teacher, '#detail')).toMatch(/^The meeting ended at \d\d:\d\d$/);
-    expect(await text(teacher, '#countdown')).toBe('over');
-    expect(await text(teacher, '#update-note')).toBe('This page no longer changes.');
-    expect(await teacher.isVisible('#join-link')).toBe(false);
-    await expectAccessible(teacher);
-    await teacher.screenshot({ path: join(OUT, '4-ended-teacher.png'), fullPage: true });
-    // The student's link, opened again after the end, says the same.
-    const studentAfter = await context.newPage();
-    await studentAfter.goto(m.studentLink);
-    expect(await phaseOf(studentAfter)).toBe('ended');
-    expect(await text(studentAfter, '#headline')).toBe('Ended');
-    expect(await studentAfter.isVisible('#join-link')).toBe(false);
-    expect(await cspViolations(teacher)).toEqual([]);
-    expect(problems).toEqual([]);
-  }, 240_000);
+      // Both leave: two empty room checks end the lesson early (COMPLETED, "everyone left") rather than a minute
+      // of overrun past endAt, which the lifecycle tests cover; the page says it ended and stops asking.
+      await teacherJoin.click('#leave');
+      await student.click('#leave');
+      await student.waitForFunction(() => document.getElementById('count')?.textContent === '0');
+      await waitForPhase(teacher, 'ended', 150_000);
+      expect(await text(teacher, '#headline')).toBe('Ended');
+      expect(await text(teacher, '#detail')).toMatch(/^The meeting ended at \d\d:\d\d$/);
+      expect(await text(teacher, '#countdown')).toBe('over');
+      expect(await text(teacher, '#update-note')).toBe('This page no longer changes.');
+      expect(await teacher.isVisible('#join-link')).toBe(false);
+      await expectAccessible(teacher);
+      await teacher.screenshot({ path: join(OUT, '4-ended-teacher.png'), fullPage: true });
+      // The student's link, opened again after the end, says the same.
+      const studentAfter = await context.newPage();
+      await studentAfter.goto(m.studentLink);
+      expect(await phaseOf(studentAfter)).toBe('ended');
+      expect(await text(studentAfter, '#headline')).toBe('Ended');
+      expect(await studentAfter.isVisible('#join-link')).toBe(false);
+      expect(await cspViolations(teacher)).toEqual([]);
+      expect(problems).toEqual([]);
+    },
+    240_000,
+  );
 
-  test('a cancelled meeting: both links say so; without JavaScript the page is a plain status page', async () => {
-    await setUp();
-    // A page polls only from the launch on (none while it is far away): launch in 13 s, cancelled before it.
-    const m = await book(stack, 15, { teacherName: 'Ada', studentName: 'Ben' });
-    const { context, problems } = await phone();
-    const pages = await Promise.all(
-      [m.teacherLink, m.studentLink].map(async (link) => {
-        const p = await context.newPage();
-        await p.goto(link);
-        return p;
-      }),
-    );
-    const plain = await (await phone(false)).context.newPage();
-    await plain.goto(m.studentLink);
-    expect(await text(plain, '#headline')).toMatch(/^The room opens at .*\(UTC\)$/);
-    expect(await plain.locator('noscript meta[http-equiv="refresh"]').count()).toBe(1);
-    expect(await text(plain, '.reload a')).toBe('Reload this page');
+  test.concurrent(
+    'a cancelled meeting: both links say so; without JavaScript the page is a plain status page',
+    async () => {
+      await setUp();
+      // A page polls only from the launch on (none while it is far away): launch in 13 s, cancelled before it.
+      const m = await book(stack, 15, { teacherName: 'Ada', studentName: 'Ben' });
+      const { context, problems } = await phone();
+      const pages = await Promise.all(
+        [m.teacherLink, m.studentLink].map(async (link) => {
+          const p = await context.newPage();
+          await p.goto(link);
+          return p;
+        }),
+      );
+      const plain = await (await phone(false)).context.newPage();
+      await plain.goto(m.studentLink);
+      expect(await text(plain, '#headline')).toMatch(/^The room opens at .*\(UTC\)$/);
+      expect(await plain.locator('noscript meta[http-equiv="refresh"]').count()).toBe(1);
+      expect(await text(plain, '.reload a')).toBe('Reload this page');
 
-    expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
-    for (const p of pages) {
-      await waitForPhase(p, 'cancelled', 60_000);
-      expect(await text(p, '#headline')).toBe('Cancelled');
-      expect(await text(p, '#badge')).toBe('Cancelled');
-      expect(await text(p, '#countdown')).toBe('cancelled');
-      await expectAccessible(p);
-      expect(await cspViolations(p)).toEqual([]);
-    }
-    await pages[1].screenshot({ path: join(OUT, '5-cancelled-student.png'), fullPage: true });
-    await plain.reload();
-    expect(await text(plain, '#headline')).toBe('Cancelled');
-    expect(await plain.locator('noscript meta[http-equiv="refresh"]').count()).toBe(0);
-    await plain.screenshot({ path: join(OUT, '6-cancelled-no-javascript.png'), fullPage: true });
-    expect(problems).toEqual([]);
-  });
+      expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
+      for (const p of pages) {
+        await waitForPhase(p, 'cancelled', 60_000);
+        expect(await text(p, '#headline')).toBe('Cancelled');
+        expect(await text(p, '#badge')).toBe('Cancelled');
+        expect(await text(p, '#countdown')).toBe('cancelled');
+        await expectAccessible(p);
+        expect(await cspViolations(p)).toEqual([]);
+      }
+      await pages[1].screenshot({ path: join(OUT, '5-cancelled-student.png'), fullPage: true });
+      await plain.reload();
+      expect(await text(plain, '#headline')).toBe('Cancelled');
+      expect(await plain.locator('noscript meta[http-equiv="refresh"]').count()).toBe(0);
+      await plain.screenshot({ path: join(OUT, '6-cancelled-no-javascript.png'), fullPage: true });
+      expect(problems).toEqual([]);
+    },
+  );
 
   /** Every poll of a page (its link's JSON; the page itself is asked for as HTML). */
   const recordPolls = (page: Page, link: string) => {
@@ -300,89 +307,101 @@ describe('join page in a browser (local stack)', () => {
     return polls;
   };
 
-  test('a launch far away: no request at all for 50 minutes while the countdown runs, then polls from the launch on', async () => {
-    await setUp();
-    const m = await book(stack, 3600);
-    const { context, problems } = await phone();
-    const page = await context.newPage();
-    // The page's clock is Playwright's: it runs on its own, and fastForward jumps it (firing due timers once).
-    await page.clock.install();
-    const polls = recordPolls(page, m.studentLink);
-    await page.goto(m.studentLink);
-    expect(await text(page, '#countdown')).toMatch(/^starts in 5\d min \d\d s$/);
-    await page.clock.fastForward('10:00');
-    await page.clock.fastForward('40:00');
-    // A second of real time too, for anything the page might have queued.
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(polls).toEqual([]);
-    expect(await text(page, '#countdown')).toMatch(/^starts in (9|10) min \d\d s$/);
-    expect(await phaseOf(page)).toBe('scheduled');
+  test.concurrent(
+    'a launch far away: no request at all for 50 minutes while the countdown runs, then polls from the launch on',
+    async () => {
+      await setUp();
+      const m = await book(stack, 3600);
+      const { context, problems } = await phone();
+      const page = await context.newPage();
+      // The page's clock is Playwright's: it runs on its own, and fastForward jumps it (firing due timers once).
+      await page.clock.install();
+      const polls = recordPolls(page, m.studentLink);
+      await page.goto(m.studentLink);
+      expect(await text(page, '#countdown')).toMatch(/^starts in 5\d min \d\d s$/);
+      await page.clock.fastForward('10:00');
+      await page.clock.fastForward('40:00');
+      // A second of real time too, for anything the page might have queued.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(polls).toEqual([]);
+      expect(await text(page, '#countdown')).toMatch(/^starts in (9|10) min \d\d s$/);
+      expect(await phaseOf(page)).toBe('scheduled');
 
-    // Past the launch (3,598 s after booking, on the page's clock, plus up to 1.5 s), it asks, and keeps asking
-    // about every second.
-    await page.clock.fastForward('11:00');
-    await until('the first poll after the launch', async () => polls.length >= 1, 10_000);
-    await until('polling near the launch', async () => polls.length >= 3, 20_000);
-    const gaps = polls.slice(1).map((t, i) => t - polls[i]);
-    // ±50 % of the 1 s interval (plus a busy machine's lateness; timers never fire early).
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(450);
-    expect(await phaseOf(page)).toBe('scheduled');
-    expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
-    await waitForPhase(page, 'cancelled', 30_000);
-    // Cancelled: never again.
-    const after = polls.length;
-    await page.clock.fastForward('30:00');
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(polls.length).toBe(after);
-    expect(problems).toEqual([]);
-  }, 120_000);
+      // Past the launch (3,598 s after booking, on the page's clock, plus up to 1.5 s), it asks, and keeps asking
+      // about every second.
+      await page.clock.fastForward('11:00');
+      await until('the first poll after the launch', async () => polls.length >= 1, 10_000);
+      await until('polling near the launch', async () => polls.length >= 3, 20_000);
+      const gaps = polls.slice(1).map((t, i) => t - polls[i]);
+      // ±50 % of the 1 s interval (plus a busy machine's lateness; timers never fire early).
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(450);
+      expect(await phaseOf(page)).toBe('scheduled');
+      expect((await api(stack, 'DELETE', `/meetings/${m.id}`)).status).toBe(200);
+      await waitForPhase(page, 'cancelled', 30_000);
+      // Cancelled: never again.
+      const after = polls.length;
+      await page.clock.fastForward('30:00');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(polls.length).toBe(after);
+      expect(problems).toEqual([]);
+    },
+    120_000,
+  );
 
-  test('throttled (429): the page keeps the last state, backs off (honouring Retry-After), and recovers', async () => {
-    await setUp();
-    // Launch in 4 s: the page polls (every ~1 s) from then on.
-    const m = await book(stack, 6);
-    const page = await (await phone()).context.newPage();
-    const throttled: number[] = [];
-    // Only the page's own polls (JSON) are refused, as API Gateway's route throttle would; the second refusal
-    // says when to come back.
-    await page.route(
-      (url) => url.pathname === new URL(m.studentLink).pathname,
-      async (route) => {
-        if (route.request().headers().accept !== 'application/json') return route.continue();
-        if (throttled.length >= 4) return route.continue();
-        throttled.push(Date.now());
-        return route.fulfill({
-          status: 429,
-          contentType: 'application/json',
-          headers: throttled.length === 2 ? { 'retry-after': '5' } : {},
-          body: '{"message":"Too Many Requests"}',
-        });
-      },
-    );
-    const polls = recordPolls(page, m.studentLink);
-    await page.goto(m.studentLink);
-    await until('four throttled polls', async () => throttled.length >= 4, 60_000);
-    expect(await phaseOf(page)).toBe('scheduled');
-    const gaps = throttled.slice(1).map((t, i) => t - throttled[i]);
-    // Equal jitter on a doubling ceiling from the 1 s interval: after the 1st refusal 1–2 s, after the 2nd at
-    // least its Retry-After (5 s), after the 3rd 4–8 s. Timers never fire early, so the lower bounds hold.
-    expect(gaps[0]).toBeGreaterThanOrEqual(950);
-    expect(gaps[1]).toBeGreaterThanOrEqual(4950);
-    expect(gaps[2]).toBeGreaterThanOrEqual(3950);
-    // Then the throttle lifts: the next poll gets through and the page catches up with the meeting.
-    await waitForPhase(page, 'ready', 60_000);
-    // Recovered: the failures are forgotten, the pace is the schedule's again (near launch 0.5–1.5 s, ready
-    // 3–9 s), not a fifth backoff's 16–32 s.
-    await until('two polls after the recovery', async () => polls.length >= 6, 30_000);
-    expect(polls[5] - polls[4]).toBeLessThan(12_000);
-    // Nobody joins this one-minute meeting, so on a busy machine its attendance check (6 s after the start) may
-    // have ended it as a no-show already: then the cancel answers 409 and the page shows it ended.
-    const cancel = await api(stack, 'DELETE', `/meetings/${m.id}`);
-    expect([200, 409]).toContain(cancel.status);
-    await waitForPhase(page, cancel.status === 200 ? 'cancelled' : 'ended', 30_000);
-  }, 120_000);
+  test.concurrent(
+    'throttled (429): the page keeps the last state, backs off (honouring Retry-After), and recovers',
+    async () => {
+      await setUp();
+      // Launch in 4 s: the page polls (every ~1 s) from then on.
+      const m = await book(stack, 6);
+      const page = await (await phone()).context.newPage();
+      const throttled: number[] = [];
+      // Only the page's own polls (JSON) are refused, as API Gateway's route throttle would; the second refusal
+      // says when to come back.
+      await page.route(
+        (url) => url.pathname === new URL(m.studentLink).pathname,
+        async (route) => {
+          if (route.request().headers().accept !== 'application/json') return route.continue();
+          if (throttled.length >= 4) return route.continue();
+          throttled.push(Date.now());
+          return route.fulfill({
+            status: 429,
+            contentType: 'application/json',
+            headers: throttled.length === 2 ? { 'retry-after': '5' } : {},
+            body: '{"message":"Too Many Requests"}',
+          });
+        },
+      );
+      const polls = recordPolls(page, m.studentLink);
+      await page.goto(m.studentLink);
+      // What the page showed when it loaded (scheduled, or starting on a machine slow to open it): kept while
+      // every poll is refused, whatever the meeting does meanwhile.
+      const loaded = await phaseOf(page);
+      expect(['scheduled', 'starting']).toContain(loaded);
+      await until('four throttled polls', async () => throttled.length >= 4, 60_000);
+      expect(await phaseOf(page)).toBe(loaded);
+      const gaps = throttled.slice(1).map((t, i) => t - throttled[i]);
+      // Equal jitter on a doubling ceiling from the 1 s interval: after the 1st refusal 1–2 s, after the 2nd at
+      // least its Retry-After (5 s), after the 3rd 4–8 s. Timers never fire early, so the lower bounds hold.
+      expect(gaps[0]).toBeGreaterThanOrEqual(950);
+      expect(gaps[1]).toBeGreaterThanOrEqual(4950);
+      expect(gaps[2]).toBeGreaterThanOrEqual(3950);
+      // Then the throttle lifts: the next poll gets through and the page catches up with the meeting.
+      await waitForPhase(page, 'ready', 60_000);
+      // Recovered: the failures are forgotten, the pace is the schedule's again (near launch 0.5–1.5 s, ready
+      // 3–9 s), not a fifth backoff's 16–32 s.
+      await until('two polls after the recovery', async () => polls.length >= 6, 30_000);
+      expect(polls[5] - polls[4]).toBeLessThan(12_000);
+      // Nobody joins this one-minute meeting, so on a busy machine its attendance check (6 s after the start) may
+      // have ended it as a no-show already: then the cancel answers 409 and the page shows it ended.
+      const cancel = await api(stack, 'DELETE', `/meetings/${m.id}`);
+      expect([200, 409]).toContain(cancel.status);
+      await waitForPhase(page, cancel.status === 200 ? 'cancelled' : 'ended', 30_000);
+    },
+    120_000,
+  );
 
-  test('a wrong token: 404, and the same page as any other unknown link', async () => {
+  test.concurrent('a wrong token: 404, and the same page as any other unknown link', async () => {
     await setUp();
     const m = await book(stack, 3600);
     const [id, secret] = new URL(m.studentLink).pathname.split('/').pop()!.split('.');
@@ -408,7 +427,7 @@ describe('join page in a browser (local stack)', () => {
     expect(problems).toEqual(tokens.map((t) => `404 /join/${t}`));
   });
 
-  test('markup in a stored name or title is shown as text, never run', async () => {
+  test.concurrent('markup in a stored name or title is shown as text, never run', async () => {
     await setUp();
     // Booking refuses < and >; a record written directly (an older record, another writer) may still hold them.
     const meeting = {
@@ -437,26 +456,29 @@ describe('join page in a browser (local stack)', () => {
     expect(problems).toEqual([]);
   });
 
-  test('every status colour, not only those seen above, has text contrast of at least 4.5:1', async () => {
-    await setUp();
-    const m = await book(stack, 3600);
-    const page = await (await phone()).context.newPage();
-    await page.goto(m.teacherLink);
-    const pairs = await page.evaluate(() =>
-      ['scheduled', 'starting', 'ready', 'cancelled', 'ended', 'failed'].map((phase) => {
-        const el = document.createElement('p');
-        el.className = `status status-${phase}`;
-        document.body.append(el);
-        const s = getComputedStyle(el);
-        const pair = { phase, fg: s.color, bg: s.backgroundColor };
-        el.remove();
-        return pair;
-      }),
-    );
-    for (const p of pairs) {
-      expect({ phase: p.phase, ok: contrast(p.fg, p.bg) >= 4.5 }).toEqual({ phase: p.phase, ok: true });
-      expect(p.bg).not.toBe('rgba(0, 0, 0, 0)');
-    }
-    expect(new Set(pairs.map((p) => p.bg)).size).toBeGreaterThanOrEqual(5);
-  });
+  test.concurrent(
+    'every status colour, not only those seen above, has text contrast of at least 4.5:1',
+    async () => {
+      await setUp();
+      const m = await book(stack, 3600);
+      const page = await (await phone()).context.newPage();
+      await page.goto(m.teacherLink);
+      const pairs = await page.evaluate(() =>
+        ['scheduled', 'starting', 'ready', 'cancelled', 'ended', 'failed'].map((phase) => {
+          const el = document.createElement('p');
+          el.className = `status status-${phase}`;
+          document.body.append(el);
+          const s = getComputedStyle(el);
+          const pair = { phase, fg: s.color, bg: s.backgroundColor };
+          el.remove();
+          return pair;
+        }),
+      );
+      for (const p of pairs) {
+        expect({ phase: p.phase, ok: contrast(p.fg, p.bg) >= 4.5 }).toEqual({ phase: p.phase, ok: true });
+        expect(p.bg).not.toBe('rgba(0, 0, 0, 0)');
+      }
+      expect(new Set(pairs.map((p) => p.bg)).size).toBeGreaterThanOrEqual(5);
+    },
+  );
 });

@@ -23,6 +23,13 @@ import { launchChromium } from '../support/realParts';
  * Every lifecycle path, end to end, through the system's own APIs: HTTP API, Step Functions API (SDK and AWS
  * CLI), DynamoDB API. Paths run concurrently on one stack: the longest (a one-minute meeting) sets the pace.
  */
+/**
+ * The attendance check 20 s after the start (FAST's 6 s was too tight): the first page of a just-started Chromium,
+ * or a direct join after READY, on a busy machine came after it, and the meeting became a NO_SHOW under the test
+ * (seen in CI).
+ */
+const TIMINGS = { ...FAST, attendanceCheckDelaySeconds: 20 };
+
 describe('local stack: meeting lifecycle end to end', () => {
   let stack: LocalStack;
   let browser: Browser;
@@ -30,9 +37,7 @@ describe('local stack: meeting lifecycle end to end', () => {
   let ready: Promise<void> | undefined;
   const setUp = () =>
     (ready ??= (async () => {
-      // The attendance check 20 s after the start (FAST's 6 s was too tight): the first page of a just-started
-      // Chromium on a busy machine joined after it, and the meeting became a NO_SHOW under the test (seen in CI).
-      stack = await startStack({ timings: { ...FAST, attendanceCheckDelaySeconds: 20 } });
+      stack = await startStack({ timings: TIMINGS });
       browser = await launchChromium();
     })());
   afterAll(async () => {
@@ -260,7 +265,7 @@ describe('local stack: meeting lifecycle end to end', () => {
 
   const startMocked = async (testCase: string) => {
     await setUp();
-    return startMockedExecution(stack, testCase);
+    return startMockedExecution(stack, testCase, TIMINGS);
   };
 
   test.concurrent(
@@ -321,7 +326,9 @@ describe('local stack: meeting lifecycle end to end', () => {
       expect(first.status).toBe(201);
       expect(again.body).toEqual(first.body);
       // StartExecution with the same name and input answers the same execution; other input is refused.
-      const input = JSON.stringify(lifecycleInput((await stack.store.get(first.body.id as string))!, FAST));
+      const input = JSON.stringify(
+        lifecycleInput((await stack.store.get(first.body.id as string))!, TIMINGS),
+      );
       const name = `meeting-${first.body.id}`;
       const same = await stack.sfn.send(
         new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, name, input }),

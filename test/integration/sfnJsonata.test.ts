@@ -73,7 +73,7 @@ describe('JSONata', () => {
             Type: 'Task',
             Resource: ECHO,
             Arguments: { n: '{% $states.input.n * 2 %}' },
-            TimeoutSeconds: '{% 30 %}',
+            TimeoutSeconds: '{% 3600 %}',
             Assign: { doubled: '{% $states.result.echoed.n %}', original: '{% $states.input.n %}' },
             Output: {
               sum: '{% $states.input.n + $states.result.echoed.n %}',

@@ -131,8 +131,17 @@ export function installCertificate(root: ConfigureRoot, fqdn: string): SpawnSync
   });
 }
 
-export function runConfigure(root: ConfigureRoot, fqdn: string, room: string, env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(CONFIGURE, [fqdn, room, root.tlsDir], { env: { ...root.env, ...env }, encoding: 'utf8' });
+export function runConfigure(
+  root: ConfigureRoot,
+  fqdn: string,
+  room: string,
+  env: NodeJS.ProcessEnv = {},
+  flags: string[] = [],
+) {
+  return spawnSync(CONFIGURE, [...flags, fqdn, room, root.tlsDir], {
+    env: { ...root.env, ...env },
+    encoding: 'utf8',
+  });
 }
 
 /** The "configure step <name>: <ms> ms" lines the script prints, by step. */
