@@ -3,8 +3,8 @@
  * without its exception. Called without `new`, jsonpath-plus constructs itself with `new` and, to hand back a
  * scalar result (a string, a number, `undefined`), throws a `NewError` carrying the value and catches it
  * (jsonpath-plus 10 `src/jsonpath.js`: "Caught when JSONPath is used without `new`"). Every `$.meetingId` of a
- * Parameters block thus builds an Error and its stack trace: a fifth of the CPU a herd of executions spent
- * before its first task (bench `herd`, profiled with the inspector). Constructed with `autostart: false`, then
+ * Parameters block thus builds an Error and its stack trace: a fifth of the inspector's samples of a herd's
+ * work before its first task (bench `herd`; less without a profiler attached). Constructed with `autostart: false`, then
  * `evaluate`d with the same path and document, it answers the value the constructor would have, with no throw.
  *
  * The paths a Parameters block holds are nearly all plain member paths (`$.meetingId`, `$$.Execution.Id`):
