@@ -2,7 +2,7 @@
  * `npm run bench [-- <name>...]`: figures for the local stack next to plain aws-local-stepfunctions running the
  * same statemachine/meeting.asl.json, each with its target (met / not met): printed, never asserted.
  *   timers        timer lateness: spread over a minute, herds of 1,000 and 10,000 (timers.ts)
- *   herd          only the herds of timers, each engine store's p99 against plain's (timers.ts)
+ *   herd          only the herds of timers, BENCH_REPS runs per side (default 5): medians, spread (herd.ts)
  *   booking       POST /meetings at 200 req/s, 20 connections, through the local API (booking.ts)
  *   memory        heap and RSS per pending meeting at 100,000, and restart time (memory.ts)
  *   heap-profile  which objects that heap is made of (memory.ts, heapSnapshot.ts)
@@ -16,7 +16,8 @@ import { benchBoot } from './boot';
 import { benchBooking } from './booking';
 import { benchHeapProfile, benchMemory } from './memory';
 import { benchScale } from './stats';
-import { benchHerd, benchTimers } from './timers';
+import { benchHerd } from './herd';
+import { benchTimers } from './timers';
 
 const BENCHMARKS: Record<string, (scale: number) => Promise<void>> = {
   timers: benchTimers,

@@ -27,6 +27,23 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, rank) - 1];
 }
 
+/** The median of a few figures (the lower middle of an even count): one of them, never an average. */
+export function median(values: readonly number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+}
+
+/** BENCH_REPS: how many times each herd is measured per side (default 5), an integer in 1…50. */
+export function benchReps(env: NodeJS.ProcessEnv = process.env, fallback = 5): number {
+  const raw = env.BENCH_REPS ?? String(fallback);
+  const reps = Number(raw);
+  if (!Number.isInteger(reps) || reps < 1 || reps > 50)
+    throw new Error(`BENCH_REPS must be an integer in 1…50, got ${JSON.stringify(raw)}`);
+  return reps;
+}
+
 export interface Summary {
   n: number;
   p50: number;

@@ -1,83 +1,22 @@
 /**
  * Timer lateness: how long after a meeting's launchAt its Launch task is really called (task called −
- * launchAt), for meetings spread evenly over a minute and for herds with one launch time (lessons start on
- * the hour). All meetings are started, and their first segment has run, before the first launchAt.
+ * launchAt), for meetings spread evenly over a minute (here, one run per side) and for herds with one launch
+ * time (lessons start on the hour: herd.ts, several runs per side).
  */
-import { FAR_AHEAD_MS, openSide, benchTasks, meetingInput, SIDES, SIDE_LABEL, type SideKind } from './sides';
-import {
-  fmtMs,
-  heading,
-  preciseNow,
-  ratio,
-  scaled,
-  settledMemory,
-  sleep,
-  summarize,
-  table,
-  target,
-  untilIdle,
-  type Summary,
-} from './stats';
-
-export interface LatenessRun {
-  kind: SideKind;
-  summary: Summary;
-  /** Meetings whose Launch was never called before the bench gave up. */
-  missed: number;
-  /** Time between the last execution being ready and the first launchAt (negative: the start overran). */
-  headroomMs: number;
-}
-
-/** `n` meetings, launchAt spread evenly over `windowMs` (0: all at once), on one side. */
-export async function measureLateness(kind: SideKind, n: number, windowMs: number): Promise<LatenessRun> {
-  const launchAt = new Float64Array(n);
-  const lateness: number[] = [];
-  const tasks = benchTasks({
-    launched: (id) => lateness.push(preciseNow() - launchAt[Number(id.slice(2))]),
-  });
-  const side = await openSide(kind, tasks);
-  // Enough time to start every execution first (a file write each on the file store), on a loaded machine.
-  const first = Math.ceil(Date.now() + 5_000 + n * 5);
-  for (let i = 0; i < n; i++) {
-    launchAt[i] = first + Math.floor((i * windowMs) / n);
-    const attendanceCheckAt = launchAt[i] + FAR_AHEAD_MS;
-    await side.start(`m-${i}`, meetingInput(`m-${i}`, { launchAt: launchAt[i], attendanceCheckAt }));
-  }
-  await untilIdle();
-  const headroomMs = first - Date.now();
-  const giveUpAt = first + windowMs + 120_000;
-  while (lateness.length < n && Date.now() < giveUpAt) await sleep(50);
-  await side.close();
-  return { kind, summary: summarize(lateness), missed: n - lateness.length, headroomMs };
-}
+import { SIDES, SIDE_LABEL } from './sides';
+import { benchHerd } from './herd';
+import { measureLateness, type LatenessRun } from './lateness';
+import { fmtMs, heading, ratio, scaled, settledMemory, table, target } from './stats';
 
 interface TimerCase {
   label: string;
   n: number;
   windowMs: number;
-  limitMs?: number;
-  limitLabel?: string;
-  /** Herds: the engine's p99 must be below plain aws-local-stepfunctions' (issue 24). */
-  belowPlain?: boolean;
+  limitMs: number;
+  limitLabel: string;
 }
 
-/** Herds of 1,000 and 10,000 (scaled): every meeting's launchAt at one instant, as lessons on the hour. */
-function herdCases(scale: number): TimerCase[] {
-  const small = scaled(1_000, scale, 10);
-  const large = scaled(10_000, scale, 100);
-  return [
-    { label: `herd of ${small}`, n: small, windowMs: 0, belowPlain: true },
-    {
-      label: `herd of ${large}`,
-      n: large,
-      windowMs: 0,
-      limitMs: 1000,
-      limitLabel: 'p99 < 1 s',
-      belowPlain: true,
-    },
-  ];
-}
-
+/** The spread case (one run per side), then the herds (herd.ts: repeated, medians and spread). */
 export async function benchTimers(scale: number): Promise<void> {
   const spreadN = scaled(10_000, scale, 100);
   const spreadWindowMs = Math.round(60_000 * scale);
@@ -89,13 +28,8 @@ export async function benchTimers(scale: number): Promise<void> {
       limitMs: 20,
       limitLabel: 'p99 < 20 ms',
     },
-    ...herdCases(scale),
   ]);
-}
-
-/** Only the herds (`npm run bench -- herd`): the first task of every due execution, against plain's. */
-export async function benchHerd(scale: number): Promise<void> {
-  await runTimerCases(herdCases(scale));
+  await benchHerd(scale);
 }
 
 async function runTimerCases(cases: TimerCase[]): Promise<void> {
@@ -114,10 +48,8 @@ async function runTimerCases(cases: TimerCase[]): Promise<void> {
     }
     const plain = runs.find((r) => r.kind === 'plain')!;
     for (const r of runs) {
-      const engine = r.kind !== 'plain';
       const notes = [
-        engine && c.limitMs !== undefined ? target(r.summary.p99, c.limitMs, c.limitLabel!) : '',
-        engine && c.belowPlain ? target(r.summary.p99, plain.summary.p99, 'p99 < plain') : '',
+        r.kind !== 'plain' ? target(r.summary.p99, c.limitMs, c.limitLabel) : '',
         r.missed ? `${r.missed} never launched` : '',
         r.headroomMs < 0 ? `start overran by ${fmtMs(-r.headroomMs)}` : '',
       ].filter(Boolean);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { StateMachine as PlainStateMachine } from 'aws-local-stepfunctions';
+import { withoutThrow, type JsonPathPlus } from './jsonPathNoThrow';
 
 /**
  * The ASL engine (aws-local-stepfunctions 3.0.0, as patched in patches/) with the internals Variables and
@@ -79,7 +80,14 @@ function load(): Internals {
   // under Jest that is the test's sandbox, where polyfills.ts added Promise.withResolvers.
   const copy = { exports: {} as { __internals?: Internals } };
   const body = new Function('exports', 'require', 'module', '__filename', '__dirname', patched + EXPORTS);
-  body(copy.exports, createRequire(file), copy, file, dirname(file));
+  // The copy's jsonpath-plus answers scalars without throwing (jsonPathNoThrow.ts: a herd's hot path).
+  const realRequire = createRequire(file);
+  const jsonPathPlus = withoutThrow(realRequire('jsonpath-plus') as JsonPathPlus);
+  const requireForCopy = Object.assign(
+    (id: string) => (id === 'jsonpath-plus' ? jsonPathPlus : realRequire(id)),
+    realRequire,
+  );
+  body(copy.exports, requireForCopy, copy, file, dirname(file));
   return copy.exports.__internals!;
 }
 

@@ -6,8 +6,13 @@ const BATCH = 256;
 interface Entry {
   key: string;
   at: number;
+  /** Order of scheduling: wake-ups due at the same instant (a herd) run first come, first served. */
+  seq: number;
   run: () => void;
 }
+
+/** Earlier first; at the same instant, the one scheduled first (a heap alone would pick any). */
+const before = (a: Entry, b: Entry) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
 /**
  * Wake-ups by key, one Node.js timer for all of them: a binary heap ordered by time, and one timer set for the
@@ -19,6 +24,7 @@ export class Scheduler {
   private readonly byKey = new Map<string, Entry>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
+  private seq = 0;
   private draining = false;
   private closed = false;
 
@@ -37,7 +43,7 @@ export class Scheduler {
   schedule(key: string, at: number, run: () => void): void {
     if (this.closed) return;
     this.cancel(key);
-    const entry = { key, at, run };
+    const entry = { key, at, seq: this.seq++, run };
     this.byKey.set(key, entry);
     this.push(entry);
     this.arm();
@@ -115,7 +121,7 @@ export class Scheduler {
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (h[parent].at <= h[i].at) break;
+      if (!before(h[i], h[parent])) break;
       [h[parent], h[i]] = [h[i], h[parent]];
       i = parent;
     }
@@ -132,8 +138,8 @@ export class Scheduler {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        if (l < h.length && h[l].at < h[m].at) m = l;
-        if (r < h.length && h[r].at < h[m].at) m = r;
+        if (l < h.length && before(h[l], h[m])) m = l;
+        if (r < h.length && before(h[r], h[m])) m = r;
         if (m === i) break;
         [h[m], h[i]] = [h[i], h[m]];
         i = m;

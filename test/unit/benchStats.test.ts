@@ -1,5 +1,15 @@
 import { kindOf, totalsOf } from '../../bench/heapSnapshot';
-import { benchScale, percentile, ratio, scaled, summarize, table, target } from '../../bench/stats';
+import {
+  benchReps,
+  benchScale,
+  median,
+  percentile,
+  ratio,
+  scaled,
+  summarize,
+  table,
+  target,
+} from '../../bench/stats';
 
 describe('bench statistics', () => {
   it('takes the nearest-rank percentile: a latency that was really observed, never an interpolation', () => {
@@ -30,6 +40,20 @@ describe('bench statistics', () => {
     expect(() => benchScale({ BENCH_SCALE: 'fast' })).toThrow(/BENCH_SCALE/);
     expect(scaled(10_000, 0.1)).toBe(1000);
     expect(scaled(1_000, 0.001, 10)).toBe(10);
+  });
+
+  it('takes the median of repeated runs as one of the runs, sorted numerically', () => {
+    expect(median([900, 80, 1000, 70, 100])).toBe(100);
+    expect(median([30, 10])).toBe(10);
+    expect(median([])).toBeNaN();
+  });
+
+  it('reads BENCH_REPS, refusing anything but an integer in 1…50 with the variable named', () => {
+    expect(benchReps({})).toBe(5);
+    expect(benchReps({ BENCH_REPS: '3' })).toBe(3);
+    expect(() => benchReps({ BENCH_REPS: '0' })).toThrow(/BENCH_REPS/);
+    expect(() => benchReps({ BENCH_REPS: '2.5' })).toThrow(/BENCH_REPS/);
+    expect(() => benchReps({ BENCH_REPS: 'many' })).toThrow(/BENCH_REPS/);
   });
 
   it('prints the engine / plain ratio, and a dash when plain measured nothing', () => {
