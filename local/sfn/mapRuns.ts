@@ -9,6 +9,7 @@ import {
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
 import type { EngineEvent } from './historyTranslator';
+import { endLive, liveKey, updateLive } from './mapRunLive';
 import type { MapRunRecord } from './opsRecords';
 import type { StateStore } from './stateStore';
 
@@ -82,10 +83,11 @@ export class MapRuns {
     }
     if ((event.type !== 'StateExited' && event.type !== 'StateFailed') || !this.distributed(ctx, name))
       return;
-    const key = `${ctx.executionArn}#${name}`;
+    const key = liveKey(ctx.executionArn, name!);
     const run = this.open.get(key);
     if (!run) return;
     this.open.delete(key);
+    endLive(key);
     run.stopDate = this.now();
     if (event.type === 'StateExited') {
       run.status = 'SUCCEEDED';
@@ -128,7 +130,7 @@ export class MapRuns {
     };
     const items = itemsOf(state, event.state?.input);
     run.total = items;
-    this.open.set(`${ctx.executionArn}#${name}`, run);
+    this.open.set(liveKey(ctx.executionArn, name!), run);
     this.save(run);
     ctx.history.mapRunStarted(run.mapRunArn);
   }
@@ -138,6 +140,7 @@ export class MapRuns {
     for (const [key, run] of [...this.open]) {
       if (run.executionArn !== executionArn) continue;
       this.open.delete(key);
+      endLive(key);
       run.status = 'ABORTED';
       run.stopDate = this.now();
       run.aborted = Math.max(0, run.total - run.succeeded - run.failed);
@@ -158,11 +161,9 @@ export class MapRuns {
   }
 
   /**
-   * UpdateMapRun: the run's settings as DescribeMapRun answers them. The items already run in-process under the
-   * state's own settings; a change is recorded, not applied to a run in progress (AWS applies it live). Applying
-   * it would mean reaching inside the ASL engine's MapStateAction.execute, where the concurrency limiter (p-limit
-   * 3.1, whose concurrency is fixed when made) and the tolerated-failure check are locals: a change to the patched
-   * bundle, not to this engine.
+   * UpdateMapRun: the run's settings as DescribeMapRun answers them, applied to the run if it is in progress
+   * (mapRunLive.ts: the running Map reads its concurrency and tolerated failures from there). A finished run
+   * only records them.
    */
   update(
     mapRunArn: string,
@@ -176,6 +177,8 @@ export class MapRuns {
       );
     Object.assign(run, Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)));
     this.save(run);
+    const key = liveKey(run.executionArn, run.stateName);
+    if (this.open.get(key) === run) updateLive(key, change);
     return run;
   }
 }
