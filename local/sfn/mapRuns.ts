@@ -9,7 +9,7 @@ import {
 import { SfnError } from './errors';
 import type { HistoryRecorder } from './history';
 import type { EngineEvent } from './historyTranslator';
-import { endLive, liveKey, updateLive } from './mapRunLive';
+import { endLive, liveKey, updateLive, type LiveSettings } from './mapRunLive';
 import type { MapRunRecord } from './opsRecords';
 import type { StateStore } from './stateStore';
 
@@ -130,7 +130,9 @@ export class MapRuns {
     };
     const items = itemsOf(state, event.state?.input);
     run.total = items;
-    this.open.set(liveKey(ctx.executionArn, name!), run);
+    const key = liveKey(ctx.executionArn, name!);
+    if (unfinished) updateLive(key, keptUpdates(unfinished, run));
+    this.open.set(key, run);
     this.save(run);
     ctx.history.mapRunStarted(run.mapRunArn);
   }
@@ -181,6 +183,17 @@ export class MapRuns {
     if (this.open.get(key) === run) updateLive(key, change);
     return run;
   }
+}
+
+/**
+ * After a restart, an UpdateMapRun made before it still applies to the run: the settings in which the unfinished
+ * record differs from the state's own (copied into `run`, and answered for mapRunLive.ts).
+ */
+function keptUpdates(unfinished: MapRunRecord, run: MapRunRecord): LiveSettings {
+  const kept: LiveSettings = {};
+  for (const field of ['maxConcurrency', 'toleratedFailureCount', 'toleratedFailurePercentage'] as const)
+    if (unfinished[field] !== run[field]) kept[field] = run[field] = unfinished[field];
+  return kept;
 }
 
 /** The number of items the Map state reads (ItemsPath on its effective input); 0 when it cannot tell. */

@@ -6,7 +6,12 @@ import {
   StartExecutionCommand,
   UpdateMapRunCommand,
 } from '@aws-sdk/client-sfn';
-import { fnArn, ROLE, startLocalSfn, until, type LocalSfn } from '../support/localSfn';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStepFunctions } from '../../local/sfn/engine';
+import { FileStateStore } from '../../local/sfn/stateStore';
+import { ACCOUNT, fnArn, REGION, ROLE, startLocalSfn, until, type LocalSfn } from '../support/localSfn';
 
 /**
  * UpdateMapRun on a Map Run in progress, through the real SDK. AWS's API reference (API_UpdateMapRun): "Updates
@@ -172,4 +177,68 @@ describe('UpdateMapRun applied to a Map Run in progress', () => {
     expect(end.status).toBe('SUCCEEDED');
     expect(JSON.parse(end.output!)).toEqual([1, 2]);
   });
+});
+
+describe('UpdateMapRun across a restart (file store)', () => {
+  test('the updated MaxConcurrency still applies when the run goes on after a restart', async () => {
+    const BLOCK = fnArn('block-restart');
+    const dir = mkdtempSync(join(tmpdir(), 'sfn-maprun-live-'));
+    const waiting: (() => void)[] = [];
+    const engineOn = async () => {
+      const engine = new LocalStepFunctions({
+        region: REGION,
+        account: ACCOUNT,
+        store: new FileStateStore(dir),
+        functions: {
+          [BLOCK]: async (input) => {
+            await new Promise<void>((release) => waiting.push(release));
+            return input;
+          },
+        },
+      });
+      await engine.start();
+      return engine;
+    };
+    const first = await engineOn();
+    const { stateMachineArn } = first.createStateMachine({
+      name: 'maprun-live-restart',
+      roleArn: ROLE,
+      definition: JSON.stringify({
+        StartAt: 'Each',
+        States: {
+          Each: {
+            Type: 'Map',
+            MaxConcurrency: 1,
+            ItemProcessor: {
+              ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+              StartAt: 'Block',
+              States: { Block: { Type: 'Task', Resource: BLOCK, End: true } },
+            },
+            End: true,
+          },
+        },
+      }),
+    });
+    const { executionArn } = first.startExecution({ stateMachineArn, input: '[1,2,3,4,5,6]' });
+    const run = await until(() => first.mapRuns.list(executionArn)[0]);
+    await until(() => waiting.length === 1);
+    first.mapRuns.update(run.mapRunArn, { maxConcurrency: 3 });
+    await until(() => waiting.length === 3);
+    await first.close(); // stops while three items are running
+    waiting.splice(0).forEach((release) => release()); // the stopped engine's calls: their results are dropped
+
+    const second = await engineOn();
+    // The Map runs again from its start, three items at once (MaxConcurrency 1 would start one).
+    await until(() => waiting.length === 3, 10_000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(waiting.length).toBe(3);
+    expect(second.mapRuns.describe(run.mapRunArn)).toMatchObject({ maxConcurrency: 3, status: 'RUNNING' });
+    waiting.splice(0).forEach((release) => release());
+    await until(() => waiting.length === 3, 10_000);
+    waiting.splice(0).forEach((release) => release());
+    const done = await second.whenSettled(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output!)).toEqual([1, 2, 3, 4, 5, 6]);
+    await second.close();
+  }, 15_000);
 });
