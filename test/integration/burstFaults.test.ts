@@ -6,15 +6,15 @@ import { childStackLauncher, type ChildStack } from './childStack';
 import { tempDir, until } from './harness';
 
 /**
- * The local stack killed (kill -9) in the middle of a burst: 30 meetings launching at the same instant, and 30
+ * The local stack killed (kill -9) in the middle of a burst: 20 meetings launching at the same instant, and 20
  * meetings ending at the same instant (teardowns in flight); then started again on the same data. Counted from
  * what the stand-in servers say themselves (each appends a line to `launches.log` once it listens, whoever
  * started it), so a server the crashed stack never learnt about is counted too.
  */
-const MEETINGS = 30;
+const MEETINGS = 20;
 
 /**
- * Short timings: launch 1 s before the start, attendance 1 s after; a generous health budget for 30 boots; and
+ * Short timings: launch 1 s before the start, attendance 1 s after; a generous health budget for 20 boots; and
  * servers that stop themselves within the hour should a failed run leave any behind.
  */
 const TIMINGS = {
@@ -119,7 +119,7 @@ async function meetingOutcome(stack: ChildStack, id: string): Promise<MeetingOut
 
 /**
  * Nobody joins, so each meeting is a no-show, with the one exception the lifecycle makes on purpose: a count
- * that could not be read (a stand-in too busy to answer within its 2 s, with 30 booting on 2 cores) keeps the
+ * that could not be read (a stand-in too busy to answer within its 2 s, with 20 booting on 2 cores) keeps the
  * lesson ("unknown never ends a lesson"), which then ends COMPLETED at its end. Anything else is a failure.
  */
 const expectedEnd = (o: MeetingOutcome) =>
@@ -195,7 +195,7 @@ describe('fault injection: the process killed during a burst', () => {
   test(`killed while ${MEETINGS} meetings end at once: after a restart every teardown completes, none twice`, async () => {
     const dataDir = tempDir('burst-end');
     dataDirs.push(dataDir);
-    // Launched 10 s after booking; the attendance check 50 s later, when all thirty are READY even on a busy
+    // Launched 10 s after booking; the attendance check 50 s later, when all twenty are READY even on a busy
     // machine (50 stand-ins took about 30 s to boot on two loaded cores).
     const timings = { ...TIMINGS, LAUNCH_LEAD_SECONDS: '30', ATTENDANCE_CHECK_DELAY_SECONDS: '20' };
     const first = await startStack(dataDir, timings);
@@ -210,7 +210,7 @@ describe('fault injection: the process killed during a burst', () => {
       180_000,
     );
 
-    // Nobody joins: all thirty are torn down as no-shows at the same instant. Crash once the first server is gone.
+    // Nobody joins: all twenty are torn down as no-shows at the same instant. Crash once the first server is gone.
     const servers = launches(dataDir);
     expect(servers).toHaveLength(MEETINGS);
     await asSoonAs('the first teardown to stop its server', () => servers.some((l) => !alive(l.pid)));
