@@ -21,6 +21,15 @@ export interface JsonPathQuery {
 export interface StateExecutorClass {
   prototype: Record<string, (...args: never[]) => unknown>;
 }
+/** MapStateAction.processItem: runs one item, resolving with its output (wrapped by mapEventOrder, redriveBranches). */
+export type ProcessItem = (
+  machine: unknown,
+  item: unknown,
+  input: unknown,
+  context: unknown,
+  index: number,
+  ...rest: unknown[]
+) => Promise<unknown>;
 /** The library's Map state action, as far as mapEventOrder.ts uses it. */
 export interface MapStateActionClass {
   prototype: Record<string, (...args: never[]) => unknown>;

@@ -1,4 +1,4 @@
-import { asl } from './aslInternals';
+import { asl, type ProcessItem } from './aslInternals';
 
 /**
  * A Map iteration's MapIterationSucceeded / MapIterationFailed is logged before the next iteration starts, as
@@ -9,14 +9,6 @@ import { asl } from './aslInternals';
  * its events are forwarded.
  */
 type Forward = (logger: unknown, logs: unknown, index: number, ...rest: unknown[]) => Promise<void>;
-type ProcessItem = (
-  machine: unknown,
-  item: unknown,
-  input: unknown,
-  context: unknown,
-  index: number,
-  ...rest: unknown[]
-) => Promise<unknown>;
 
 const P = asl.MapStateAction.prototype as unknown as {
   forwardEventsToRootEventLogger: Forward;

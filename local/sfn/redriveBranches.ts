@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { asl } from './aslInternals';
+import { asl, type ProcessItem } from './aslInternals';
 import { isDistributed, type StateInfo } from './definition';
 import type { ExecutionRecord, KeptBranches } from './records';
 
@@ -115,14 +115,6 @@ function kept(
   });
 }
 
-type ProcessItem = (
-  machine: unknown,
-  item: unknown,
-  input: unknown,
-  context: unknown,
-  index: number,
-  ...rest: unknown[]
-) => Promise<unknown>;
 type ProcessBranch = (
   branch: unknown,
   input: unknown,
