@@ -1,4 +1,4 @@
-import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
+import { settleOnEngine, startLocalSfn, type LocalSfn } from '../support/localSfn';
 
 /**
  * JSONPath behaviours where the JSONPath conformance run (LocalStack's AWS-validated snapshots, recorded against
@@ -7,24 +7,14 @@ import { ROLE, startLocalSfn, type LocalSfn } from '../support/localSfn';
  */
 describe('JSONPath behaviours as AWS recorded them', () => {
   let local: LocalSfn;
-  let n = 0;
   beforeAll(async () => {
     local = await startLocalSfn({ waitScale: 0.001 });
   });
   afterAll(() => local.close());
 
   async function run(definition: object, input: unknown) {
-    const m = local.engine.createStateMachine({
-      name: `recorded-${n++}`,
-      definition: JSON.stringify(definition),
-      roleArn: ROLE,
-    });
-    const e = local.engine.startExecution({
-      stateMachineArn: m.stateMachineArn,
-      input: JSON.stringify(input),
-    });
-    const done = await local.engine.whenSettled(e.executionArn);
-    return { done, types: local.engine.history(e.executionArn).map((ev) => ev.type) };
+    const done = await settleOnEngine(local, definition, input);
+    return { done, types: local.engine.history(done.executionArn).map((ev) => ev.type) };
   }
 
   // Recorded: a Pass state with InputPath "$$" outputs the whole context object, Execution, StateMachine and
